@@ -1,0 +1,226 @@
+"""The `convene` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from bot.event import Event, EventFileError, load_event
+
+app = typer.Typer(
+    help="Convene: polls, headlines and reminders for a live event, in Slack.\n\n"
+    "Start with `convene shell examples/symposium-2015/event.yaml` to try it with no Slack account.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema: `convene db upgrade` brings it up to date.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+console = Console()
+errors = Console(stderr=True)
+
+EventArg = Annotated[
+    Path, typer.Argument(help="The event file (YAML); its roster CSV sits beside it.", metavar="EVENT.yaml")
+]
+
+
+def _load(path: Path) -> Event:
+    """Load the event or print every problem and exit 1."""
+    try:
+        return load_event(path)
+    except EventFileError as exc:
+        for problem in exc.problems:
+            errors.print(f"[red]error[/red] {problem}", highlight=False, markup=True, soft_wrap=True)
+        n = len(exc.problems)
+        errors.print(f"\n{n} problem{'s' if n != 1 else ''} found; nothing was changed.", style="bold red")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def check(event_file: EventArg) -> None:
+    """Validate an event file and its roster; print every problem with file, line and field.
+
+    On success, print the agenda in the event's time zone. Exits 1 if anything is wrong.
+    """
+    event = _load(event_file)
+    print_agenda(event)
+    staff = event.staff_ids()
+    console.print(
+        f"\n[green]OK[/green] {event.info.name}: {len(event.sessions)} sessions, {len(event.polls)} polls, "
+        f"{len(event.teams)} teams, {len(event.people)} people ({len(staff)} organizers and facilitators).",
+        highlight=False,
+    )
+
+
+def print_agenda(event: Event) -> None:
+    """The agenda, one line per session, in the event's time zone (readable when piped too)."""
+    for day in event.info.days:
+        console.print(
+            f"\n[bold]{day:%A, %B} {day.day}, {day.year}[/bold] ({event.info.timezone})", highlight=False
+        )
+        for session in [s for s in event.agenda() if s.day == day]:
+            start = event.local(day, session.start)
+            end = event.local(day, session.end)
+            where = " · ".join(
+                x for x in (session.room, f"#{session.channel.lstrip('#')}" if session.channel else None) if x
+            )
+            polls = [p.id for p in event.polls.values() if p.session == session.id]
+            console.print(
+                f"  {start:%l:%M %p}–{end:%l:%M %p}  {session.kind.value.replace('_', ' '):<10} "
+                f"{session.title}" + (f"  [dim]({where})[/dim]" if where else ""),
+                highlight=False,
+                soft_wrap=True,
+            )
+            if polls:
+                console.print(
+                    f"  {'':19}{'':11}[dim]polls: {', '.join(polls)}[/dim]", highlight=False, soft_wrap=True
+                )
+    unscheduled = [p.id for p in event.polls.values() if not p.session]
+    if unscheduled:
+        console.print(f"\nPolls with no session: {', '.join(unscheduled)}", highlight=False)
+
+
+@app.command()
+def manifest(
+    event_file: EventArg,
+    request_url: Annotated[
+        str | None,
+        typer.Option(
+            help="HTTP mode: the public URL of `convene serve`'s /slack/events. Omit for Socket Mode."
+        ),
+    ] = None,
+    name: Annotated[str, typer.Option(help="The app's name in Slack.")] = "Convene",
+) -> None:
+    """Print the Slack app manifest (paste it at api.slack.com/apps → Create New App → From a manifest)."""
+    from bot.manifest import build_manifest
+
+    event = _load(event_file)
+    print(json.dumps(build_manifest(event, request_url=request_url, name=name), indent=2))
+
+
+@app.command()
+def shell(
+    event_file: EventArg,
+    as_: Annotated[
+        str | None, typer.Option("--as", help="Start as this roster person (name, id or email).")
+    ] = None,
+    database: Annotated[
+        str | None, typer.Option(help="Database URL; by default a fresh SQLite file in a temporary folder.")
+    ] = None,
+) -> None:
+    """Try the bot with no Slack account: a local Slack stand-in in your terminal.
+
+    Act as anyone on the roster (`/as Maria`), type slash commands (`/poll launch warmup`),
+    press buttons by number, fill in forms. Type `/help` inside for more.
+    """
+    from bot.shell import run_shell
+
+    event = _load(event_file)
+    run_shell(event, database=database, start_as=as_)
+
+
+def _services_for_slack(event_file: Path, need: tuple[str, ...]) -> tuple[object, object]:
+    from bot.settings import Settings
+
+    settings = Settings()
+    missing = [name for name in need if not getattr(settings, name).get_secret_value()]
+    if missing:
+        names = ", ".join(name.upper() for name in missing)
+        errors.print(f"[red]error[/red] set {names} (see the README: Running for real).")
+        raise typer.Exit(2)
+    event = _load(event_file)
+    return settings, event
+
+
+@app.command()
+def run(event_file: EventArg) -> None:
+    """Run the bot in Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; no public URL)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.services import Services
+    from handlers import create_app
+
+    settings, event = _services_for_slack(event_file, ("slack_bot_token", "slack_app_token"))
+    _logging()
+    services = Services.build(settings, event)  # type: ignore[arg-type]
+    unmatched = services.directory.resolve(services.client)
+    _report_unmatched(unmatched)
+    bolt = create_app(settings, services)  # type: ignore[arg-type]
+    services.dispatcher.start()
+    console.print(f"Convene is running for {services.event.title} (Socket Mode). Ctrl-C stops it.")
+    try:
+        SocketModeHandler(bolt, settings.slack_app_token.get_secret_value()).start()  # type: ignore[attr-defined]
+    finally:
+        services.dispatcher.stop()
+
+
+@app.command()
+def serve(
+    event_file: EventArg,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+) -> None:
+    """Run the bot in HTTP mode on uvicorn: POST /slack/events (signature checked) and GET /healthz.
+
+    Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.
+    """
+    import uvicorn
+
+    from handlers.web import EVENT_ENV
+
+    _services_for_slack(event_file, ("slack_bot_token", "slack_signing_secret"))
+    os.environ[EVENT_ENV] = str(event_file)
+    _logging()
+    uvicorn.run(
+        "handlers.web:asgi_from_env", factory=True, host=host, port=port, log_level="info", access_log=False
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the schema at DATABASE_URL (default sqlite:///convene.db)."""
+    from bot.settings import Settings
+    from storage.db import make_engine
+    from storage.migrate import current, upgrade
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    before = current(engine)
+    upgrade(engine)
+    after = current(engine)
+    console.print(
+        f"Database at revision {after}" + ("" if before == after else f" (was {before or 'empty'})")
+    )
+
+
+def _report_unmatched(people: list[object]) -> None:
+    if people:
+        names = ", ".join(getattr(p, "name", "?") for p in people[:10])
+        more = f" and {len(people) - 10} more" if len(people) > 10 else ""
+        errors.print(
+            f"[yellow]warning[/yellow] {len(people)} roster people not found in Slack: {names}{more}"
+        )
+
+
+def _logging() -> None:
+    logging.basicConfig(
+        level=os.environ.get("CONVENE_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Who is who: roster people matched to Slack user ids, and what each may do."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from bot.clock import Clock
+from bot.event import Event, Person
+from storage.db import reading, transaction
+from storage.models import Identity
+
+log = logging.getLogger(__name__)
+
+
+class Directory:
+    """Roster people by Slack user id; resolves emails through users.list once and caches them."""
+
+    def __init__(self, *, event: Event, engine: Engine, clock: Clock) -> None:
+        self.event = event
+        self.engine = engine
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._by_slack: dict[str, Person] = {}
+        self._slack_of: dict[str, str] = {}
+        self._staff = event.staff_ids()
+        self.reload()
+
+    def reload(self) -> None:
+        """Rebuild the maps from the roster's slack ids and the cached identities."""
+        with reading(self.engine) as session:
+            cached = {i.person_id: i.slack_user_id for i in session.exec(select(Identity))}
+        with self._lock:
+            self._by_slack.clear()
+            self._slack_of.clear()
+            for person in self.event.people.values():
+                slack_id = person.slack_id or cached.get(person.id)
+                if slack_id:
+                    self._by_slack[slack_id] = person
+                    self._slack_of[person.id] = slack_id
+
+    def resolve(self, client: WebClient) -> list[Person]:
+        """Look up, by email, everyone without a known Slack id; return those still unmatched.
+
+        users.list pages through the workspace in a few calls, where one
+        users.lookupByEmail per person would take minutes at Tier 3 limits.
+        """
+        missing = {
+            p.email.lower(): p for p in self.event.people.values() if p.id not in self._slack_of and p.email
+        }
+        if missing:
+            found: dict[str, str] = {}
+            try:
+                for page in client.users_list(limit=200):
+                    for member in page.get("members", []):
+                        email = (member.get("profile") or {}).get("email", "").lower()
+                        if email in missing and not member.get("deleted"):
+                            found[missing[email].id] = member["id"]
+            except SlackApiError as exc:
+                log.warning("could not list users to match the roster: %s", exc.response.get("error"))
+            now = self.clock.now()
+            with transaction(self.engine) as session:
+                for person_id, slack_id in found.items():
+                    session.merge(Identity(person_id=person_id, slack_user_id=slack_id, resolved_at=now))
+            self.reload()
+        return [p for p in self.event.people.values() if p.id not in self._slack_of]
+
+    def person(self, slack_user_id: str) -> Person | None:
+        with self._lock:
+            return self._by_slack.get(slack_user_id)
+
+    def slack_id(self, person_id: str) -> str | None:
+        with self._lock:
+            return self._slack_of.get(person_id)
+
+    def is_staff(self, slack_user_id: str) -> bool:
+        """Organizers and facilitators: the people who run polls."""
+        person = self.person(slack_user_id)
+        return person is not None and person.id in self._staff
+
+    def display(self, slack_user_id: str) -> str:
+        person = self.person(slack_user_id)
+        return person.name if person else slack_user_id

@@ -1,0 +1,395 @@
+"""Live polls: launch, answer, close and count. Knows nothing of Slack's transport.
+
+Every change commits together with the outbox rows it causes; the caller acks
+Slack only after a method here has returned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot import outbox
+from bot.clock import Clock
+from bot.directory import Directory
+from bot.errors import FieldErrors, NotAllowed, UserError
+from bot.event import MAX_OPTION_CHARS, MAX_OPTIONS, Event, PollKind, PollSpec, ResultsMode
+from bot.render import Tally, choice_labels, escape
+from storage.db import reading, transaction
+from storage.models import Poll, Response
+
+MAX_TEXT_ANSWER = 1000
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a vote did, for the voter's confirmation."""
+
+    poll: Poll
+    answer: str
+    changed: bool
+    repeated: bool
+
+    def message(self) -> str:
+        question = escape(self.poll.question)
+        if self.repeated:
+            return f"Already recorded for _{question}_: *{self.answer}*"
+        verb = "Changed your answer" if self.changed else "Recorded your answer"
+        suffix = " (anonymous)" if self.poll.anonymous else ""
+        return f"{verb} to _{question}_: *{self.answer}*{suffix}. You can change it until the poll closes."
+
+
+class PollService:
+    """The rules of polls, over the database."""
+
+    def __init__(
+        self, *, event: Event, engine: Engine, clock: Clock, directory: Directory, anonymity_secret: bytes
+    ) -> None:
+        self.event = event
+        self.engine = engine
+        self.clock = clock
+        self.directory = directory
+        self._secret = anonymity_secret
+
+    # ------------------------------------------------------------ definitions
+
+    def sync_from_event(self) -> None:
+        """Copy the event file's polls into the database; a launched poll keeps its definition."""
+        now = self.clock.now()
+        with transaction(self.engine) as session:
+            for spec in self.event.polls.values():
+                poll = session.get(Poll, spec.id)
+                if poll is None:
+                    session.add(_poll_from_spec(spec, now))
+                elif poll.status == "draft" and poll.source == "event":
+                    for key, value in _spec_fields(spec).items():
+                        setattr(poll, key, value)
+
+    # ------------------------------------------------------------ staff actions
+
+    def require_staff(self, user_id: str, doing: str) -> None:
+        if not self.directory.is_staff(user_id):
+            raise NotAllowed(f"Only facilitators and organizers can {doing}.")
+
+    def launch(self, *, poll_id: str, channel_id: str, user_id: str) -> Poll:
+        """Open a poll from the event file and post it in `channel_id`."""
+        self.require_staff(user_id, "launch polls")
+        now = self.clock.now()
+        with transaction(self.engine) as session:
+            poll = self._get(session, poll_id)
+            if poll.status == "open":
+                raise UserError(f"`{poll.id}` is already open in <#{poll.channel_id}>.")
+            if poll.status == "closed":
+                raise UserError(f"`{poll.id}` has closed. See its results with `/poll results {poll.id}`.")
+            self._open(session, poll, channel_id=channel_id, user_id=user_id, now=now)
+            return poll
+
+    def create(self, *, draft: dict[str, Any], channel_id: str, user_id: str) -> Poll:
+        """Build a poll from the /poll new form and launch it; FieldErrors name bad fields."""
+        self.require_staff(user_id, "create polls")
+        spec = validate_draft(draft)
+        now = self.clock.now()
+        with transaction(self.engine) as session:
+            poll = Poll(
+                id=self._new_id(session, spec["question"]),
+                question=spec["question"],
+                kind=spec["kind"],
+                options=spec["options"],
+                anonymous=spec["anonymous"],
+                results=spec["results"],
+                source="slack",
+                created_at=now,
+            )
+            session.add(poll)
+            session.flush()
+            self._open(session, poll, channel_id=channel_id, user_id=user_id, now=now)
+            return poll
+
+    def close(self, *, poll_id: str | None, channel_id: str, user_id: str) -> Poll:
+        """Close a poll (by default the newest open one in this channel); the message shows final results."""
+        self.require_staff(user_id, "close polls")
+        now = self.clock.now()
+        with transaction(self.engine) as session:
+            poll = self._get(session, poll_id) if poll_id else self._latest_open(session, channel_id)
+            if poll.status == "draft":
+                raise UserError(f"`{poll.id}` has not been launched yet.")
+            if poll.status == "closed":
+                raise UserError(f"`{poll.id}` is already closed.")
+            poll.status, poll.closed_at, poll.closed_by = "closed", now, user_id
+            outbox.request_refresh(session, poll_id=poll.id, now=now, immediate=True)
+            return poll
+
+    def results(self, *, poll_id: str | None, channel_id: str, user_id: str) -> tuple[Poll, Tally]:
+        """A poll's results for staff, whatever its visibility."""
+        self.require_staff(user_id, "see results before they are shown")
+        with reading(self.engine) as session:
+            poll = self._get(session, poll_id) if poll_id else self._latest(session, channel_id)
+            return poll, tally(session, poll)
+
+    def list(self, *, user_id: str) -> list[tuple[Poll, int]]:
+        """Every poll with its response count, open ones first."""
+        self.require_staff(user_id, "list polls")
+        with reading(self.engine) as session:
+            counts = dict(
+                session.execute(select(Response.poll_id, func.count()).group_by(Response.poll_id)).all()
+            )
+            polls = session.exec(select(Poll)).all()
+        order = {"open": 0, "draft": 1, "closed": 2}
+        polls = sorted(polls, key=lambda p: (order.get(p.status, 3), p.created_at or self.clock.now(), p.id))
+        return [(p, counts.get(p.id, 0)) for p in polls]
+
+    # ------------------------------------------------------------ answers
+
+    def vote(
+        self,
+        *,
+        poll_id: str,
+        user_id: str,
+        choices: list[int] | None = None,
+        text: str | None = None,
+        reply_to: dict[str, Any] | None = None,
+    ) -> Receipt:
+        """Record (or change) one person's answer; repeated identical answers are no-ops.
+
+        `reply_to` says where the confirmation goes: {"response_url": ...} or
+        {"channel": ..., "user": ...}.
+        """
+        now = self.clock.now()
+        with transaction(self.engine) as session:
+            poll = session.get(Poll, poll_id)
+            if poll is None:
+                raise UserError("That poll no longer exists.")
+            if poll.status == "closed":
+                raise UserError(
+                    f"This poll is closed; your answer to _{escape(poll.question)}_ was not recorded."
+                )
+            if poll.status != "open":
+                raise UserError("This poll is not open yet.")
+            choices, text = _check_answer(poll, choices, text)
+            key = self.voter_key(poll, user_id)
+            previous = session.exec(
+                select(Response).where(Response.poll_id == poll.id, Response.voter_key == key)
+            ).first()
+            repeated = previous is not None and previous.choices == choices and previous.text == text
+            if not repeated:
+                self._upsert(session, poll, key, user_id, choices, text, now)
+                outbox.request_refresh(session, poll_id=poll.id, now=now)
+            receipt = Receipt(
+                poll=poll,
+                answer=_describe(poll, choices, text),
+                changed=previous is not None and not repeated,
+                repeated=repeated,
+            )
+            if reply_to:
+                outbox.enqueue_notice(session, reply_to, receipt.message(), private=poll.anonymous, now=now)
+            return receipt
+
+    def current_answer(self, *, poll_id: str, user_id: str) -> Response | None:
+        """The person's current answer (to pre-fill a modal)."""
+        with reading(self.engine) as session:
+            poll = self._get(session, poll_id)
+            return session.exec(
+                select(Response).where(
+                    Response.poll_id == poll.id, Response.voter_key == self.voter_key(poll, user_id)
+                )
+            ).first()
+
+    def get(self, poll_id: str) -> Poll:
+        with reading(self.engine) as session:
+            return self._get(session, poll_id)
+
+    def voter_key(self, poll: Poll, user_id: str) -> str:
+        """The de-duplication key: the user id, or for anonymous polls an unlinkable keyed hash."""
+        if not poll.anonymous:
+            return user_id
+        digest = hmac.new(self._secret, f"{poll.id}\x00{user_id}".encode(), hashlib.sha256).hexdigest()
+        return "anon:" + digest[:48]
+
+    # ------------------------------------------------------------ internals
+
+    def _open(self, session: Session, poll: Poll, *, channel_id: str, user_id: str, now: datetime) -> None:
+        poll.status, poll.channel_id, poll.launched_by, poll.launched_at = "open", channel_id, user_id, now
+        outbox.enqueue(
+            session,
+            kind="poll_post",
+            key=f"poll-post:{poll.id}",
+            channel=channel_id,
+            payload={"poll_id": poll.id},
+            now=now,
+        )
+
+    def _get(self, session: Session, poll_id: str | None) -> Poll:
+        poll = session.get(Poll, (poll_id or "").strip().lower())
+        if poll is None:
+            known = sorted(session.exec(select(Poll.id)).all())
+            hint = _closest(poll_id or "", known)
+            extra = f" Did you mean `{hint}`?" if hint else " See `/poll list`."
+            raise UserError(f"There is no poll `{escape(poll_id or '')}`.{extra}")
+        return poll
+
+    def _latest_open(self, session: Session, channel_id: str) -> Poll:
+        poll = session.exec(
+            select(Poll)
+            .where(Poll.status == "open", Poll.channel_id == channel_id)
+            .order_by(Poll.launched_at.desc())
+        ).first()  # type: ignore[union-attr]
+        if poll is None:
+            raise UserError("No poll is open in this channel. Name one: `/poll close <id>`.")
+        return poll
+
+    def _latest(self, session: Session, channel_id: str) -> Poll:
+        poll = session.exec(
+            select(Poll).where(Poll.channel_id == channel_id).order_by(Poll.launched_at.desc())
+        ).first()  # type: ignore[union-attr]
+        if poll is None:
+            raise UserError("No poll has run in this channel. Name one: `/poll results <id>`.")
+        return poll
+
+    def _new_id(self, session: Session, question: str) -> str:
+        base = "-".join(re.findall(r"[a-z0-9]+", question.lower())[:4])[:40] or "poll"
+        candidate, n = base, 1
+        while session.get(Poll, candidate) is not None:
+            n += 1
+            candidate = f"{base}-{n}"
+        return candidate
+
+    def _upsert(
+        self,
+        session: Session,
+        poll: Poll,
+        key: str,
+        user_id: str,
+        choices: list[int] | None,
+        text: str | None,
+        now: datetime,
+    ) -> None:
+        table = Response.__table__
+        values = {
+            "poll_id": poll.id,
+            "voter_key": key,
+            "choices": choices,
+            "text": text,
+            # An anonymous answer keeps neither who nor when.
+            "user_id": None if poll.anonymous else user_id,
+            "updated_at": None if poll.anonymous else now,
+        }
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        stmt = insert(table).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.poll_id, table.c.voter_key],
+            set_={
+                "choices": stmt.excluded.choices,
+                "text": stmt.excluded.text,
+                "updated_at": stmt.excluded.updated_at,
+            },
+        )
+        session.execute(stmt)
+
+
+def tally(session: Session, poll: Poll) -> Tally:
+    """Count a poll's responses."""
+    rows = session.execute(
+        select(Response.choices, Response.text).where(Response.poll_id == poll.id).order_by(Response.id)
+    ).all()
+    result = Tally(respondents=len(rows), counts=[0] * len(choice_labels(poll)))
+    for choices, text in rows:
+        for i in choices or []:
+            if 0 <= i < len(result.counts):
+                result.counts[i] += 1
+        if text:
+            result.texts.append(text)
+    return result
+
+
+def _check_answer(
+    poll: Poll, choices: list[int] | None, text: str | None
+) -> tuple[list[int] | None, str | None]:
+    kind = PollKind(poll.kind)
+    if kind == PollKind.OPEN_TEXT:
+        text = (text or "").strip()
+        if not text:
+            raise UserError("Your answer is empty.")
+        if len(text) > MAX_TEXT_ANSWER:
+            raise UserError(f"Your answer is longer than {MAX_TEXT_ANSWER} characters.")
+        return None, text
+    size = len(choice_labels(poll))
+    if choices is None or any(
+        not isinstance(c, int) or isinstance(c, bool) or not 0 <= c < size for c in choices
+    ):
+        raise UserError("That option is not part of this poll.")
+    choices = sorted(set(choices))
+    if kind in (PollKind.SINGLE, PollKind.RATING) and len(choices) != 1:
+        raise UserError("Choose exactly one option.")
+    if kind == PollKind.MULTIPLE and not choices:
+        raise UserError("Choose at least one option.")
+    return choices, None
+
+
+def _describe(poll: Poll, choices: list[int] | None, text: str | None) -> str:
+    if text is not None:
+        return escape(text if len(text) <= 200 else text[:199] + "…")
+    labels = choice_labels(poll)
+    return ", ".join(escape(labels[i]) for i in choices or [])
+
+
+def _spec_fields(spec: PollSpec) -> dict[str, Any]:
+    return {
+        "question": spec.question,
+        "kind": spec.kind.value,
+        "options": list(spec.options),
+        "labels": {str(k): v for k, v in spec.labels.items()} if spec.labels else None,
+        "session_id": spec.session,
+        "anonymous": spec.anonymous,
+        "results": spec.results.value,
+    }
+
+
+def _poll_from_spec(spec: PollSpec, now: datetime) -> Poll:
+    return Poll(id=spec.id, source="event", status="draft", created_at=now, **_spec_fields(spec))
+
+
+def validate_draft(draft: dict[str, Any]) -> dict[str, Any]:
+    """Check a /poll new form; raise FieldErrors keyed by field name."""
+    errors: dict[str, str] = {}
+    question = (draft.get("question") or "").strip()
+    kind = draft.get("kind") or PollKind.SINGLE.value
+    options = [line.strip() for line in (draft.get("options") or "").splitlines() if line.strip()]
+    if not question:
+        errors["question"] = "Write the question."
+    if kind not in {k.value for k in PollKind}:
+        errors["kind"] = "Choose a kind."
+    elif kind in (PollKind.SINGLE, PollKind.MULTIPLE):
+        if not 2 <= len(options) <= MAX_OPTIONS:
+            errors["options"] = f"Give 2 to {MAX_OPTIONS} options, one per line."
+        elif any(len(o) > MAX_OPTION_CHARS for o in options):
+            errors["options"] = f"Keep each option under {MAX_OPTION_CHARS} characters."
+        elif len({o.lower() for o in options}) != len(options):
+            errors["options"] = "Two options are the same."
+    elif options:
+        errors["options"] = "Rating and open-text polls take no options; clear this field."
+    if errors:
+        raise FieldErrors(errors)
+    results = draft.get("results") or ResultsMode.LIVE.value
+    return {
+        "question": question,
+        "kind": kind,
+        "options": options if kind in ("single_choice", "multiple_choice") else [],
+        "anonymous": bool(draft.get("anonymous")),
+        "results": results,
+    }
+
+
+def _closest(word: str, known: list[str]) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(word.lower(), known, n=1, cutoff=0.6)
+    return match[0] if match else None

@@ -1,0 +1,356 @@
+"""Block Kit for polls: the poll message, results, and the modals people fill in.
+
+Rendering lives in the core because the outbox dispatcher re-renders a poll
+message at send time from the database, so a refresh always shows the latest
+counts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.event import DEFAULT_RATING_LABELS, MAX_OPTION_CHARS, PollKind, ResultsMode
+from storage.models import Poll
+
+BAR_WIDTH = 20
+SECTION_LIMIT = 3000
+MAX_TEXT_ANSWERS_SHOWN = 15
+
+KIND_LABELS = {
+    PollKind.SINGLE: "Single choice",
+    PollKind.MULTIPLE: "Multiple choice",
+    PollKind.RATING: "Rating 1-5",
+    PollKind.OPEN_TEXT: "Open text",
+}
+
+
+def escape(text: str) -> str:
+    """Neutralise text a person typed before the bot reposts it.
+
+    Escaping &, < and > is what Slack documents: it defuses <!channel>,
+    <@U123> and <http://link|label>. Zero-width joiners keep a bare @channel or
+    @here from being turned into a mention by clients that auto-link them.
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for word in ("@channel", "@here", "@everyone"):
+        text = text.replace(word, "@\u200b" + word[1:])
+    return text
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass
+class Tally:
+    """Counts for one poll, computed from its responses."""
+
+    respondents: int = 0
+    counts: list[int] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+
+    def percent(self, index: int) -> int:
+        return round(100 * self.counts[index] / self.respondents) if self.respondents else 0
+
+    @property
+    def average(self) -> float | None:
+        if not self.respondents:
+            return None
+        return sum((i + 1) * c for i, c in enumerate(self.counts)) / sum(self.counts)
+
+    def agree_share(self) -> int:
+        """Share of ratings of 4 or 5 ("agree or strongly agree"), in percent."""
+        total = sum(self.counts)
+        return round(100 * sum(self.counts[3:]) / total) if total else 0
+
+
+def choice_labels(poll: Poll) -> list[str]:
+    """What each answer index is called: the options, or the five rating labels."""
+    if poll.kind == PollKind.RATING:
+        labels = {int(k): v for k, v in (poll.labels or {}).items()}
+        return [f"{n} {labels.get(n, DEFAULT_RATING_LABELS[n])}" for n in range(1, 6)]
+    return list(poll.options)
+
+
+def bar(share: int) -> str:
+    filled = round(BAR_WIDTH * share / 100)
+    return "`" + "█" * filled + "░" * (BAR_WIDTH - filled) + "`"
+
+
+def _responses(n: int) -> str:
+    return f"{n} response" if n == 1 else f"{n} responses"
+
+
+def result_lines(poll: Poll, tally: Tally) -> list[str]:
+    """Human-readable result lines (mrkdwn), one per option or answer."""
+    if poll.kind == PollKind.OPEN_TEXT:
+        shown = tally.texts[-MAX_TEXT_ANSWERS_SHOWN:]
+        lines = [f"> {escape(truncate(t, 280))}" for t in shown]
+        if len(tally.texts) > len(shown):
+            lines.append(f"_…and {len(tally.texts) - len(shown)} more_")
+        return lines or ["_No answers yet._"]
+    lines = []
+    for i, label in enumerate(choice_labels(poll)):
+        lines.append(f"*{escape(label)}*\n{bar(tally.percent(i))} {tally.counts[i]} · {tally.percent(i)}%")
+    return lines
+
+
+def poll_message(poll: Poll, tally: Tally, *, updated: str | None = None) -> dict[str, Any]:
+    """The poll's message in the channel: question, buttons while open, results as the poll allows."""
+    closed = poll.status == "closed"
+    show = closed or poll.results == ResultsMode.LIVE
+    blocks: list[dict[str, Any]] = []
+    title = ("Closed: " if closed else "Poll: ") + poll.question
+    if len(title) <= 150:
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}})
+    else:
+        blocks.append(_section(f"*{escape(truncate(title, SECTION_LIMIT - 2))}*"))
+    facts = [KIND_LABELS.get(PollKind(poll.kind), poll.kind), f"`{poll.id}`"]
+    if poll.anonymous:
+        facts.append("anonymous")
+    if poll.kind == PollKind.MULTIPLE and not closed:
+        facts.append("choose all that apply")
+    if poll.results == ResultsMode.HIDDEN and not closed:
+        facts.append("results shown when the poll closes")
+    blocks.append(_context(" · ".join(facts)))
+
+    if poll.kind == PollKind.SINGLE and not closed:
+        for i, option in enumerate(poll.options):
+            text = f"*{escape(option)}*" + (
+                f"\n{bar(tally.percent(i))} {tally.counts[i]} · {tally.percent(i)}%" if show else ""
+            )
+            blocks.append(_section(text, accessory=_button("Vote", f"poll_vote_{i}", _value(poll.id, [i]))))
+    else:
+        if show:
+            for line in result_lines(poll, tally):
+                blocks.append(_section(truncate(line, SECTION_LIMIT)))
+            if poll.kind == PollKind.RATING and tally.respondents:
+                blocks.append(
+                    _context(
+                        f"Average {tally.average:.1f} of 5 · {tally.agree_share()}% agree or strongly agree"
+                    )
+                )
+        elif tally.respondents or not closed:
+            blocks.append(_section("_Results will be shown when the poll closes._"))
+        if not closed:
+            blocks.append(_actions(_answer_buttons(poll)))
+
+    footer = _responses(tally.respondents)
+    if updated:
+        footer += f" · updated {updated}"
+    if closed:
+        footer += " · this poll is closed"
+    blocks.append(_context(footer))
+    return {"text": f"{title} ({_responses(tally.respondents)})", "blocks": blocks}
+
+
+def _answer_buttons(poll: Poll) -> list[dict[str, Any]]:
+    if poll.kind == PollKind.RATING:
+        return [
+            _button(label[:MAX_OPTION_CHARS], f"poll_vote_{i}", _value(poll.id, [i]))
+            for i, label in enumerate(choice_labels(poll))
+        ]
+    if poll.kind == PollKind.MULTIPLE:
+        return [_button("Choose options", "poll_choose", poll.id, style="primary")]
+    return [_button("Answer", "poll_answer", poll.id, style="primary")]
+
+
+def _value(poll_id: str, choices: list[int]) -> str:
+    return json.dumps({"poll": poll_id, "choices": choices}, separators=(",", ":"))
+
+
+def results_blocks(poll: Poll, tally: Tally) -> dict[str, Any]:
+    """Results for a facilitator (ephemeral), whatever the poll's visibility."""
+    status = {"draft": "not launched", "open": "open", "closed": "closed"}[poll.status]
+    blocks = [
+        _section(f"*Results for `{poll.id}`* ({status}): {escape(poll.question)}"),
+        *[_section(truncate(line, SECTION_LIMIT)) for line in result_lines(poll, tally)],
+    ]
+    footer = _responses(tally.respondents)
+    if poll.kind == PollKind.RATING and tally.respondents:
+        footer += f" · average {tally.average:.1f} · {tally.agree_share()}% agree or strongly agree"
+    blocks.append(_context(footer))
+    return {"text": f"Results for {poll.id}: {_responses(tally.respondents)}", "blocks": blocks[:50]}
+
+
+def poll_list_blocks(rows: list[tuple[Poll, int]], *, event_title: str) -> dict[str, Any]:
+    """The /poll list answer."""
+    if not rows:
+        return {"text": "No polls yet. Add polls to the event file, or build one with `/poll new`."}
+    lines = [f"*Polls for {escape(event_title)}*"]
+    icon = {"draft": "▫️", "open": "🟢", "closed": "⏹️"}
+    for poll, count in rows:
+        where = f" in <#{poll.channel_id}>" if poll.channel_id else ""
+        session = f" · session `{poll.session_id}`" if poll.session_id else ""
+        lines.append(
+            f"{icon.get(poll.status, '')} `{poll.id}` {escape(truncate(poll.question, 80))}"
+            f" _({poll.status}{where}{session}, {_responses(count)})_"
+        )
+    text = "\n".join(lines)
+    chunks = [text[i : i + SECTION_LIMIT] for i in range(0, len(text), SECTION_LIMIT)][:49]
+    return {"text": lines[0], "blocks": [_section(c) for c in chunks]}
+
+
+# ------------------------------------------------------------------ modals
+
+
+def answer_modal(poll: Poll, *, metadata: dict[str, Any], current: str | None = None) -> dict[str, Any]:
+    """Open-text answer modal."""
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "text",
+        "multiline": True,
+        "max_length": 1000,
+    }
+    if current:
+        element["initial_value"] = current
+    return {
+        "type": "modal",
+        "callback_id": "poll_answer",
+        "private_metadata": json.dumps(metadata),
+        "title": {"type": "plain_text", "text": "Your answer"},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _section(f"*{escape(truncate(poll.question, SECTION_LIMIT - 2))}*"),
+            {
+                "type": "input",
+                "block_id": "answer",
+                "label": {"type": "plain_text", "text": "Answer"},
+                "element": element,
+            },
+            *([_context("Anonymous: your name is not stored with your answer.")] if poll.anonymous else []),
+        ],
+    }
+
+
+def choose_modal(poll: Poll, *, metadata: dict[str, Any], current: list[int]) -> dict[str, Any]:
+    """Multiple-choice modal: checkboxes pre-set to the person's current answer."""
+    options = [
+        {"text": {"type": "plain_text", "text": truncate(o, MAX_OPTION_CHARS)}, "value": str(i)}
+        for i, o in enumerate(poll.options)
+    ]
+    element: dict[str, Any] = {"type": "checkboxes", "action_id": "choices", "options": options}
+    chosen = [options[i] for i in current if 0 <= i < len(options)]
+    if chosen:
+        element["initial_options"] = chosen
+    return {
+        "type": "modal",
+        "callback_id": "poll_choose",
+        "private_metadata": json.dumps(metadata),
+        "title": {"type": "plain_text", "text": "Choose options"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _section(f"*{escape(truncate(poll.question, SECTION_LIMIT - 2))}*"),
+            {
+                "type": "input",
+                "block_id": "choices",
+                "label": {"type": "plain_text", "text": "Choose all that apply"},
+                "element": element,
+            },
+        ],
+    }
+
+
+NEW_POLL_KINDS = [(k.value, KIND_LABELS[k]) for k in PollKind]
+
+
+def new_poll_modal(*, metadata: dict[str, Any]) -> dict[str, Any]:
+    """The /poll new builder."""
+
+    def opt(value: str, text: str) -> dict[str, Any]:
+        return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+    return {
+        "type": "modal",
+        "callback_id": "poll_new",
+        "private_metadata": json.dumps(metadata),
+        "title": {"type": "plain_text", "text": "New poll"},
+        "submit": {"type": "plain_text", "text": "Launch"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "question",
+                "label": {"type": "plain_text", "text": "Question"},
+                "element": {"type": "plain_text_input", "action_id": "value", "max_length": 300},
+            },
+            {
+                "type": "input",
+                "block_id": "kind",
+                "label": {"type": "plain_text", "text": "Kind"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "value",
+                    "initial_option": opt(*NEW_POLL_KINDS[0]),
+                    "options": [opt(v, t) for v, t in NEW_POLL_KINDS],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "options",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Options, one per line"},
+                "hint": {
+                    "type": "plain_text",
+                    "text": "2 to 10 options for choice polls; leave empty otherwise.",
+                },
+                "element": {"type": "plain_text_input", "action_id": "value", "multiline": True},
+            },
+            {
+                "type": "input",
+                "block_id": "results",
+                "label": {"type": "plain_text", "text": "Results"},
+                "element": {
+                    "type": "radio_buttons",
+                    "action_id": "value",
+                    "initial_option": opt("live", "Show live"),
+                    "options": [opt("live", "Show live"), opt("hidden", "Hide until the poll closes")],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "anonymous",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Privacy"},
+                "element": {
+                    "type": "checkboxes",
+                    "action_id": "value",
+                    "options": [opt("yes", "Anonymous: nobody can see who answered what")],
+                },
+            },
+        ],
+    }
+
+
+# ------------------------------------------------------------------ primitives
+
+
+def _section(text: str, accessory: dict[str, Any] | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    if accessory:
+        block["accessory"] = accessory
+    return block
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _actions(elements: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "actions", "elements": elements}
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text, "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button

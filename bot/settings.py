@@ -1,0 +1,40 @@
+"""Runtime settings from the environment (and a .env file), validated by pydantic."""
+
+from __future__ import annotations
+
+import hashlib
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage.db import DEFAULT_URL
+
+SLACK_API_URL = "https://slack.com/api/"
+
+
+class Settings(BaseSettings):
+    """Everything Convene reads from its environment.
+
+    Secrets come only from the environment; nothing here is written to the database.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(default=DEFAULT_URL, validation_alias="DATABASE_URL")
+    slack_bot_token: SecretStr = Field(default=SecretStr(""), validation_alias="SLACK_BOT_TOKEN")
+    slack_app_token: SecretStr = Field(default=SecretStr(""), validation_alias="SLACK_APP_TOKEN")
+    slack_signing_secret: SecretStr = Field(default=SecretStr(""), validation_alias="SLACK_SIGNING_SECRET")
+    slack_api_url: str = Field(default=SLACK_API_URL, validation_alias="SLACK_API_URL")
+    anonymity_key: SecretStr = Field(default=SecretStr(""), validation_alias="CONVENE_ANONYMITY_KEY")
+    refresh_interval: float = Field(default=2.0, validation_alias="CONVENE_REFRESH_SECONDS", ge=0.5)
+
+    def anonymity_secret(self) -> bytes:
+        """The key that turns a voter into an unlinkable de-duplication token.
+
+        Kept out of the database on purpose: whoever reads the database alone
+        cannot recompute which token belongs to which person.
+        """
+        raw = self.anonymity_key.get_secret_value() or self.slack_signing_secret.get_secret_value()
+        if not raw:
+            raise RuntimeError("set CONVENE_ANONYMITY_KEY or SLACK_SIGNING_SECRET")
+        return hashlib.sha256(b"convene-anonymity:" + raw.encode()).digest()

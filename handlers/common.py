@@ -1,0 +1,87 @@
+"""Small helpers every listener uses: who is asking, where to answer, how to refuse."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from bot import outbox
+from bot.errors import UserError
+from bot.services import Services
+
+log = logging.getLogger("convene.handlers")
+
+SORRY = "Something went wrong on our side and nothing was changed. Please try again in a moment."
+
+
+def user_id(body: dict[str, Any]) -> str:
+    """The acting user's id from any payload shape (commands put it at the top level)."""
+    user = body.get("user")
+    if isinstance(user, dict) and isinstance(user.get("id"), str):
+        return user["id"]
+    if isinstance(body.get("user_id"), str):
+        return body["user_id"]
+    raise UserError("This request does not say who sent it.")
+
+
+def channel_id(body: dict[str, Any]) -> str | None:
+    channel = body.get("channel")
+    if isinstance(channel, dict):
+        return channel.get("id")
+    return body.get("channel_id") or (body.get("container") or {}).get("channel_id")
+
+
+def reply_target(body: dict[str, Any]) -> dict[str, Any]:
+    """Where an ephemeral answer to this interaction goes."""
+    if isinstance(body.get("response_url"), str):
+        return {"response_url": body["response_url"]}
+    return {"channel": channel_id(body), "user": user_id(body)}
+
+
+def metadata(body: dict[str, Any]) -> dict[str, Any]:
+    """A modal's private_metadata, parsed; empty when missing or not ours."""
+    try:
+        data = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def tell(services: Services, target: dict[str, Any], text: str) -> None:
+    """An ephemeral note to one person, through the outbox."""
+    if not target.get("response_url") and not (target.get("channel") and target.get("user")):
+        log.warning("no way to reply to %s: %s", target, text)
+        return
+    outbox.notify(services.engine, services.clock, target, text)
+    services.dispatcher.wake()
+
+
+def answering(
+    services: Services, body: dict[str, Any], ack: Callable[..., Any], work: Callable[[], None]
+) -> None:
+    """Run a button's work, then ack; a UserError becomes an ephemeral note.
+
+    The ack comes last so that Slack is answered only once the work is committed.
+    """
+    try:
+        work()
+    except UserError as exc:
+        target = _safe_target(body)
+        if target:
+            tell(services, target, str(exc))
+    except Exception:
+        log.exception("action failed")
+        target = _safe_target(body)
+        if target:
+            tell(services, target, SORRY)
+    services.dispatcher.wake()
+    ack()
+
+
+def _safe_target(body: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        return reply_target(body)
+    except UserError:
+        return None

@@ -1,0 +1,145 @@
+"""Answering polls: vote buttons, the open-text and multiple-choice modals, and /poll new's form."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import FieldErrors, UserError
+from bot.event import PollKind
+from bot.render import answer_modal, choose_modal
+from bot.services import Services
+from handlers.common import SORRY, answering, log, metadata, reply_target, tell, user_id
+from handlers.poll_commands import new_poll_draft
+
+BAD_OPTION = "That option is not part of this poll."
+
+
+def parse_vote(value: Any) -> tuple[str, list[int]]:
+    """A vote button's value: {"poll": id, "choices": [i]}; anything else is a bad option."""
+    try:
+        data = json.loads(value)
+        poll_id, choices = data["poll"], data["choices"]
+    except (TypeError, ValueError, KeyError):
+        raise UserError(BAD_OPTION) from None
+    if not isinstance(poll_id, str) or not isinstance(choices, list):
+        raise UserError(BAD_OPTION)
+    return poll_id, choices
+
+
+def register(app: App, services: Services) -> None:
+    """Wire poll buttons and modals."""
+    polls = services.polls
+
+    @app.action(re.compile(r"^poll_vote_\d+$"))
+    def vote(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        def work() -> None:
+            poll_id, choices = parse_vote(action.get("value"))
+            polls.vote(poll_id=poll_id, user_id=user_id(body), choices=choices, reply_to=reply_target(body))
+
+        answering(services, body, ack, work)
+
+    @app.action("poll_answer")
+    @app.action("poll_choose")
+    def open_answer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        def work() -> None:
+            poll = polls.get(str(action.get("value")))
+            who = user_id(body)
+            if poll.status != "open":
+                raise UserError(
+                    "This poll is closed." if poll.status == "closed" else "This poll is not open yet."
+                )
+            current = polls.current_answer(poll_id=poll.id, user_id=who)
+            meta = {"poll": poll.id, **reply_target(body)}
+            if poll.kind == PollKind.OPEN_TEXT:
+                view = answer_modal(poll, metadata=meta, current=current.text if current else None)
+            elif poll.kind == PollKind.MULTIPLE:
+                view = choose_modal(poll, metadata=meta, current=(current.choices or []) if current else [])
+            else:
+                raise UserError(BAD_OPTION)
+            try:
+                client.views_open(trigger_id=body["trigger_id"], view=view)
+            except (SlackApiError, KeyError):
+                raise UserError(
+                    "Slack did not let me open the form in time; please press the button again."
+                ) from None
+
+        answering(services, body, ack, work)
+
+    @app.view("poll_answer")
+    def submit_answer(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        text = _state(view, "answer", "text").get("value")
+        _submit(
+            ack,
+            body,
+            lambda meta: polls.vote(
+                poll_id=meta.get("poll", ""), user_id=user_id(body), text=text, reply_to=_target(meta, body)
+            ),
+            field="answer",
+        )
+
+    @app.view("poll_choose")
+    def submit_choices(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        selected = _state(view, "choices", "choices").get("selected_options") or []
+
+        def work(meta: dict[str, Any]) -> None:
+            try:
+                choices = [int(o["value"]) for o in selected]
+            except (KeyError, TypeError, ValueError):
+                raise UserError(BAD_OPTION) from None
+            polls.vote(
+                poll_id=meta.get("poll", ""),
+                user_id=user_id(body),
+                choices=choices,
+                reply_to=_target(meta, body),
+            )
+
+        _submit(ack, body, work, field="choices")
+
+    @app.view("poll_new")
+    def submit_new(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        draft = new_poll_draft((view.get("state") or {}).get("values") or {})
+
+        def work(meta: dict[str, Any]) -> None:
+            poll = polls.create(draft=draft, channel_id=meta.get("channel", ""), user_id=user_id(body))
+            tell(
+                services,
+                {"channel": meta.get("channel"), "user": user_id(body)},
+                f"Launched `{poll.id}`. Close it with `/poll close {poll.id}`.",
+            )
+
+        _submit(ack, body, work, field="question")
+
+    def _submit(ack: Ack, body: dict[str, Any], work: Any, *, field: str) -> None:
+        """Run a modal's work; field errors show inline, and the modal stays open on error."""
+        try:
+            work(metadata(body))
+        except FieldErrors as exc:
+            ack(response_action="errors", errors=exc.errors)
+            return
+        except UserError as exc:
+            ack(response_action="errors", errors={field: str(exc)})
+            return
+        except Exception:
+            log.exception("modal submission failed")
+            ack(response_action="errors", errors={field: SORRY})
+            return
+        services.dispatcher.wake()
+        ack()
+
+
+def _state(view: dict[str, Any], block: str, action: str) -> dict[str, Any]:
+    return (((view.get("state") or {}).get("values") or {}).get(block) or {}).get(action) or {}
+
+
+def _target(meta: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    if meta.get("response_url"):
+        return {"response_url": meta["response_url"]}
+    if meta.get("channel") and meta.get("user"):
+        return {"channel": meta["channel"], "user": meta["user"]}
+    return {"channel": None, "user": user_id(body)}

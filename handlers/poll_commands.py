@@ -1,0 +1,100 @@
+"""/poll: facilitators launch, build, close and inspect polls."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.errors import UserError
+from bot.render import escape, new_poll_modal, poll_list_blocks, results_blocks
+from bot.services import Services
+from handlers.common import SORRY, channel_id, log, user_id
+
+HELP = """*Convene polls*
+• `/poll launch <id>`: post a poll from the event file in this channel
+• `/poll new`: build a poll in a form and post it here
+• `/poll close [id]`: close a poll (default: the newest open one here); final results show in its message
+• `/poll results [id]`: see results now, only to you (even while hidden)
+• `/poll list`: every poll, its status and response count
+• `/poll help`: this message
+Launching, closing and results are for facilitators and organizers. Everyone answers with the buttons on a poll."""
+
+
+def register(app: App, services: Services) -> None:
+    """Wire /poll."""
+
+    @app.command("/poll")
+    def poll_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        words = (body.get("text") or "").split()
+        verb, args = (words[0].lower(), words[1:]) if words else ("help", [])
+        try:
+            answer = dispatch(services, verb, args, body, client)
+        except UserError as exc:
+            answer = {"text": str(exc)}
+        except Exception:
+            log.exception("/poll %s failed", verb)
+            answer = {"text": SORRY}
+        services.dispatcher.wake()
+        ack(**answer)
+
+
+def dispatch(
+    services: Services, verb: str, args: list[str], body: dict[str, Any], client: WebClient
+) -> dict[str, Any]:
+    """Carry out one /poll sub-command and return the ephemeral answer."""
+    polls = services.polls
+    who = user_id(body)
+    channel = channel_id(body) or ""
+    poll_id = args[0] if args else None
+    if verb == "help":
+        return {"text": HELP}
+    if verb == "launch":
+        if not poll_id:
+            polls.require_staff(who, "launch polls")
+            return {"text": "Which poll? `/poll launch <id>`; `/poll list` shows the ids."}
+        poll = polls.launch(poll_id=poll_id, channel_id=channel, user_id=who)
+        return {
+            "text": f"Launched `{poll.id}`: _{escape(poll.question)}_. Close it with `/poll close {poll.id}`."
+        }
+    if verb == "close":
+        poll = polls.close(poll_id=poll_id, channel_id=channel, user_id=who)
+        return {"text": f"Closed `{poll.id}`. Its message now shows the final results."}
+    if verb == "results":
+        poll, tally = polls.results(poll_id=poll_id, channel_id=channel, user_id=who)
+        return results_blocks(poll, tally)
+    if verb == "list":
+        rows = polls.list(user_id=who)
+        return poll_list_blocks(rows, event_title=services.event.title)
+    if verb == "new":
+        polls.require_staff(who, "create polls")
+        view = new_poll_modal(metadata={"channel": channel})
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+        return {}
+    return {"text": f"I don't know `/poll {escape(verb)}`.\n\n{HELP}"}
+
+
+def new_poll_draft(values: dict[str, Any]) -> dict[str, Any]:
+    """Read the /poll new form's state into a plain draft."""
+
+    def pick(block: str) -> Any:
+        element = (values.get(block) or {}).get("value") or {}
+        if "selected_option" in element:
+            return (element["selected_option"] or {}).get("value")
+        if "selected_options" in element:
+            return [o.get("value") for o in element["selected_options"] or []]
+        return element.get("value")
+
+    return {
+        "question": pick("question"),
+        "kind": pick("kind"),
+        "options": pick("options"),
+        "results": pick("results"),
+        "anonymous": "yes" in (pick("anonymous") or []),
+    }
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"))

@@ -1,0 +1,85 @@
+"""Every table Convene keeps, in one module. All datetimes are stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _utc_column(nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable))
+
+
+class Poll(SQLModel, table=True):
+    """A poll: loaded from the event file or built in Slack with /poll new."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    question: str
+    kind: str = Field(max_length=20)
+    options: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    labels: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
+    session_id: str | None = Field(default=None, max_length=64)
+    anonymous: bool = False
+    results: str = Field(default="live", max_length=10)
+    source: str = Field(default="event", max_length=10)  # "event" or "slack"
+    status: str = Field(default="draft", max_length=10)  # draft, open, closed
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    launched_by: str | None = Field(default=None, max_length=32)
+    launched_at: datetime | None = _utc_column()
+    closed_by: str | None = Field(default=None, max_length=32)
+    closed_at: datetime | None = _utc_column()
+    created_at: datetime | None = _utc_column()
+
+
+class Response(SQLModel, table=True):
+    """One person's current answer to one poll.
+
+    For an anonymous poll `voter_key` is a keyed hash that only lets the bot
+    recognise a repeat voter; no user id and no time is stored with the answer.
+    """
+
+    __table_args__ = (UniqueConstraint("poll_id", "voter_key", name="uq_response_voter"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: str = Field(foreign_key="poll.id", max_length=64, index=True)
+    voter_key: str = Field(max_length=64)
+    user_id: str | None = Field(default=None, max_length=32)
+    choices: list[int] | None = Field(default=None, sa_column=Column(JSON))
+    text: str | None = None
+    updated_at: datetime | None = _utc_column()
+
+
+class Outbox(SQLModel, table=True):
+    """Something the bot must send to Slack, written in the same transaction as its cause.
+
+    The dispatcher sends rows in id order and records the outcome; `key` is the
+    idempotency key that stops a cause from being queued twice.
+    """
+
+    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=20)
+    channel: str | None = Field(default=None, max_length=32)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=10)  # pending, sent, failed
+    not_before: datetime | None = _utc_column()
+    attempts: int = 0
+    last_error: str | None = None
+    result_channel: str | None = Field(default=None, max_length=32)
+    result_ts: str | None = Field(default=None, max_length=32)
+    created_at: datetime | None = _utc_column()
+    sent_at: datetime | None = _utc_column()
+
+
+class Identity(SQLModel, table=True):
+    """The Slack user id a roster person resolved to (looked up by email once)."""
+
+    person_id: str = Field(primary_key=True, max_length=64)
+    slack_user_id: str = Field(max_length=32, index=True)
+    resolved_at: datetime | None = _utc_column()

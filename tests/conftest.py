@@ -1,0 +1,89 @@
+"""Shared fixtures: a real database (SQLite, or PostgreSQL when DATABASE_URL says so),
+the example event, and a sandbox workspace with a clock the test controls."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+from bot.clock import ManualClock
+from bot.event import Event, load_event
+from bot.workspace import Workspace
+from storage.db import make_engine, normalise_url
+from storage.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "symposium-2015" / "event.yaml"
+SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.json"
+
+
+def _postgres_database(url: str) -> Iterator[str]:
+    """A throwaway database on the server at `url`, dropped afterwards."""
+    admin = create_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
+    name = f"convene_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base = normalise_url(url).rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL tests run against: DATABASE_URL's server (in a fresh database) or a SQLite file."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql")):
+        yield from _postgres_database(url)
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'convene.db'}"
+
+
+@pytest.fixture(scope="session")
+def migrated_engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(migrated_engine: Engine) -> Engine:
+    """The migrated database, emptied before each test."""
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    with migrated_engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+    return migrated_engine
+
+
+@pytest.fixture(scope="session")
+def example_event() -> Event:
+    return load_event(EXAMPLE)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    # 3:55 pm in San Diego on the first day, just before the welcome.
+    return ManualClock(datetime(2015, 5, 8, 22, 55, tzinfo=UTC))
+
+
+@pytest.fixture
+def ws(example_event: Event, engine: Engine, clock: ManualClock) -> Iterator[Workspace]:
+    """The example event's bot against a sandbox workspace, driven in-process through Bolt."""
+    with Workspace(example_event, clock=clock, engine=engine) as workspace:
+        yield workspace

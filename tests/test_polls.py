@@ -1,0 +1,454 @@
+"""Live polls end to end: signed Slack requests into the Bolt app, the real database,
+the outbox delivering over HTTP to the sandbox, which records what the bot sent."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.clock import ManualClock
+from bot.workspace import Workspace
+from storage.models import Outbox, Poll, Response
+
+PLENARY = "#lmi-plenary"
+FACILITATOR = "facilitator-lead"
+
+
+def launch(ws: Workspace, poll_id: str, *, channel: str = PLENARY, who: str = FACILITATOR) -> Any:
+    reply = ws.driver.command(ws.user(who), f"/poll launch {poll_id}", channel=channel)
+    assert reply.status == 200
+    ws.deliver()
+    return reply
+
+
+def poll_message(ws: Workspace, poll_id: str) -> Any:
+    with Session(ws.engine) as session:
+        poll = session.get(Poll, poll_id)
+        assert poll is not None and poll.message_ts, f"{poll_id} was not posted"
+        return ws.sandbox.message(poll.channel_id, poll.message_ts)
+
+
+def message_text(message: Any) -> str:
+    return json.dumps(message.blocks, ensure_ascii=False)
+
+
+def click(ws: Workspace, who: str, poll_id: str, action_id: str, value: str | None = None) -> Any:
+    message = poll_message(ws, poll_id)
+    reply = ws.driver.click(
+        ws.user(who), channel=message.channel, message_ts=message.ts, action_id=action_id, value=value
+    )
+    assert reply.status == 200, reply.body
+    return reply
+
+
+def notes_to(ws: Workspace, who: str) -> list[str]:
+    uid = ws.user(who)
+    return [e.text for e in ws.sandbox.ephemerals if e.user == uid]
+
+
+def responses(ws: Workspace, poll_id: str) -> list[Response]:
+    with Session(ws.engine) as session:
+        return list(session.exec(select(Response).where(Response.poll_id == poll_id)))
+
+
+def participants(ws: Workspace, n: int) -> list[str]:
+    return [p.id for p in ws.event.people.values() if p.team][:n]
+
+
+# ---------------------------------------------------------------- launch
+
+
+def test_facilitator_launches_a_poll_into_the_channel(ws: Workspace) -> None:
+    reply = launch(ws, "collaboration-stage")
+    assert "Launched `collaboration-stage`" in reply.text
+    posts = ws.sandbox.calls_to("chat.postMessage")
+    assert len(posts) == 1
+    assert posts[0].params["channel"] == ws.sandbox.channel_id(PLENARY)
+    message = poll_message(ws, "collaboration-stage")
+    assert message.text.startswith("Poll: Where is your district team today")
+    buttons = [b["accessory"] for b in message.blocks if b.get("accessory")]
+    assert [b["action_id"] for b in buttons] == [f"poll_vote_{i}" for i in range(5)]
+    assert "0 responses" in message_text(message)
+
+
+def test_participant_cannot_launch_and_nothing_happens(ws: Workspace) -> None:
+    someone = participants(ws, 1)[0]
+    reply = ws.driver.command(ws.user(someone), "/poll launch collaboration-stage", channel=PLENARY)
+    assert reply.status == 200
+    assert reply.text == "Only facilitators and organizers can launch polls."
+    ws.deliver()
+    assert ws.sandbox.calls_to("chat.postMessage") == []
+    with Session(ws.engine) as session:
+        assert session.get(Poll, "collaboration-stage").status == "draft"  # type: ignore[union-attr]
+    for verb in ("close collaboration-stage", "results collaboration-stage", "list", "new"):
+        refused = ws.driver.command(ws.user(someone), f"/poll {verb}", channel=PLENARY)
+        assert refused.text.startswith("Only facilitators and organizers can"), verb
+    assert ws.sandbox.calls_to("views.open") == []
+
+
+def test_unknown_poll_id_suggests_the_closest(ws: Workspace) -> None:
+    reply = ws.driver.command(ws.user(FACILITATOR), "/poll launch colaboration-stage", channel=PLENARY)
+    assert reply.text == "There is no poll `colaboration-stage`. Did you mean `collaboration-stage`?"
+    reply = ws.driver.command(ws.user(FACILITATOR), "/poll close zzz", channel=PLENARY)
+    assert reply.text == "There is no poll `zzz`. See `/poll list`."
+    ws.deliver()
+    assert ws.sandbox.calls_to("chat.postMessage") == []
+
+
+def test_launching_twice_says_where_it_runs(ws: Workspace) -> None:
+    launch(ws, "collaboration-stage")
+    again = ws.driver.command(
+        ws.user(FACILITATOR), "/poll launch collaboration-stage", channel="#lmi-team-time"
+    )
+    channel = ws.sandbox.channel_id(PLENARY)
+    assert again.text == f"`collaboration-stage` is already open in <#{channel}>."
+    ws.deliver()
+    assert len(ws.sandbox.calls_to("chat.postMessage")) == 1
+
+
+def test_help_and_list(ws: Workspace) -> None:
+    someone = participants(ws, 1)[0]
+    assert "/poll launch <id>" in ws.driver.command(ws.user(someone), "/poll", channel=PLENARY).text
+    assert (
+        "I don't know `/poll lunch`"
+        in ws.driver.command(ws.user(someone), "/poll lunch", channel=PLENARY).text
+    )
+    launch(ws, "collaboration-stage")
+    listing = ws.driver.command(ws.user(FACILITATOR), "/poll list", channel=PLENARY).json
+    text = json.dumps(listing["blocks"])
+    assert "`collaboration-stage`" in text and "open in" in text
+    assert text.index("collaboration-stage") < text.index("eval-useful")  # open polls first
+
+
+# ---------------------------------------------------------------- voting
+
+
+def test_vote_is_recorded_confirmed_and_shown(ws: Workspace) -> None:
+    launch(ws, "collaboration-stage")
+    voter = participants(ws, 1)[0]
+    click(ws, voter, "collaboration-stage", "poll_vote_2")
+    assert [(r.user_id, r.choices) for r in responses(ws, "collaboration-stage")] == [(ws.user(voter), [2])]
+    ws.deliver()
+    assert notes_to(ws, voter) == [
+        "Recorded your answer to _Where is your district team today in labor-management collaboration?_: "
+        "*Collaborating on specific projects*. You can change it until the poll closes."
+    ]
+    updates = ws.sandbox.calls_to("chat.update")
+    assert len(updates) == 1
+    text = message_text(poll_message(ws, "collaboration-stage"))
+    assert "1 · 100%" in text and "1 response" in text
+
+
+def test_changing_a_vote_moves_it(ws: Workspace, clock: ManualClock) -> None:
+    launch(ws, "collaboration-stage")
+    voter = participants(ws, 1)[0]
+    click(ws, voter, "collaboration-stage", "poll_vote_0")
+    clock.advance(3)
+    click(ws, voter, "collaboration-stage", "poll_vote_4")
+    ws.deliver()
+    assert [r.choices for r in responses(ws, "collaboration-stage")] == [[4]]
+    assert notes_to(ws, voter)[-1].startswith("Changed your answer")
+    blocks = poll_message(ws, "collaboration-stage").blocks
+    option_texts = [b["text"]["text"] for b in blocks if b.get("accessory")]
+    assert "0 · 0%" in option_texts[0] and "1 · 100%" in option_texts[4]
+
+
+def test_double_click_and_retry_count_once(ws: Workspace) -> None:
+    launch(ws, "collaboration-stage")
+    voter = participants(ws, 1)[0]
+    click(ws, voter, "collaboration-stage", "poll_vote_1")
+    click(ws, voter, "collaboration-stage", "poll_vote_1")
+    # Slack re-delivering the same request (a retry) carries the same body.
+    message = poll_message(ws, "collaboration-stage")
+    ws.driver.click(ws.user(voter), channel=message.channel, message_ts=message.ts, action_id="poll_vote_1")
+    assert len(responses(ws, "collaboration-stage")) == 1
+    ws.deliver()
+    assert "1 response" in message_text(poll_message(ws, "collaboration-stage"))
+    assert notes_to(ws, voter)[1:] == [notes_to(ws, voter)[1]] * 2
+    assert notes_to(ws, voter)[1].startswith("Already recorded")
+
+
+def test_bad_option_value_is_refused_and_nothing_recorded(ws: Workspace) -> None:
+    launch(ws, "collaboration-stage")
+    voter = participants(ws, 1)[0]
+    for value in (
+        '{"poll":"collaboration-stage","choices":[9]}',
+        "not json",
+        '{"poll":"collaboration-stage"}',
+        '{"poll":"collaboration-stage","choices":[true]}',
+        '{"poll":"nope","choices":[0]}',
+    ):
+        click(ws, voter, "collaboration-stage", "poll_vote_0", value=value)
+    assert responses(ws, "collaboration-stage") == []
+    ws.deliver()
+    notes = notes_to(ws, voter)
+    assert notes[:4] == ["That option is not part of this poll."] * 4
+    assert notes[4] == "That poll no longer exists."
+
+
+def test_multiple_choice_through_the_modal(ws: Workspace) -> None:
+    launch(ws, "priority-topics")
+    voter = participants(ws, 1)[0]
+    click(ws, voter, "priority-topics", "poll_choose")
+    (view,) = ws.sandbox.open_views(ws.user(voter))
+    assert view.view["callback_id"] == "poll_choose"
+    options = view.view["blocks"][1]["element"]["options"]
+    picked = [options[0], options[5]]
+    reply = ws.driver.submit(
+        ws.user(voter), view.id, {"choices": {"choices": {"type": "checkboxes", "selected_options": picked}}}
+    )
+    assert reply.status == 200 and reply.body == ""
+    assert [r.choices for r in responses(ws, "priority-topics")] == [[0, 5]]
+    ws.deliver()
+    assert (
+        "*LCFF and LCAP development, Building trust and communication between partners*"
+        in notes_to(ws, voter)[0]
+    )
+    # Opening it again shows the current answer ticked.
+    click(ws, voter, "priority-topics", "poll_choose")
+    (view,) = ws.sandbox.open_views(ws.user(voter))
+    assert view.view["blocks"][1]["element"]["initial_options"] == picked
+    empty = ws.driver.submit(
+        ws.user(voter), view.id, {"choices": {"choices": {"type": "checkboxes", "selected_options": []}}}
+    )
+    assert empty.json == {"response_action": "errors", "errors": {"choices": "Choose at least one option."}}
+    assert [r.choices for r in responses(ws, "priority-topics")] == [[0, 5]]
+
+
+def test_rating_poll_shows_counts_and_average(ws: Workspace, clock: ManualClock) -> None:
+    launch(ws, "possible-here")
+    labels = [b["text"]["text"] for b in poll_message(ws, "possible-here").blocks[-2]["elements"]]
+    assert labels == [
+        "1 Not at all confident",
+        "2 Slightly confident",
+        "3 Somewhat confident",
+        "4 Very confident",
+        "5 Completely confident",
+    ]
+    for who, rating in zip(participants(ws, 4), [5, 4, 4, 2], strict=True):
+        click(ws, who, "possible-here", f"poll_vote_{rating - 1}")
+    ws.deliver()
+    text = message_text(poll_message(ws, "possible-here"))
+    assert "Average 3.8 of 5" in text and "75% agree or strongly agree" in text
+    assert "*4 Very confident*\\n`" in text and "2 · 50%" in text
+
+
+def test_open_text_answer_through_the_modal_is_escaped(ws: Workspace) -> None:
+    launch(ws, "looking-forward")
+    voter = participants(ws, 1)[0]
+    click(ws, voter, "looking-forward", "poll_answer")
+    (view,) = ws.sandbox.open_views(ws.user(voter))
+    typed = "Meeting <!channel> teams & @here <@U123> *partners*"
+    reply = ws.driver.submit(
+        ws.user(voter), view.id, {"answer": {"text": {"type": "plain_text_input", "value": typed}}}
+    )
+    assert reply.status == 200
+    assert [r.text for r in responses(ws, "looking-forward")] == [typed]
+    ws.deliver()
+    text = message_text(poll_message(ws, "looking-forward"))
+    assert "<!channel>" not in text and "<@U123>" not in text
+    assert "&lt;!channel&gt; teams &amp; @\u200bhere &lt;@U123&gt;" in text
+    blank = ws.sandbox.open_views  # an empty answer keeps the modal open with an inline error
+    click(ws, voter, "looking-forward", "poll_answer")
+    (view,) = blank(ws.user(voter))
+    assert view.view["blocks"][1]["element"]["initial_value"] == typed
+    reply = ws.driver.submit(
+        ws.user(voter), view.id, {"answer": {"text": {"type": "plain_text_input", "value": "   "}}}
+    )
+    assert reply.json == {"response_action": "errors", "errors": {"answer": "Your answer is empty."}}
+
+
+# ---------------------------------------------------------------- refresh, close, visibility
+
+
+def test_a_burst_of_votes_is_one_refresh_per_interval(ws: Workspace, clock: ManualClock) -> None:
+    launch(ws, "collaboration-stage")
+    voters = participants(ws, 60)
+    for who in voters[:30]:
+        click(ws, who, "collaboration-stage", "poll_vote_0")
+    ws.deliver()
+    assert len(ws.sandbox.calls_to("chat.update")) == 1
+    for who in voters[30:]:
+        click(ws, who, "collaboration-stage", "poll_vote_1")
+    clock.advance(1.9)
+    ws.deliver()
+    assert len(ws.sandbox.calls_to("chat.update")) == 1  # still inside the 2-second interval
+    clock.advance(0.2)
+    ws.deliver()
+    assert len(ws.sandbox.calls_to("chat.update")) == 2
+    text = message_text(poll_message(ws, "collaboration-stage"))
+    assert "60 responses" in text and "30 · 50%" in text
+    clock.advance(10)
+    ws.deliver()
+    assert len(ws.sandbox.calls_to("chat.update")) == 2  # nothing new, nothing sent
+
+
+def test_close_shows_exact_final_results_and_refuses_late_votes(ws: Workspace, clock: ManualClock) -> None:
+    launch(ws, "collaboration-stage")
+    voters = participants(ws, 3)
+    click(ws, voters[0], "collaboration-stage", "poll_vote_0")
+    ws.deliver()
+    click(ws, voters[1], "collaboration-stage", "poll_vote_3")  # lands inside the refresh interval
+    reply = ws.driver.command(ws.user(FACILITATOR), "/poll close", channel=PLENARY)
+    assert reply.text == "Closed `collaboration-stage`. Its message now shows the final results."
+    ws.deliver()  # no clock movement: closing does not wait for the interval
+    message = poll_message(ws, "collaboration-stage")
+    text = message_text(message)
+    assert message.text.startswith("Closed: ") and "2 responses" in text and "this poll is closed" in text
+    assert not any(b.get("accessory") or b["type"] == "actions" for b in message.blocks)
+    ws.driver.click(
+        ws.user(voters[2]),
+        channel=message.channel,
+        message_ts=message.ts,
+        action_id="poll_vote_0",
+        value='{"poll":"collaboration-stage","choices":[0]}',
+    )
+    ws.deliver()
+    assert notes_to(ws, voters[2]) == [
+        "This poll is closed; your answer to _Where is your district team today "
+        "in labor-management collaboration?_ was not recorded."
+    ]
+    assert len(responses(ws, "collaboration-stage")) == 2
+    again = ws.driver.command(ws.user(FACILITATOR), "/poll close collaboration-stage", channel=PLENARY)
+    assert again.text == "`collaboration-stage` is already closed."
+
+
+def test_hidden_results_stay_hidden_until_close(ws: Workspace) -> None:
+    launch(ws, "vision-headline", channel="#lmi-team-time")
+    voter = participants(ws, 1)[0]
+    click(ws, voter, "vision-headline", "poll_answer")
+    (view,) = ws.sandbox.open_views(ws.user(voter))
+    ws.driver.submit(
+        ws.user(voter),
+        view.id,
+        {"answer": {"text": {"type": "plain_text_input", "value": "Partners raise graduation rates"}}},
+    )
+    ws.deliver()
+    live = message_text(poll_message(ws, "vision-headline"))
+    assert "Partners raise graduation rates" not in live
+    assert "Results will be shown when the poll closes" in live and "1 response" in live
+    staff = ws.driver.command(ws.user(FACILITATOR), "/poll results vision-headline", channel="#lmi-team-time")
+    assert "Partners raise graduation rates" in json.dumps(staff.json["blocks"])
+    ws.driver.command(ws.user(FACILITATOR), "/poll close vision-headline", channel="#lmi-team-time")
+    ws.deliver()
+    assert "Partners raise graduation rates" in message_text(poll_message(ws, "vision-headline"))
+
+
+def test_anonymous_poll_keeps_no_link_between_person_and_answer(ws: Workspace) -> None:
+    launch(ws, "eval-useful", channel="#lmi-closing")
+    voters = participants(ws, 3)
+    for who, rating in zip(voters, [4, 5, 2], strict=True):
+        click(ws, who, "eval-useful", f"poll_vote_{rating - 1}")
+    ws.deliver()
+    rows = responses(ws, "eval-useful")
+    assert len(rows) == 3
+    uids = [ws.user(v) for v in voters]
+    for row in rows:
+        assert row.user_id is None and row.updated_at is None
+        assert not any(uid in row.voter_key for uid in uids)
+    with Session(ws.engine) as session:
+        stored = json.dumps([o.payload for o in session.exec(select(Outbox))])
+    for uid in uids:
+        assert uid not in stored
+    assert "Agree" not in stored  # the confirmations (which name the choice) were erased once sent
+    # The voter still learns what was recorded, and only the voter.
+    assert (
+        notes_to(ws, voters[0])[0].startswith("Recorded your answer")
+        and "(anonymous)" in notes_to(ws, voters[0])[0]
+    )
+    staff = json.dumps(
+        ws.driver.command(ws.user(FACILITATOR), "/poll results eval-useful", channel="#lmi-closing").json
+    )
+    for voter in voters:
+        person = ws.event.people[voter]
+        assert person.name not in staff and ws.user(voter) not in staff
+    # Changing an anonymous answer still replaces rather than adds.
+    click(ws, voters[0], "eval-useful", "poll_vote_0")
+    assert len(responses(ws, "eval-useful")) == 3
+
+
+# ---------------------------------------------------------------- /poll new
+
+
+def test_poll_new_builds_validates_and_launches(ws: Workspace) -> None:
+    who = ws.user(FACILITATOR)
+    reply = ws.driver.command(who, "/poll new", channel="#lmi-team-time")
+    assert reply.status == 200 and reply.body == ""
+    (view,) = ws.sandbox.open_views(who)
+    assert view.view["callback_id"] == "poll_new"
+
+    def values(question: str, kind: str, options: str) -> dict[str, Any]:
+        return {
+            "question": {"value": {"type": "plain_text_input", "value": question}},
+            "kind": {"value": {"type": "static_select", "selected_option": {"value": kind}}},
+            "options": {"value": {"type": "plain_text_input", "value": options}},
+            "results": {"value": {"type": "radio_buttons", "selected_option": {"value": "live"}}},
+            "anonymous": {"value": {"type": "checkboxes", "selected_options": [{"value": "yes"}]}},
+        }
+
+    bad = ws.driver.submit(who, view.id, values("Lunch?", "single_choice", "Tacos"))
+    assert bad.json == {
+        "response_action": "errors",
+        "errors": {"options": "Give 2 to 10 options, one per line."},
+    }
+    assert ws.sandbox.open_views(who)  # still open
+    good = ws.driver.submit(who, view.id, values("Lunch today?", "single_choice", "Tacos\n\nSalad\n"))
+    assert good.status == 200 and good.body == ""
+    ws.deliver()
+    with Session(ws.engine) as session:
+        poll = session.get(Poll, "lunch-today")
+        assert poll is not None
+        assert (poll.options, poll.anonymous, poll.status, poll.source) == (
+            ["Tacos", "Salad"],
+            True,
+            "open",
+            "slack",
+        )
+    assert poll_message(ws, "lunch-today").channel == ws.sandbox.channel_id("#lmi-team-time")
+
+
+# ---------------------------------------------------------------- transport
+
+
+def test_invalid_signature_is_refused_with_401(ws: Workspace) -> None:
+    fields = {
+        "command": "/poll",
+        "text": "launch collaboration-stage",
+        "user_id": ws.user(FACILITATOR),
+        "channel_id": ws.sandbox.channel_id(PLENARY),
+        "team_id": ws.sandbox.team_id,
+    }
+    unsigned = ws.driver.send_form(fields, signed=False)
+    assert unsigned.status == 401
+    forged = ws.driver.send_form(
+        fields,
+        signed=False,
+        headers={"X-Slack-Request-Timestamp": "1431126000", "X-Slack-Signature": "v0=deadbeef"},
+    )
+    assert forged.status == 401
+    ws.deliver()
+    assert ws.sandbox.calls_to("chat.postMessage") == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"payload": "{not json"},
+        {
+            "payload": json.dumps(
+                {"type": "block_actions", "actions": [{"action_id": "poll_vote_0", "value": "x"}]}
+            )
+        },
+        {"payload": json.dumps({"type": "view_submission", "view": {"callback_id": "poll_answer"}})},
+        {"command": "/poll"},
+    ],
+)
+def test_malformed_payloads_get_an_answer_and_change_nothing(ws: Workspace, body: dict[str, str]) -> None:
+    launch(ws, "collaboration-stage")
+    reply = ws.driver.send_form(body)
+    assert reply.status in (200, 400, 404)
+    ws.deliver()
+    assert responses(ws, "collaboration-stage") == []

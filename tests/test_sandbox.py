@@ -1,0 +1,345 @@
+"""The local Slack sandbox answers a real slack_sdk client the way Slack does."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Callable, Iterator
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from bot.clock import ManualClock
+from bot.sandbox import Call, SlackSandbox
+
+SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "Poll: *what are you looking forward to?*"}}
+MODAL = {
+    "type": "modal",
+    "callback_id": "headline",
+    "title": {"type": "plain_text", "text": "Vision headline"},
+    "submit": {"type": "plain_text", "text": "Submit"},
+    "blocks": [
+        {
+            "type": "input",
+            "block_id": "headline",
+            "label": {"type": "plain_text", "text": "Your headline"},
+            "element": {"type": "plain_text_input", "action_id": "text"},
+        }
+    ],
+}
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def sandbox(clock: ManualClock) -> Iterator[SlackSandbox]:
+    with SlackSandbox(clock=clock) as box:
+        box.add_user(id="U1", name="ana", real_name="Ana Ruiz", email="ana@district.example")
+        box.add_user(id="U2", name="ben", real_name="Ben Ito")
+        box.add_user(id="U9", name="gone", deleted=True)
+        box.add_channel(name="general", members=["U1", "U2"])
+        box.add_channel(name="breakout-a", members=["U1"], bot_is_member=False)
+        box.add_channel(name="old-news", is_archived=True)
+        yield box
+
+
+@pytest.fixture
+def client(sandbox: SlackSandbox) -> WebClient:
+    return WebClient(base_url=sandbox.api_url, token=sandbox.bot_token)
+
+
+def error_of(call: Callable[[], object]) -> SlackApiError:
+    """The SlackApiError a client call raises (failing the test when it succeeds)."""
+    with pytest.raises(SlackApiError) as info:
+        call()
+    return info.value
+
+
+def test_post_update_and_read_back(sandbox: SlackSandbox, client: WebClient) -> None:
+    posted = client.chat_postMessage(channel="#general", text="Welcome", blocks=[SECTION])
+    channel_id = sandbox.channel_id("general")
+    assert posted["channel"] == channel_id
+    assert posted["ts"] == "1431097200.000000"
+    assert posted["message"]["blocks"] == [SECTION]
+    reply = client.chat_postMessage(channel=channel_id, text="in thread", thread_ts=posted["ts"])
+    assert float(reply["ts"]) > float(posted["ts"])
+
+    updated = client.chat_update(channel=channel_id, ts=posted["ts"], text="Welcome, everyone")
+    assert updated["message"]["edited"]["user"] == "UBOT"
+
+    first = sandbox.message("#general", posted["ts"])
+    assert (first.text, first.blocks, first.edited) == ("Welcome, everyone", [SECTION], True)
+    assert first.user == "UBOT"
+    assert [m.thread_ts for m in sandbox.messages("general")] == [None, posted["ts"]]
+
+    client.chat_delete(channel=channel_id, ts=reply["ts"])
+    assert sandbox.message(channel_id, reply["ts"]).deleted
+    missing = error_of(lambda: client.chat_update(channel=channel_id, ts="1.000000", text="x"))
+    assert missing.response["error"] == "message_not_found"
+    link = client.chat_getPermalink(channel=channel_id, message_ts=posted["ts"])
+    assert link["permalink"].endswith(f"/archives/{channel_id}/p1431097200000000")
+
+
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
+def test_channel_errors_follow_slack(client: WebClient) -> None:
+    assert error_of(lambda: client.chat_postMessage(channel="#nowhere", text="hi")).response["error"] == (
+        "channel_not_found"
+    )
+    assert error_of(lambda: client.chat_postMessage(channel="#breakout-a", text="hi")).response["error"] == (
+        "not_in_channel"
+    )
+    assert error_of(lambda: client.chat_postMessage(channel="#old-news", text="hi")).response["error"] == (
+        "is_archived"
+    )
+    assert error_of(lambda: client.chat_postMessage(channel="#general")).response["error"] == "no_text"
+    too_long = "x" * 40_001
+    assert error_of(lambda: client.chat_postMessage(channel="#general", text=too_long)).response["error"] == (
+        "msg_too_long"
+    )
+    client.conversations_join(channel="breakout-a")
+    assert client.chat_postMessage(channel="#breakout-a", text="now joined")["ok"]
+
+
+def test_invalid_blocks(sandbox: SlackSandbox, client: WebClient) -> None:
+    too_many = [SECTION] * 51
+    err = error_of(lambda: client.chat_postMessage(channel="#general", text="x", blocks=too_many))
+    assert err.response.status_code == 200
+    assert err.response["error"] == "invalid_blocks"
+    assert "no more than 50 items" in err.response["response_metadata"]["messages"][0]
+
+    long_section = {"type": "section", "text": {"type": "mrkdwn", "text": "y" * 3001}}
+    long_header = {"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}
+    for blocks in ([long_section], [long_header], [{"text": "no type"}]):
+        with pytest.raises(SlackApiError) as info:
+            client.chat_postMessage(channel="#general", text="x", blocks=blocks)
+        assert info.value.response["error"] == "invalid_blocks"
+    assert sandbox.messages("#general") == []
+
+
+def test_dm_via_conversations_open(sandbox: SlackSandbox, client: WebClient) -> None:
+    opened = client.conversations_open(users="U1")
+    dm = opened["channel"]["id"]
+    assert dm.startswith("D")
+    again = client.conversations_open(users=["U1"])
+    assert again["channel"]["id"] == dm and again["already_open"]
+
+    posted = client.chat_postMessage(channel="U1", text="Your session starts in 10 minutes")
+    assert posted["channel"] == dm
+    assert [m.text for m in sandbox.messages("U1")] == ["Your session starts in 10 minutes"]
+    assert sandbox.messages("U2") == []
+    assert sandbox.dms == {"U1": dm} and dm not in sandbox.channels
+    assert sandbox.users["U1"]["name"] == "ana"
+    assert error_of(lambda: client.conversations_open(users="U404")).response["error"] == "user_not_found"
+    assert error_of(lambda: client.conversations_open(users="U9")).response["error"] == "user_disabled"
+
+
+def test_ephemeral(sandbox: SlackSandbox, client: WebClient) -> None:
+    client.chat_postEphemeral(channel="#general", user="U2", text="Only you voted twice")
+    [shown] = sandbox.ephemerals
+    assert (shown.channel, shown.user, shown.text, shown.source) == (
+        sandbox.channel_id("general"),
+        "U2",
+        "Only you voted twice",
+        "chat.postEphemeral",
+    )
+    err = error_of(lambda: client.chat_postEphemeral(channel="#general", user="U404", text="x"))
+    assert err.response["error"] == "user_not_found"
+
+
+def test_users_lookup_and_pagination(sandbox: SlackSandbox, client: WebClient) -> None:
+    assert client.users_info(user="U1")["user"]["profile"]["email"] == "ana@district.example"
+    assert client.users_lookupByEmail(email="ANA@district.example")["user"]["id"] == "U1"
+    assert error_of(lambda: client.users_lookupByEmail(email="x@y.z")).response["error"] == "users_not_found"
+    assert error_of(lambda: client.users_info(user="U404")).response["error"] == "user_not_found"
+
+    for n in range(5):
+        sandbox.add_channel(name=f"team-{n}")
+    names, cursor = [], None
+    while True:
+        page = client.conversations_list(limit=3, cursor=cursor, exclude_archived=True)
+        names += [c["name"] for c in page["channels"]]
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert names == ["general", "breakout-a"] + [f"team-{n}" for n in range(5)]
+    users = client.users_list(limit=2)
+    assert len(users["members"]) == 2 and users["response_metadata"]["next_cursor"]
+    members = client.conversations_members(channel=sandbox.channel_id("general"))
+    assert members["members"] == ["U1", "U2", "UBOT"]
+
+
+def test_views_open_with_valid_expired_and_unknown_trigger(
+    sandbox: SlackSandbox, client: WebClient, clock: ManualClock
+) -> None:
+    trigger = sandbox.new_trigger_id("U1")
+    opened = client.views_open(trigger_id=trigger, view=MODAL)["view"]
+    assert opened["id"] == opened["root_view_id"]
+    assert opened["state"] == {"values": {}} and opened["callback_id"] == "headline"
+    assert [v.id for v in sandbox.open_views("U1")] == [opened["id"]]
+    assert sandbox.views[opened["id"]].view == MODAL
+
+    assert error_of(lambda: client.views_open(trigger_id=trigger, view=MODAL)).response["error"] == (
+        "exchanged_trigger_id"
+    )
+    late = sandbox.new_trigger_id("U1")
+    clock.advance(3.5)
+    assert error_of(lambda: client.views_open(trigger_id=late, view=MODAL)).response["error"] == (
+        "expired_trigger_id"
+    )
+    assert error_of(lambda: client.views_open(trigger_id="1.2.nope", view=MODAL)).response["error"] == (
+        "invalid_trigger_id"
+    )
+    long_title = {**MODAL, "title": {"type": "plain_text", "text": "t" * 25}}
+    err = error_of(lambda: client.views_open(trigger_id=sandbox.new_trigger_id("U1"), view=long_title))
+    assert err.response["error"] == "invalid_arguments"
+    assert "/view/title/text" in err.response["response_metadata"]["messages"][0]
+
+    sandbox.close_view(opened["id"])
+    assert sandbox.open_views("U1") == []
+
+
+def test_views_update_hash_conflict_and_push(sandbox: SlackSandbox, client: WebClient) -> None:
+    opened = client.views_open(trigger_id=sandbox.new_trigger_id("U2"), view=MODAL)["view"]
+    changed = {**MODAL, "private_metadata": "team-7"}
+    updated = client.views_update(view_id=opened["id"], hash=opened["hash"], view=changed)["view"]
+    assert updated["id"] == opened["id"] and updated["hash"] != opened["hash"]
+    assert updated["private_metadata"] == "team-7"
+    err = error_of(lambda: client.views_update(view_id=opened["id"], hash=opened["hash"], view=MODAL))
+    assert err.response["error"] == "hash_conflict"
+
+    pushed = client.views_push(trigger_id=sandbox.new_trigger_id("U2"), view=MODAL)["view"]
+    assert pushed["root_view_id"] == opened["id"] and pushed["previous_view_id"] == opened["id"]
+    assert [v.id for v in sandbox.open_views("U2")] == [opened["id"], pushed["id"]]
+
+    home = {"type": "home", "blocks": [SECTION]}
+    published = client.views_publish(user_id="U2", view=home)["view"]
+    assert sandbox.views[published["id"]].kind == "home"
+
+
+@pytest.mark.filterwarnings("ignore:client.files_upload\\(\\) may cause")
+def test_files_upload_v2_end_to_end(sandbox: SlackSandbox, client: WebClient) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    result = client.files_upload_v2(
+        channel=sandbox.channel_id("general"),
+        content=png,
+        filename="wordcloud.png",
+        title="Vision headlines",
+        alt_txt="Word cloud of vision headlines",
+        initial_comment="Here is what you said",
+    )
+    file_id = result["file"]["id"]
+    stored = sandbox.files[file_id]
+    assert stored["content"] == png and stored["length"] == len(png)
+    assert (stored["name"], stored["title"], stored["alt_txt"]) == (
+        "wordcloud.png",
+        "Vision headlines",
+        "Word cloud of vision headlines",
+    )
+    assert stored["channel"] == sandbox.channel_id("general")
+    [shared] = sandbox.messages("general")
+    assert shared.text == "Here is what you said"
+    assert [f["id"] for f in shared.files] == [file_id]
+    assert [c.method for c in sandbox.calls] == [
+        "files.getUploadURLExternal",
+        "files.upload",
+        "files.completeUploadExternal",
+    ]
+    assert error_of(lambda: client.files_upload(content=b"x", channels="#general")).response["error"] == (
+        "method_deprecated"
+    )
+
+
+def test_response_url(sandbox: SlackSandbox, client: WebClient, clock: ManualClock) -> None:
+    channel_id = sandbox.channel_id("general")
+    poll = client.chat_postMessage(channel=channel_id, text="Poll: lunch?")
+    url = sandbox.new_response_url(channel_id=channel_id, user_id="U1", message_ts=poll["ts"])
+    hook = WebhookClient(url)
+
+    answer = hook.send(text="Thanks, your vote counts")
+    assert (answer.status_code, answer.body) == (200, "ok")
+    assert sandbox.ephemerals[-1].source == "response_url" and sandbox.ephemerals[-1].user == "U1"
+
+    assert hook.send(text="Poll closed", replace_original=True).status_code == 200
+    assert sandbox.message(channel_id, poll["ts"]).text == "Poll closed"
+    assert hook.send(text="Results are in", response_type="in_channel").status_code == 200
+    assert sandbox.messages(channel_id)[-1].text == "Results are in"
+    assert hook.send(delete_original=True).status_code == 200
+    assert sandbox.message(channel_id, poll["ts"]).deleted
+
+    assert hook.send(text="fifth").status_code == 200
+    refused = hook.send(text="sixth")
+    assert refused.status_code == 404 and refused.body in ("used_url", "expired_url")
+    assert [c.status for c in sandbox.calls_to("response_url")] == [200, 200, 200, 200, 200, 404]
+
+    stale = WebhookClient(sandbox.new_response_url(channel_id=channel_id, user_id="U1"))
+    clock.advance(30 * 60 + 1)
+    gone = stale.send(text="too late")
+    assert (gone.status_code, gone.body) == (404, "expired_url")
+
+
+def test_auth_and_unknown_method(sandbox: SlackSandbox, client: WebClient) -> None:
+    assert client.auth_test()["user_id"] == "UBOT"
+    wrong = WebClient(base_url=sandbox.api_url, token="xoxb-wrong")
+    assert error_of(wrong.auth_test).response["error"] == "invalid_auth"
+    anonymous = WebClient(base_url=sandbox.api_url)
+    assert error_of(anonymous.auth_test).response["error"] == "not_authed"
+
+    err = error_of(lambda: client.api_call("chat.doesNotExist", json={"channel": "C1"}))
+    assert err.response.status_code == 404
+    assert err.response["error"] == "unknown_method"
+    assert sandbox.calls[-1].status == 404
+
+
+def test_rate_limit_answers_429_then_recovers(clock: ManualClock) -> None:
+    limits = {"chat.update": (2, 60.0), "chat.postMessage:per_channel": (1, 1.0)}
+    with SlackSandbox(clock=clock, rate_limits=limits) as box:
+        box.add_channel(name="general")
+        box.add_channel(name="plenary")
+        client = WebClient(base_url=box.api_url, token=box.bot_token)
+        posted = client.chat_postMessage(channel="#general", text="one")
+        client.chat_postMessage(channel="#plenary", text="other channel, own window")
+        err = error_of(lambda: client.chat_postMessage(channel="#general", text="two"))
+        assert err.response.status_code == 429
+        assert err.response.headers["Retry-After"] == "1"
+        assert err.response["error"] == "ratelimited"
+
+        client.chat_update(channel=posted["channel"], ts=posted["ts"], text="a")
+        clock.advance(20)
+        client.chat_update(channel=posted["channel"], ts=posted["ts"], text="b")
+        err = error_of(lambda: client.chat_update(channel=posted["channel"], ts=posted["ts"], text="c"))
+        assert err.response.headers["Retry-After"] == "40"
+        clock.advance(40)
+        assert client.chat_update(channel=posted["channel"], ts=posted["ts"], text="c")["ok"]
+        assert client.chat_postMessage(channel="#general", text="two")["ok"]
+        assert [c.status for c in box.calls] == [200, 200, 429, 200, 200, 429, 200, 200]
+
+
+def test_every_call_recorded_with_params(sandbox: SlackSandbox, client: WebClient) -> None:
+    seen: list[Call] = []
+    sandbox.subscribe(seen.append)
+    client.chat_postMessage(channel="#general", text="Live poll", blocks=[SECTION])
+    # Form-encoded bodies carry blocks as a JSON string; the record holds them decoded.
+    form = urllib.request.Request(
+        sandbox.api_url + "chat.postMessage",
+        data=f"channel=general&text=form&blocks={json.dumps([SECTION])}".encode(),
+        headers={"Authorization": f"Bearer {sandbox.bot_token}"},
+    )
+    with urllib.request.urlopen(form) as response:
+        assert json.load(response)["ok"]
+    client.users_info(user="U1")
+
+    calls = sandbox.calls
+    assert [c.method for c in calls] == ["chat.postMessage", "chat.postMessage", "users.info"]
+    assert calls[0].params == {"channel": "#general", "text": "Live poll", "blocks": [SECTION]}
+    assert calls[1].params["blocks"] == [SECTION]
+    assert calls[2].params == {"user": "U1"} and calls[2].response["user"]["name"] == "ana"
+    assert all(c.status == 200 and c.at == calls[0].at for c in calls)
+    assert seen == calls
+    assert sandbox.calls_to("users.info") == [calls[2]]
+    sandbox.reset_calls()
+    assert sandbox.calls == []
