@@ -86,10 +86,25 @@ class ResultsMode(StrEnum):
 DEFAULT_RATING_LABELS = {1: "Strongly disagree", 2: "Disagree", 3: "Neutral", 4: "Agree", 5: "Strongly agree"}
 
 
+CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
+
+
 def _clock_time(value: Any) -> Any:
-    # YAML 1.1 reads an unquoted 16:00 as the base-60 integer 960.
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
-        return time(value // 60, value % 60)
+    # An event-local wall time written "HH:MM" (or "H:MM"). The event file's YAML loader keeps an
+    # unquoted 16:00 as a string; a bare number is not a time (pydantic would read it as seconds
+    # past midnight, UTC), nor is a time with a UTC offset.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(f'{value} is not a time; write it as "HH:MM", e.g. "16:00"')
+    if isinstance(value, str):
+        match = CLOCK.match(value.strip())
+        if match:
+            return time(int(match[1]), int(match[2]))
+    return value
+
+
+def _wall_time(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError("give the event-local time with no UTC offset (the event's timezone applies)")
     return value
 
 
@@ -136,6 +151,7 @@ class SessionSpec(Strict):
     description: str | None = Field(default=None, max_length=2000)
 
     _times = field_validator("start", "end", mode="before")(_clock_time)
+    _wall_times = field_validator("start", "end")(_wall_time)
 
 
 class PollSpec(Strict):
@@ -320,7 +336,9 @@ def load_event(path: str | Path) -> Event:
     if "event" not in data:
         out.add((), "missing the 'event' section (name, timezone, days)", label="event")
 
-    roles = _validate_list(out, data, "roles", RoleSpec) if "roles" in data else list(DEFAULT_ROLES)
+    roles = (
+        _validate_list(out, data, "roles", RoleSpec) if "roles" in data else list(enumerate(DEFAULT_ROLES))
+    )
     teams = _validate_list(out, data, "teams", TeamSpec)
     sessions = _validate_list(out, data, "sessions", SessionSpec)
     polls = _validate_list(out, data, "polls", PollSpec)
@@ -361,7 +379,7 @@ def load_event(path: str | Path) -> Event:
     return Event(
         path=path,
         info=info,
-        roles={r.id: r for _, r in roles} if "roles" in data else {r.id: r for r in DEFAULT_ROLES},
+        roles={r.id: r for _, r in roles},
         teams={t.id: t for _, t in teams},
         people=people,
         organizers=[people_ref_id(people, r) for r in organizers],

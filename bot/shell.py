@@ -126,9 +126,19 @@ class Shell:
     def _find_user(self, ref: str) -> str:
         person = self.event.person(ref)
         if person is None:
-            matches = [p for p in self.event.people.values() if ref.lower() in p.name.lower()]
-            if len(matches) != 1:
-                raise LookupError(f"{len(matches)} people match {ref!r}")
+            wanted = ref.lower().split()
+            people = list(self.event.people.values())
+            # Whole name first, then names whose words start with what was typed.
+            matches = [p for p in people if p.name.lower() == ref.lower()] or [
+                p
+                for p in people
+                if all(any(word.startswith(w) for word in p.name.lower().split()) for w in wanted)
+            ]
+            if not matches:
+                raise LookupError(f"Nobody on the roster matches {ref!r}")
+            if len(matches) > 1:
+                names = ", ".join(f"{p.name} ({p.id})" for p in matches[:6])
+                raise LookupError(f"{len(matches)} people match {ref!r}: {names}. Use the roster id")
             person = matches[0]
         return self.ws.user(person.id)
 
@@ -139,7 +149,7 @@ class Shell:
         try:
             self.user = self._find_user(ref)
         except LookupError as exc:
-            self.out.print(f"[yellow]{rich_escape(str(exc))}[/yellow]; try /people {rich_escape(ref)}")
+            self.out.print(f"[yellow]{rich_escape(str(exc))}.[/yellow]")
             return
         self._whoami()
 
@@ -295,7 +305,8 @@ class Shell:
                 f"[red]The bot answered HTTP {reply.status}: {rich_escape(reply.body[:200])}[/red]"
             )
             return
-        data = reply.json
+        # Bolt answers a plain-text ack as text/plain and anything richer as JSON.
+        data = reply.json or ({"text": reply.body} if reply.body else {})
         if data.get("text") or data.get("blocks"):
             self._print_ephemeral(data.get("blocks") or [], data.get("text", ""))
         self.flush()
@@ -358,9 +369,10 @@ class Shell:
                 lines.append(f"[bold]{rich_escape(block['text']['text'])}[/bold]")
             elif kind in ("section", "context"):
                 body = _mrkdwn(_block_text(block), self._lookup)
-                lines.append(f"[dim]{body}[/dim]" if kind == "context" else body)
                 if block.get("accessory"):
-                    lines.append("    " + self._button(block["accessory"], channel, ts))
+                    first, sep, rest = body.partition("\n")
+                    body = f"{first}  {self._button(block['accessory'], channel, ts)}{sep}{rest}"
+                lines.append(f"[dim]{body}[/dim]" if kind == "context" else body)
             elif kind == "actions":
                 lines.append("  ".join(self._button(e, channel, ts) for e in block.get("elements", [])))
             elif kind == "divider":
