@@ -20,7 +20,8 @@ HELP = """*Convene polls*
 • `/poll results [id]`: see results now, only to you (even while hidden)
 • `/poll list`: every poll, its status and response count
 • `/poll help`: this message
-Launching, closing and results are for facilitators and organizers. Everyone answers with the buttons on a poll."""
+Launching, closing and results are for facilitators and organizers.
+Everyone answers with the buttons on a poll."""
 
 
 def register(app: App, services: Services) -> None:
