@@ -87,3 +87,33 @@ def ws(example_event: Event, engine: Engine, clock: ManualClock) -> Iterator[Wor
     """The example event's bot against a sandbox workspace, driven in-process through Bolt."""
     with Workspace(example_event, clock=clock, engine=engine) as workspace:
         yield workspace
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    """A migrated PostgreSQL database even on the SQLite run; skips if no server answers."""
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql")):
+        pytest.skip("the whole suite is already running on PostgreSQL")
+    url = os.environ.get("CONVENE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    try:
+        with create_engine(normalise_url(url)).connect():
+            pass
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server here"
+        pytest.skip(f"PostgreSQL not reachable at {url} ({type(exc).__name__}); .ci/run starts one")
+    for database in _postgres_database(url):
+        engine = make_engine(database)
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture(params=["configured", "postgresql"])
+def any_engine(request: pytest.FixtureRequest) -> Engine:
+    """The configured database, then PostgreSQL: for tests of behaviour that differs by dialect."""
+    if request.param == "configured":
+        return request.getfixturevalue("engine")
+    engine = request.getfixturevalue("postgres_engine")
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    return engine
