@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape as esc
 
 from bot.event import Event, EventFileError, load_event
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 app = typer.Typer(
     help="Convene: polls, headlines and reminders for a live event, in Slack.\n\n"
@@ -38,7 +42,7 @@ def _load(path: Path) -> Event:
         return load_event(path)
     except EventFileError as exc:
         for problem in exc.problems:
-            errors.print(f"[red]error[/red] {problem}", highlight=False, markup=True, soft_wrap=True)
+            errors.print(f"[red]error[/red] {esc(str(problem))}", highlight=False, soft_wrap=True)
         n = len(exc.problems)
         errors.print(f"\n{n} problem{'s' if n != 1 else ''} found; nothing was changed.", style="bold red")
         raise typer.Exit(1) from None
@@ -54,9 +58,11 @@ def check(event_file: EventArg) -> None:
     print_agenda(event)
     staff = event.staff_ids()
     console.print(
-        f"\n[green]OK[/green] {event.info.name}: {len(event.sessions)} sessions, {len(event.polls)} polls, "
+        f"\n[green]OK[/green] {esc(event.info.name)}: "
+        f"{len(event.sessions)} sessions, {len(event.polls)} polls, "
         f"{len(event.teams)} teams, {len(event.people)} people ({len(staff)} organizers and facilitators).",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -75,7 +81,7 @@ def print_agenda(event: Event) -> None:
             polls = [p.id for p in event.polls.values() if p.session == session.id]
             console.print(
                 f"  {start:%l:%M %p}–{end:%l:%M %p}  {session.kind.value.replace('_', ' '):<10} "
-                f"{session.title}" + (f"  [dim]({where})[/dim]" if where else ""),
+                f"{esc(session.title)}" + (f"  [dim]({esc(where)})[/dim]" if where else ""),
                 highlight=False,
                 soft_wrap=True,
             )
@@ -127,7 +133,7 @@ def shell(
     run_shell(event, database=database, start_as=as_)
 
 
-def _services_for_slack(event_file: Path, need: tuple[str, ...]) -> tuple[object, object]:
+def _services_for_slack(event_file: Path, need: tuple[str, ...]) -> tuple[Settings, Event]:
     from bot.settings import Settings
 
     settings = Settings()
@@ -150,14 +156,14 @@ def run(event_file: EventArg) -> None:
 
     settings, event = _services_for_slack(event_file, ("slack_bot_token", "slack_app_token"))
     _logging()
-    services = Services.build(settings, event)  # type: ignore[arg-type]
+    services = Services.build(settings, event)
     unmatched = services.directory.resolve(services.client)
     _report_unmatched(unmatched)
-    bolt = create_app(settings, services)  # type: ignore[arg-type]
+    bolt = create_app(settings, services)
     services.dispatcher.start()
     console.print(f"Convene is running for {services.event.title} (Socket Mode). Ctrl-C stops it.")
     try:
-        SocketModeHandler(bolt, settings.slack_app_token.get_secret_value()).start()  # type: ignore[attr-defined]
+        SocketModeHandler(bolt, settings.slack_app_token.get_secret_value()).start()
     finally:
         services.dispatcher.stop()
 
@@ -201,7 +207,7 @@ def db_upgrade() -> None:
     )
 
 
-def _report_unmatched(people: list[object]) -> None:
+def _report_unmatched(people: Sequence[object]) -> None:
     if people:
         names = ", ".join(getattr(p, "name", "?") for p in people[:10])
         more = f" and {len(people) - 10} more" if len(people) > 10 else ""
@@ -223,4 +229,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

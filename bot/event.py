@@ -269,7 +269,20 @@ class _Collector:
 
     def add(self, loc: Loc, message: str, *, label: str | None = None) -> None:
         line = self.src.line(loc) if self.src else None
-        self.problems.append(Problem(self.name, line, label or _format_loc(loc), message))
+        self.problems.append(Problem(self.name, line, label or _format_loc(loc, self._item_id(loc)), message))
+
+    def _item_id(self, loc: Loc) -> Any:
+        """For `sessions[3]`-style locations, a function naming the item by its id."""
+        data = self.src.data if self.src else None
+        if len(loc) < 2 or not isinstance(data, dict) or not isinstance(data.get(loc[0]), list):
+            return None
+        items = data[loc[0]]
+
+        def label_of(i: int) -> str | None:
+            item = items[i] if i < len(items) else None
+            return item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
+
+        return label_of
 
     def validate(self, adapter: TypeAdapter[Any], value: Any, loc: Loc, label_of: Any = None) -> Any:
         try:
@@ -369,7 +382,13 @@ def load_event(path: str | Path) -> Event:
     _check_people_refs(out, ("organizers",), organizers, people)
     _check_people_refs(out, ("facilitators",), facilitators, people)
     _check_sessions(out, sessions, event_days, people, set(role_ids), channels)
-    _check_polls(out, polls, {s[1].id for s in sessions})
+    # A session that failed validation is still in the file: a poll naming it is not "unknown".
+    raw = data.get("sessions")
+    raw_sessions: list[Any] = raw if isinstance(raw, list) else []
+    session_ids = {s.id for _, s in sessions} | {
+        item["id"] for item in raw_sessions if isinstance(item, dict) and isinstance(item.get("id"), str)
+    }
+    _check_polls(out, polls, session_ids)
     if info is not None and len(set(info.days)) != len(info.days):
         out.add(("event", "days"), "a day is listed twice")
 

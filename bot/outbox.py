@@ -21,11 +21,11 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy import case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.clock import Clock, utc
 from storage.db import transaction
-from storage.models import Outbox
+from storage.models import Outbox, table_of
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def enqueue(
     not_before: datetime | None = None,
 ) -> None:
     """Queue a send inside the caller's transaction; a repeated `key` is ignored."""
-    table = Outbox.__table__
+    table = table_of(Outbox)
     values = dict(
         key=key or f"{kind}:{uuid.uuid4().hex}",
         kind=kind,
@@ -99,7 +99,7 @@ def request_refresh(session: Session, *, poll_id: str, now: datetime, immediate:
     next one may go; re-arming takes the later of that and now. `immediate`
     (closing a poll) ignores the interval so final results show at once.
     """
-    table = Outbox.__table__
+    table = table_of(Outbox)
     stmt = _insert(session).values(
         key=f"poll-refresh:{poll_id}",
         kind="poll_refresh",
@@ -154,7 +154,7 @@ def notify(engine: Engine, clock: Clock, reply_to: dict[str, Any], text: str) ->
 
 def _insert(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Outbox.__table__)
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table_of(Outbox))
 
 
 class Dispatcher:
@@ -213,9 +213,9 @@ class Dispatcher:
         """When the earliest pending row becomes due (None if nothing is pending)."""
         with Session(self.engine) as session:
             value = session.execute(
-                select(Outbox.not_before)
-                .where(Outbox.status == "pending")
-                .order_by(Outbox.not_before)
+                select(col(Outbox.not_before))
+                .where(col(Outbox.status) == "pending")
+                .order_by(col(Outbox.not_before))
                 .limit(1)
             ).scalar()
         return utc(value) if value else None
@@ -229,9 +229,9 @@ class Dispatcher:
                 now = self.clock.now()
                 with Session(self.engine) as session:
                     rows = session.execute(
-                        select(Outbox.id, Outbox.channel)
-                        .where(Outbox.status == "pending", Outbox.not_before <= now)
-                        .order_by(Outbox.id)
+                        select(col(Outbox.id), col(Outbox.channel))
+                        .where(col(Outbox.status) == "pending", col(Outbox.not_before) <= now)
+                        .order_by(col(Outbox.id))
                         .limit(100)
                     ).all()
                 rows = [r for r in rows if not (r.channel and r.channel in blocked)]
@@ -273,15 +273,14 @@ class Dispatcher:
                 else:
                     row.status = "sent"
                 return True
-            snapshot = (row.id, row.kind)
         try:
             result = self._call(delivery)
         except SlackApiError as exc:
-            return self._record_error(snapshot[0], exc)
+            return self._record_error(row_id, exc)
         except OSError as exc:  # connection refused, reset, timeout
-            return self._retry(snapshot[0], f"connection: {exc}", None)
+            return self._retry(row_id, f"connection: {exc}", None)
         with transaction(self.engine) as session:
-            row = session.get(Outbox, snapshot[0])
+            row = session.get(Outbox, row_id)
             assert row is not None
             if row.kind != "poll_refresh":
                 row.status = "sent"
@@ -299,13 +298,17 @@ class Dispatcher:
         if delivery.method == "response_url":
             args = dict(delivery.args)
             url = args.pop("url")
-            response = WebhookClient(url, timeout=10).send_dict(args)
-            if response.status_code == 404:
+            webhook_response = WebhookClient(url, timeout=10).send_dict(args)
+            if webhook_response.status_code == 404:
                 raise SlackApiError("response_url expired", _Fake({"ok": False, "error": "expired_url"}, 404))
-            if response.status_code == 429 or response.status_code >= 500:
+            if webhook_response.status_code == 429 or webhook_response.status_code >= 500:
                 raise SlackApiError(
                     "response_url failed",
-                    _Fake({"ok": False, "error": "server"}, response.status_code, response.headers),
+                    _Fake(
+                        {"ok": False, "error": "server"},
+                        webhook_response.status_code,
+                        webhook_response.headers,
+                    ),
                 )
             return {}
         response = self.client.api_call(delivery.method, json=delivery.args)
@@ -361,9 +364,9 @@ class _Fake:
 
 def pending_count(engine: Engine) -> int:
     with Session(engine) as session:
-        return len(session.execute(select(Outbox.id).where(Outbox.status == "pending")).all())
+        return len(session.execute(select(col(Outbox.id)).where(col(Outbox.status) == "pending")).all())
 
 
 def mark_all_sent(engine: Engine) -> None:  # pragma: no cover - maintenance helper
     with transaction(engine) as session:
-        session.execute(update(Outbox).where(Outbox.status == "pending").values(status="sent"))
+        session.execute(update(Outbox).where(col(Outbox.status) == "pending").values(status="sent"))

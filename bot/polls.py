@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import outbox
 from bot.clock import Clock
@@ -25,7 +25,7 @@ from bot.errors import FieldErrors, NotAllowed, UserError
 from bot.event import MAX_OPTION_CHARS, MAX_OPTIONS, Event, PollKind, PollSpec, ResultsMode
 from bot.render import Tally, choice_labels, escape
 from storage.db import reading, transaction
-from storage.models import Poll, Response
+from storage.models import Poll, Response, table_of
 
 MAX_TEXT_ANSWER = 1000
 
@@ -42,10 +42,12 @@ class Receipt:
     def message(self) -> str:
         question = escape(self.poll.question)
         if self.repeated:
-            return f"Already recorded for _{question}_: *{self.answer}*"
-        verb = "Changed your answer" if self.changed else "Recorded your answer"
-        suffix = " (anonymous)" if self.poll.anonymous else ""
-        return f"{verb} to _{question}_: *{self.answer}*{suffix}. You can change it until the poll closes."
+            return f"Already recorded: *{self.answer}*\n_{question}_"
+        if self.changed:
+            head = "Changed your answer to"
+        else:
+            head = "Recorded your anonymous answer" if self.poll.anonymous else "Recorded your answer"
+        return f"{head}: *{self.answer}*\n_{question}_\nYou can change it until the poll closes."
 
 
 class PollService:
@@ -135,7 +137,7 @@ class PollService:
             poll = self._get(session, poll_id) if poll_id else self._latest(session, channel_id)
             return poll, tally(session, poll)
 
-    def list(self, *, user_id: str) -> list[tuple[Poll, int]]:
+    def all_polls(self, *, user_id: str) -> list[tuple[Poll, int]]:
         """Every poll with its response count, open ones first."""
         self.require_staff(user_id, "list polls")
         with reading(self.engine) as session:
@@ -240,16 +242,16 @@ class PollService:
         poll = session.exec(
             select(Poll)
             .where(Poll.status == "open", Poll.channel_id == channel_id)
-            .order_by(Poll.launched_at.desc())
-        ).first()  # type: ignore[union-attr]
+            .order_by(col(Poll.launched_at).desc())
+        ).first()
         if poll is None:
             raise UserError("No poll is open in this channel. Name one: `/poll close <id>`.")
         return poll
 
     def _latest(self, session: Session, channel_id: str) -> Poll:
         poll = session.exec(
-            select(Poll).where(Poll.channel_id == channel_id).order_by(Poll.launched_at.desc())
-        ).first()  # type: ignore[union-attr]
+            select(Poll).where(Poll.channel_id == channel_id).order_by(col(Poll.launched_at).desc())
+        ).first()
         if poll is None:
             raise UserError("No poll has run in this channel. Name one: `/poll results <id>`.")
         return poll
@@ -272,7 +274,7 @@ class PollService:
         text: str | None,
         now: datetime,
     ) -> None:
-        table = Response.__table__
+        table = table_of(Response)
         values = {
             "poll_id": poll.id,
             "voter_key": key,
@@ -298,7 +300,7 @@ class PollService:
 def tally(session: Session, poll: Poll) -> Tally:
     """Count a poll's responses."""
     rows = session.execute(
-        select(Response.choices, Response.text).where(Response.poll_id == poll.id).order_by(Response.id)
+        select(Response.choices, Response.text).where(Response.poll_id == poll.id).order_by(col(Response.id))
     ).all()
     result = Tally(respondents=len(rows), counts=[0] * len(choice_labels(poll)))
     for choices, text in rows:

@@ -46,6 +46,7 @@ def sign(secret: str, body: bytes, *, timestamp: int | None = None) -> dict[str,
     """Slack's request-signing headers for `body`."""
     ts = str(timestamp if timestamp is not None else int(time.time()))
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    assert signature is not None  # None only when no timestamp is given
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
 
 
@@ -147,7 +148,7 @@ class SlackDriver:
         if element and element.get("text"):
             action["text"] = element["text"]
         action["value"] = value if value is not None else (element or {}).get("value", "")
-        payload = {
+        payload: dict[str, Any] = {
             "type": "block_actions",
             "user": self._user(user_id),
             "api_app_id": self.api_app_id,

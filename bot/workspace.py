@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from bot.clock import Clock, SystemClock
@@ -67,8 +68,8 @@ class Workspace:
             self.signing_secret = secrets.token_hex(16)
             self.settings = Settings(
                 slack_api_url=self.sandbox.api_url,
-                slack_bot_token=self.sandbox.bot_token,
-                slack_signing_secret=self.signing_secret,
+                slack_bot_token=SecretStr(self.sandbox.bot_token),
+                slack_signing_secret=SecretStr(self.signing_secret),
                 **(settings or {}),
             )
             if engine is None:

@@ -110,7 +110,7 @@ def register(app: App, services: Services) -> None:
             tell(
                 services,
                 {"channel": meta.get("channel"), "user": user_id(body)},
-                f"Launched `{poll.id}`. Close it with `/poll close {poll.id}`.",
+                f"Launched `{poll.id}` in this channel. Close it with `/poll close {poll.id}`.",
             )
 
         _submit(ack, body, work, field="question")

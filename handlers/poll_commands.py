@@ -58,7 +58,8 @@ def dispatch(
             return {"text": "Which poll? `/poll launch <id>`; `/poll list` shows the ids."}
         poll = polls.launch(poll_id=poll_id, channel_id=channel, user_id=who)
         return {
-            "text": f"Launched `{poll.id}`: _{escape(poll.question)}_. Close it with `/poll close {poll.id}`."
+            "text": f"Launched `{poll.id}` in this channel: _{escape(poll.question)}_\n"
+            f"Close it with `/poll close {poll.id}`."
         }
     if verb == "close":
         poll = polls.close(poll_id=poll_id, channel_id=channel, user_id=who)
@@ -67,7 +68,7 @@ def dispatch(
         poll, tally = polls.results(poll_id=poll_id, channel_id=channel, user_id=who)
         return results_blocks(poll, tally)
     if verb == "list":
-        rows = polls.list(user_id=who)
+        rows = polls.all_polls(user_id=who)
         return poll_list_blocks(rows, event_title=services.event.title)
     if verb == "new":
         polls.require_staff(who, "create polls")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from slack_bolt import App, BoltRequest
@@ -44,7 +44,11 @@ class SlackEndpoint:
         if not self.verifier.is_valid_request(body, lowered):
             return 401, {"content-type": "application/json"}, '{"error":"invalid request signature"}'
         try:
-            response = self.app.dispatch(BoltRequest(body=body.decode("utf-8"), query=query, headers=lowered))
+            # BoltRequest wants a dict whose values may also be lists; give it its own copy.
+            bolt_headers: dict[str, str | Sequence[str]] = dict(lowered)
+            response = self.app.dispatch(
+                BoltRequest(body=body.decode("utf-8"), query=query, headers=bolt_headers)
+            )
         except Exception:
             log.warning("could not handle a signed request: %.200r", body, exc_info=True)
             return 400, {"content-type": "application/json"}, '{"error":"malformed request"}'

@@ -14,10 +14,13 @@ from bot.workspace import Workspace
 from storage.models import Outbox, Poll, Response
 
 
-def test_concurrent_votes_are_each_recorded_once(example_event: Event, any_engine: Engine,
-                                                 clock: ManualClock) -> None:
+def test_concurrent_votes_are_each_recorded_once(
+    example_event: Event, any_engine: Engine, clock: ManualClock
+) -> None:
     with Workspace(example_event, clock=clock, engine=any_engine) as ws:
-        ws.driver.command(ws.user("facilitator-lead"), "/poll launch collaboration-stage", channel="#lmi-plenary")
+        ws.driver.command(
+            ws.user("facilitator-lead"), "/poll launch collaboration-stage", channel="#lmi-plenary"
+        )
         ws.deliver()
         with Session(ws.engine) as session:
             poll = session.get(Poll, "collaboration-stage")
@@ -28,7 +31,9 @@ def test_concurrent_votes_are_each_recorded_once(example_event: Event, any_engin
         def vote_twice(index: int) -> list[int]:
             uid = voters[index]
             first = ws.driver.click(uid, channel=channel, message_ts=ts, action_id=f"poll_vote_{index % 5}")
-            second = ws.driver.click(uid, channel=channel, message_ts=ts, action_id=f"poll_vote_{(index + 1) % 5}")
+            second = ws.driver.click(
+                uid, channel=channel, message_ts=ts, action_id=f"poll_vote_{(index + 1) % 5}"
+            )
             return [first.status, second.status]
 
         with ThreadPoolExecutor(max_workers=8) as pool:

@@ -133,8 +133,9 @@ def test_vote_is_recorded_confirmed_and_shown(ws: Workspace) -> None:
     assert [(r.user_id, r.choices) for r in responses(ws, "collaboration-stage")] == [(ws.user(voter), [2])]
     ws.deliver()
     assert notes_to(ws, voter) == [
-        "Recorded your answer to _Where is your district team today in labor-management collaboration?_: "
-        "*Collaborating on specific projects*. You can change it until the poll closes."
+        "Recorded your answer: *Collaborating on specific projects*\n"
+        "_Where is your district team today in labor-management collaboration?_\n"
+        "You can change it until the poll closes."
     ]
     updates = ws.sandbox.calls_to("chat.update")
     assert len(updates) == 1
@@ -168,7 +169,7 @@ def test_double_click_and_retry_count_once(ws: Workspace) -> None:
     ws.deliver()
     assert "1 response" in message_text(poll_message(ws, "collaboration-stage"))
     assert notes_to(ws, voter)[1:] == [notes_to(ws, voter)[1]] * 2
-    assert notes_to(ws, voter)[1].startswith("Already recorded")
+    assert notes_to(ws, voter)[1].startswith("Already recorded: *Early conversations among the partners*")
 
 
 def test_bad_option_value_is_refused_and_nothing_recorded(ws: Workspace) -> None:
@@ -355,10 +356,8 @@ def test_anonymous_poll_keeps_no_link_between_person_and_answer(ws: Workspace) -
         assert uid not in stored
     assert "Agree" not in stored  # the confirmations (which name the choice) were erased once sent
     # The voter still learns what was recorded, and only the voter.
-    assert (
-        notes_to(ws, voters[0])[0].startswith("Recorded your answer")
-        and "(anonymous)" in notes_to(ws, voters[0])[0]
-    )
+    assert notes_to(ws, voters[0])[0].startswith("Recorded your anonymous answer: *4 Agree*")
+    assert [len(notes_to(ws, v)) for v in voters] == [1, 1, 1]
     staff = json.dumps(
         ws.driver.command(ws.user(FACILITATOR), "/poll results eval-useful", channel="#lmi-closing").json
     )

@@ -62,7 +62,7 @@ def test_a_facilitator_launches_and_three_participants_vote(shell: tuple[Shell, 
     assert "Emily Rios pressed “Vote”" in out
     assert "3 responses" in out
     assert "Collaborating on specific projects  [3] Vote\n│ █████████████░░░░░░░ 2 · 67%" in out
-    assert "Recorded your answer to Where is your district team today" in out
+    assert "Recorded your answer: Mature partnership that has outlasted leadership changes" in out
 
 
 def test_forms_are_filled_field_by_field_and_errors_shown(shell: tuple[Shell, Terminal]) -> None:
