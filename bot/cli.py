@@ -137,10 +137,13 @@ def _services_for_slack(event_file: Path, need: tuple[str, ...]) -> tuple[Settin
     from bot.settings import Settings
 
     settings = Settings()
-    missing = [name for name in need if not getattr(settings, name).get_secret_value()]
+    missing = [name.upper() for name in need if not getattr(settings, name).get_secret_value()]
+    if not (settings.anonymity_key.get_secret_value() or settings.slack_signing_secret.get_secret_value()):
+        missing.append("CONVENE_ANONYMITY_KEY (or SLACK_SIGNING_SECRET)")
     if missing:
-        names = ", ".join(name.upper() for name in missing)
-        errors.print(f"[red]error[/red] set {names} (see the README: Running for real).")
+        errors.print(
+            f"[red]error[/red] set {', '.join(missing)}; see the README, 'Run it for real'.", soft_wrap=True
+        )
         raise typer.Exit(2)
     event = _load(event_file)
     return settings, event

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -21,10 +22,17 @@ log = logging.getLogger(__name__)
 class Directory:
     """Roster people by Slack user id; resolves emails through users.list once and caches them."""
 
-    def __init__(self, *, event: Event, engine: Engine, clock: Clock) -> None:
+    # How long "this Slack user is not on the roster" is believed before asking Slack again.
+    UNKNOWN_TTL = timedelta(minutes=10)
+
+    def __init__(
+        self, *, event: Event, engine: Engine, clock: Clock, client: WebClient | None = None
+    ) -> None:
         self.event = event
         self.engine = engine
         self.clock = clock
+        self.client = client
+        self._unknown: dict[str, datetime] = {}
         self._lock = threading.Lock()
         self._by_slack: dict[str, Person] = {}
         self._slack_of: dict[str, str] = {}
@@ -71,8 +79,34 @@ class Directory:
         return [p for p in self.event.people.values() if p.id not in self._slack_of]
 
     def person(self, slack_user_id: str) -> Person | None:
+        """The roster person behind a Slack user, asking Slack for their email if not yet known.
+
+        People who join the workspace after the bot started are matched on
+        first use rather than left out until a restart.
+        """
         with self._lock:
-            return self._by_slack.get(slack_user_id)
+            person = self._by_slack.get(slack_user_id)
+            seen_unknown = self._unknown.get(slack_user_id)
+        if person is not None or self.client is None:
+            return person
+        now = self.clock.now()
+        if seen_unknown is not None and now - seen_unknown < self.UNKNOWN_TTL:
+            return None
+        try:
+            profile = self.client.users_info(user=slack_user_id)["user"].get("profile") or {}
+        except SlackApiError:
+            profile = {}
+        match = self.event.person(profile.get("email") or "") if profile.get("email") else None
+        if match is None or self.slack_id(match.id):
+            with self._lock:
+                self._unknown[slack_user_id] = now
+            return None
+        with transaction(self.engine) as session:
+            session.merge(Identity(person_id=match.id, slack_user_id=slack_user_id, resolved_at=now))
+        with self._lock:
+            self._by_slack[slack_user_id] = match
+            self._slack_of[match.id] = slack_user_id
+        return match
 
     def slack_id(self, person_id: str) -> str | None:
         with self._lock:

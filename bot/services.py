@@ -57,7 +57,7 @@ class Services:
             base_url=settings.slack_api_url,
             timeout=10,
         )
-        directory = Directory(event=event, engine=engine, clock=clock)
+        directory = Directory(event=event, engine=engine, clock=clock, client=client)
         polls = PollService(
             event=event,
             engine=engine,

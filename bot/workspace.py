@@ -53,13 +53,17 @@ class Workspace:
         rate_limits: dict[str, tuple[int, float]] | None = None,
         transport: Transport | None = None,
         settings: dict[str, Any] | None = None,
+        absent: frozenset[str] = frozenset(),
     ) -> None:
+        """`absent` lists roster ids of people with no Slack account yet (they can join later)."""
         self.event = event
         self.clock = clock or SystemClock()
         self.sandbox = SlackSandbox(clock=self.clock, rate_limits=rate_limits).start()
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         try:
             for person in event.people.values():
+                if person.id in absent:
+                    continue
                 uid = person.slack_id or sandbox_user_id(person.id)
                 handle = person.email.split("@")[0] if person.email else person.id
                 self.sandbox.add_user(id=uid, name=handle, real_name=person.name, email=person.email)

@@ -7,9 +7,11 @@ import json
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.clock import ManualClock
+from bot.event import Event
 from bot.workspace import Workspace
 from storage.models import Outbox, Poll, Response
 
@@ -451,3 +453,24 @@ def test_malformed_payloads_get_an_answer_and_change_nothing(ws: Workspace, body
     assert reply.status in (200, 400, 404)
     ws.deliver()
     assert responses(ws, "collaboration-stage") == []
+
+
+def test_staff_who_joined_slack_after_start_are_recognised(
+    example_event: Event, engine: Engine, clock: ManualClock
+) -> None:
+    with Workspace(example_event, clock=clock, engine=engine, absent=frozenset({"presenter-par"})) as ws:
+        person = ws.event.people["presenter-par"]
+        assert ws.services.directory.slack_id(person.id) is None
+        ws.sandbox.add_user(id="UGLORIA01", name="gloria", real_name=person.name, email=person.email)
+        reply = ws.driver.command("UGLORIA01", "/poll launch collaboration-stage", channel=PLENARY)
+        assert reply.text.startswith("Launched `collaboration-stage`")
+        assert ws.services.directory.slack_id(person.id) == "UGLORIA01"
+        # Someone who is not on the roster stays a participant, and Slack is not asked again at once.
+        ws.sandbox.add_user(
+            id="UVISITOR1", name="visitor", real_name="A Visitor", email="visitor@example.org"
+        )
+        for _ in range(3):
+            refused = ws.driver.command("UVISITOR1", "/poll close", channel=PLENARY)
+            assert refused.text == "Only facilitators and organizers can close polls."
+        lookups = [c for c in ws.sandbox.calls_to("users.info") if c.params.get("user") == "UVISITOR1"]
+        assert len(lookups) == 1
