@@ -196,6 +196,36 @@ def poll_list_blocks(rows: list[tuple[Poll, int]], *, event_title: str) -> dict[
 # ------------------------------------------------------------------ modals
 
 
+def _modal(
+    callback_id: str, title: str, submit: str, metadata: dict[str, Any], blocks: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": json.dumps(metadata),
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": submit},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+    }
+    if optional:
+        block["optional"] = True
+    return block
+
+
+def _question(poll: Poll) -> dict[str, Any]:
+    return _section(f"*{escape(truncate(poll.question, SECTION_LIMIT - 2))}*")
+
+
 def answer_modal(poll: Poll, *, metadata: dict[str, Any], current: str | None = None) -> dict[str, Any]:
     """Open-text answer modal."""
     element: dict[str, Any] = {
@@ -206,53 +236,34 @@ def answer_modal(poll: Poll, *, metadata: dict[str, Any], current: str | None = 
     }
     if current:
         element["initial_value"] = current
-    return {
-        "type": "modal",
-        "callback_id": "poll_answer",
-        "private_metadata": json.dumps(metadata),
-        "title": {"type": "plain_text", "text": "Your answer"},
-        "submit": {"type": "plain_text", "text": "Send"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            _section(f"*{escape(truncate(poll.question, SECTION_LIMIT - 2))}*"),
-            {
-                "type": "input",
-                "block_id": "answer",
-                "label": {"type": "plain_text", "text": "Answer"},
-                "element": element,
-            },
-            *([_context("Anonymous: your name is not stored with your answer.")] if poll.anonymous else []),
-        ],
-    }
+    anonymous = [_context("Anonymous: your name is not stored with your answer.")] if poll.anonymous else []
+    return _modal(
+        "poll_answer",
+        "Your answer",
+        "Send",
+        metadata,
+        [_question(poll), _input("answer", "Answer", element), *anonymous],
+    )
 
 
 def choose_modal(poll: Poll, *, metadata: dict[str, Any], current: list[int]) -> dict[str, Any]:
     """Multiple-choice modal: checkboxes pre-set to the person's current answer."""
-    options = [
-        {"text": {"type": "plain_text", "text": truncate(o, MAX_OPTION_CHARS)}, "value": str(i)}
-        for i, o in enumerate(poll.options)
-    ]
+    options = [_option(str(i), truncate(o, MAX_OPTION_CHARS)) for i, o in enumerate(poll.options)]
     element: dict[str, Any] = {"type": "checkboxes", "action_id": "choices", "options": options}
     chosen = [options[i] for i in current if 0 <= i < len(options)]
     if chosen:
         element["initial_options"] = chosen
-    return {
-        "type": "modal",
-        "callback_id": "poll_choose",
-        "private_metadata": json.dumps(metadata),
-        "title": {"type": "plain_text", "text": "Choose options"},
-        "submit": {"type": "plain_text", "text": "Save"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            _section(f"*{escape(truncate(poll.question, SECTION_LIMIT - 2))}*"),
-            {
-                "type": "input",
-                "block_id": "choices",
-                "label": {"type": "plain_text", "text": "Choose all that apply"},
-                "element": element,
-            },
-        ],
-    }
+    return _modal(
+        "poll_choose",
+        "Choose options",
+        "Save",
+        metadata,
+        [_question(poll), _input("choices", "Choose all that apply", element)],
+    )
+
+
+def _option(value: str, text: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": text}, "value": value}
 
 
 NEW_POLL_KINDS = [(k.value, KIND_LABELS[k]) for k in PollKind]
@@ -260,70 +271,55 @@ NEW_POLL_KINDS = [(k.value, KIND_LABELS[k]) for k in PollKind]
 
 def new_poll_modal(*, metadata: dict[str, Any]) -> dict[str, Any]:
     """The /poll new builder."""
-
-    def opt(value: str, text: str) -> dict[str, Any]:
-        return {"text": {"type": "plain_text", "text": text}, "value": value}
-
-    return {
-        "type": "modal",
-        "callback_id": "poll_new",
-        "private_metadata": json.dumps(metadata),
-        "title": {"type": "plain_text", "text": "New poll"},
-        "submit": {"type": "plain_text", "text": "Launch"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "question",
-                "label": {"type": "plain_text", "text": "Question"},
-                "element": {"type": "plain_text_input", "action_id": "value", "max_length": 300},
-            },
-            {
-                "type": "input",
-                "block_id": "kind",
-                "label": {"type": "plain_text", "text": "Kind"},
-                "element": {
-                    "type": "static_select",
-                    "action_id": "value",
-                    "initial_option": opt(*NEW_POLL_KINDS[0]),
-                    "options": [opt(v, t) for v, t in NEW_POLL_KINDS],
-                },
-            },
-            {
-                "type": "input",
-                "block_id": "options",
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Options, one per line"},
-                "hint": {
-                    "type": "plain_text",
-                    "text": "2 to 10 options for choice polls; leave empty otherwise.",
-                },
-                "element": {"type": "plain_text_input", "action_id": "value", "multiline": True},
-            },
-            {
-                "type": "input",
-                "block_id": "results",
-                "label": {"type": "plain_text", "text": "Results"},
-                "element": {
+    live, hidden = _option("live", "Show live"), _option("hidden", "Hide until the poll closes")
+    kinds = [_option(v, t) for v, t in NEW_POLL_KINDS]
+    options = _input(
+        "options",
+        "Options, one per line",
+        {"type": "plain_text_input", "action_id": "value", "multiline": True},
+        optional=True,
+    )
+    options["hint"] = {
+        "type": "plain_text",
+        "text": "2 to 10 options for choice polls; leave empty otherwise.",
+    }
+    return _modal(
+        "poll_new",
+        "New poll",
+        "Launch",
+        metadata,
+        [
+            _input(
+                "question", "Question", {"type": "plain_text_input", "action_id": "value", "max_length": 300}
+            ),
+            _input(
+                "kind",
+                "Kind",
+                {"type": "static_select", "action_id": "value", "initial_option": kinds[0], "options": kinds},
+            ),
+            options,
+            _input(
+                "results",
+                "Results",
+                {
                     "type": "radio_buttons",
                     "action_id": "value",
-                    "initial_option": opt("live", "Show live"),
-                    "options": [opt("live", "Show live"), opt("hidden", "Hide until the poll closes")],
+                    "initial_option": live,
+                    "options": [live, hidden],
                 },
-            },
-            {
-                "type": "input",
-                "block_id": "anonymous",
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Privacy"},
-                "element": {
+            ),
+            _input(
+                "anonymous",
+                "Privacy",
+                {
                     "type": "checkboxes",
                     "action_id": "value",
-                    "options": [opt("yes", "Anonymous: nobody can see who answered what")],
+                    "options": [_option("yes", "Anonymous: nobody can see who answered what")],
                 },
-            },
+                optional=True,
+            ),
         ],
-    }
+    )
 
 
 # ------------------------------------------------------------------ primitives
