@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -56,6 +55,7 @@ def check(event_file: EventArg) -> None:
     """
     event = _load(event_file)
     print_agenda(event)
+    print_schedule(event)
     staff = event.staff_ids()
     console.print(
         f"\n[green]OK[/green] {esc(event.info.name)}: "
@@ -92,6 +92,25 @@ def print_agenda(event: Event) -> None:
     unscheduled = [p.id for p in event.polls.values() if not p.session]
     if unscheduled:
         console.print(f"\nPolls with no session: {', '.join(unscheduled)}", highlight=False)
+
+
+def print_schedule(event: Event) -> None:
+    """Every planned send: what, to whom, when (event time)."""
+    from bot.schedule import plan
+
+    jobs = plan(event)
+    console.print(f"\n[bold]Planned sends[/bold] ({len(jobs)}, {event.info.timezone})", highlight=False)
+    day = None
+    for job in jobs:
+        local = job.at.astimezone(event.tz)
+        if local.date() != day:
+            day = local.date()
+            console.print(f"  [bold]{local:%a %b} {local.day}[/bold]", highlight=False)
+        console.print(
+            f"  {local:%l:%M %p}  {esc(job.what)}  [dim]→ {esc(job.to)}[/dim]",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()
@@ -160,15 +179,13 @@ def run(event_file: EventArg) -> None:
     settings, event = _services_for_slack(event_file, ("slack_bot_token", "slack_app_token"))
     _logging()
     services = Services.build(settings, event)
-    unmatched = services.directory.resolve(services.client)
-    _report_unmatched(unmatched)
     bolt = create_app(settings, services)
-    services.dispatcher.start()
+    services.start()
     console.print(f"Convene is running for {services.event.title} (Socket Mode). Ctrl-C stops it.")
     try:
         SocketModeHandler(bolt, settings.slack_app_token.get_secret_value()).start()
     finally:
-        services.dispatcher.stop()
+        services.stop()
 
 
 @app.command()
@@ -208,15 +225,6 @@ def db_upgrade() -> None:
     console.print(
         f"Database at revision {after}" + ("" if before == after else f" (was {before or 'empty'})")
     )
-
-
-def _report_unmatched(people: Sequence[object]) -> None:
-    if people:
-        names = ", ".join(getattr(p, "name", "?") for p in people[:10])
-        more = f" and {len(people) - 10} more" if len(people) > 10 else ""
-        errors.print(
-            f"[yellow]warning[/yellow] {len(people)} roster people not found in Slack: {names}{more}"
-        )
 
 
 def _logging() -> None:

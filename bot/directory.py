@@ -33,6 +33,7 @@ class Directory:
         self.clock = clock
         self.client = client
         self._unknown: dict[str, datetime] = {}
+        self._channels: dict[str, str] = {}
         self._lock = threading.Lock()
         self._by_slack: dict[str, Person] = {}
         self._slack_of: dict[str, str] = {}
@@ -77,6 +78,35 @@ class Directory:
                     session.merge(Identity(person_id=person_id, slack_user_id=slack_id, resolved_at=now))
             self.reload()
         return [p for p in self.event.people.values() if p.id not in self._slack_of]
+
+    def resolve_channels(self, client: WebClient) -> list[str]:
+        """Find the ids of the event's channels by name; return the names not found."""
+        wanted = set(self._channel_names())
+        found: dict[str, str] = {}
+        try:
+            for page in client.conversations_list(
+                types="public_channel,private_channel", limit=200, exclude_archived=True
+            ):
+                for channel in page.get("channels", []):
+                    if channel.get("name") in wanted:
+                        found[channel["name"]] = channel["id"]
+        except SlackApiError as exc:
+            log.warning("could not list channels: %s", exc.response.get("error"))
+        with self._lock:
+            self._channels.update(found)
+        return sorted(wanted - set(found))
+
+    def _channel_names(self) -> list[str]:
+        names = list(self.event.channels.values())
+        names += [s.channel.lstrip("#") for s in self.event.sessions.values() if s.channel]
+        return [self.event.channels.get(n, n) for n in dict.fromkeys(names)]
+
+    def channel(self, name: str) -> str:
+        """A channel's id if known, else "#name" (Slack then answers channel_not_found, which is reported)."""
+        name = name.lstrip("#")
+        name = self.event.channels.get(name, name)
+        with self._lock:
+            return self._channels.get(name, f"#{name}")
 
     def person(self, slack_user_id: str) -> Person | None:
         """The roster person behind a Slack user, asking Slack for their email if not yet known.

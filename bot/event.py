@@ -149,9 +149,56 @@ class SessionSpec(Strict):
     facilitators: list[str] = []
     role: str | None = None
     description: str | None = Field(default=None, max_length=2000)
+    reminders: list[int] | None = None  # minutes before; None: the event default ([] for meals)
 
     _times = field_validator("start", "end", mode="before")(_clock_time)
+    _offsets = field_validator("reminders")(lambda v: _check_offsets(v))
     _wall_times = field_validator("start", "end")(_wall_time)
+
+
+def _check_offsets(value: list[int] | None) -> list[int] | None:
+    if value is None:
+        return None
+    if any(m < 0 or m > 7 * 24 * 60 for m in value):
+        raise ValueError("minutes before must be between 0 and 10080 (a week)")
+    if len(set(value)) != len(value):
+        raise ValueError("an offset is listed twice")
+    return sorted(value, reverse=True)
+
+
+def _local_datetime(value: Any) -> Any:
+    """'2015-05-01 09:00' (event-local wall time) as a naive datetime."""
+    if isinstance(value, str):
+        try:
+            return datetime.strptime(value.strip(), "%Y-%m-%d %H:%M")
+        except ValueError:
+            raise ValueError(f'{value!r} is not a date and time; write it as "YYYY-MM-DD HH:MM"') from None
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        raise ValueError("give the event's local time without a UTC offset")
+    return value
+
+
+class ReminderSettings(Strict):
+    """When reminders go out, unless a session says otherwise."""
+
+    minutes_before: list[int] = [15]
+    dm_minutes_before: list[int] = [10]
+    grace_minutes: int = Field(default=10, ge=0, le=240)
+
+    _offsets = field_validator("minutes_before", "dm_minutes_before")(lambda v: _check_offsets(v))
+
+
+class PreEventSpec(Strict):
+    """A poll sent by DM to everyone before the event: when it opens, nudges, closes (event-local)."""
+
+    opens: datetime
+    nudges: list[datetime] = []
+    closes: datetime
+
+    _when = field_validator("opens", "closes", mode="before")(_local_datetime)
+    _nudge_when = field_validator("nudges", mode="before")(
+        lambda v: [_local_datetime(x) for x in v] if isinstance(v, list) else v
+    )
 
 
 class PollSpec(Strict):
@@ -163,6 +210,7 @@ class PollSpec(Strict):
     session: str | None = None
     anonymous: bool = False
     results: ResultsMode = ResultsMode.LIVE
+    pre_event: PreEventSpec | None = None
 
 
 DEFAULT_ROLES = [
@@ -200,6 +248,7 @@ class Event:
     channels: dict[str, str]
     sessions: dict[str, SessionSpec]
     polls: dict[str, PollSpec]
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
     _by_email: dict[str, Person] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -258,6 +307,7 @@ TOP_LEVEL = {
     "channels": "channels by purpose",
     "sessions": "the agenda",
     "polls": "the polls",
+    "reminders": "when reminders go out (minutes before, grace for late sends)",
 }
 
 
@@ -358,6 +408,7 @@ def load_event(path: str | Path) -> Event:
     organizers = out.validate(TypeAdapter(list[str]), data.get("organizers", []), ("organizers",)) or []
     facilitators = out.validate(TypeAdapter(list[str]), data.get("facilitators", []), ("facilitators",)) or []
     channels = out.validate(TypeAdapter(dict[str, str]), data.get("channels", {}), ("channels",)) or {}
+    reminders = out.validate(TypeAdapter(ReminderSettings), data.get("reminders") or {}, ("reminders",))
 
     role_ids = _unique(out, "roles", roles)
     team_ids = _unique(out, "teams", teams)
@@ -406,6 +457,7 @@ def load_event(path: str | Path) -> Event:
         channels={k: v.lstrip("#") for k, v in channels.items()},
         sessions={s.id: s for _, s in sessions},
         polls={p.id: p for _, p in polls},
+        reminders=reminders or ReminderSettings(),
     )
 
 
@@ -509,6 +561,17 @@ def _check_sessions(
 def _check_polls(out: _Collector, polls: list[tuple[int, PollSpec]], session_ids: set[str]) -> None:
     for index, p in polls:
         loc: Loc = ("polls", index)
+        if p.pre_event is not None:
+            pre = p.pre_event
+            if p.session is not None:
+                out.add(
+                    (*loc, "session"), "a pre_event poll is sent by DM before the event; it has no session"
+                )
+            if pre.closes <= pre.opens:
+                out.add((*loc, "pre_event", "closes"), "closes before it opens")
+            for i, nudge in enumerate(pre.nudges):
+                if not pre.opens < nudge < pre.closes:
+                    out.add((*loc, "pre_event", "nudges", i), "a nudge must fall between opens and closes")
         if p.session is not None and p.session not in session_ids:
             out.add((*loc, "session"), f"unknown session {p.session!r}")
         if p.kind in (PollKind.SINGLE, PollKind.MULTIPLE):

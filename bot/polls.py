@@ -135,7 +135,12 @@ class PollService:
         self.require_staff(user_id, "see results before they are shown")
         with reading(self.engine) as session:
             poll = self._get(session, poll_id) if poll_id else self._latest(session, channel_id)
-            return poll, tally(session, poll)
+            result = tally(session, poll)
+            spec = self.event.polls.get(poll.id)
+            if spec is not None and spec.pre_event is not None:
+                result.answered = len(tally_respondents(session, poll, self, self.directory))
+                result.invited = len(self.event.people)
+            return poll, result
 
     def all_polls(self, *, user_id: str) -> list[tuple[Poll, int]]:
         """Every poll with its response count, open ones first."""
@@ -184,7 +189,8 @@ class PollService:
             repeated = previous is not None and previous.choices == choices and previous.text == text
             if not repeated:
                 self._upsert(session, poll, key, user_id, choices, text, now)
-                outbox.request_refresh(session, poll_id=poll.id, now=now)
+                if poll.message_ts:  # a pre-event poll answered by DM has no channel message
+                    outbox.request_refresh(session, poll_id=poll.id, now=now)
             receipt = Receipt(
                 poll=poll,
                 answer=_describe(poll, choices, text),
@@ -295,6 +301,21 @@ class PollService:
             },
         )
         session.execute(stmt)
+
+
+def tally_respondents(session: Session, poll: Poll, polls: PollService, directory: Directory) -> set[str]:
+    """Roster ids of the people who have answered (for nudges and counts, never shown per person).
+
+    For an anonymous poll only the bot, holding the key, can test a person
+    against the stored tokens; nothing it learns is stored or displayed.
+    """
+    keys = set(session.exec(select(Response.voter_key).where(Response.poll_id == poll.id)).all())
+    answered = set()
+    for person_id in polls.event.people:
+        user = directory.slack_id(person_id)
+        if user and polls.voter_key(poll, user) in keys:
+            answered.add(person_id)
+    return answered
 
 
 def tally(session: Session, poll: Poll) -> Tally:

@@ -50,6 +50,8 @@ class Tally:
     respondents: int = 0
     counts: list[int] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
+    answered: int | None = None  # pre-event polls: roster people who answered ...
+    invited: int | None = None  # ... out of everyone the poll was sent to
 
     def percent(self, index: int) -> int:
         return round(100 * self.counts[index] / self.respondents) if self.respondents else 0
@@ -147,7 +149,7 @@ def poll_message(poll: Poll, tally: Tally, *, updated: str | None = None) -> dic
 
 
 def _answer_buttons(poll: Poll) -> list[dict[str, Any]]:
-    if poll.kind == PollKind.RATING:
+    if poll.kind in (PollKind.RATING, PollKind.SINGLE):
         return [
             _button(label[:MAX_OPTION_CHARS], f"poll_vote_{i}", _value(poll.id, [i]))
             for i, label in enumerate(choice_labels(poll))
@@ -155,6 +157,20 @@ def _answer_buttons(poll: Poll) -> list[dict[str, Any]]:
     if poll.kind == PollKind.MULTIPLE:
         return [_button("Choose options", "poll_choose", poll.id, style="primary")]
     return [_button("Answer", "poll_answer", poll.id, style="primary")]
+
+
+def question_card(poll: Poll, *, intro: str) -> dict[str, Any]:
+    """A poll's question with its answer buttons and no results: the pre-event DM."""
+    facts = [KIND_LABELS.get(PollKind(poll.kind), poll.kind)]
+    if poll.anonymous:
+        facts.append("anonymous")
+    blocks = [
+        _section(intro),
+        _section(f"*{escape(truncate(poll.question, SECTION_LIMIT - 2))}*"),
+        _context(" · ".join(facts)),
+        _actions(_answer_buttons(poll)),
+    ]
+    return {"text": f"{intro} {poll.question}", "blocks": blocks}
 
 
 def _value(poll_id: str, choices: list[int]) -> str:
@@ -169,10 +185,12 @@ def results_blocks(poll: Poll, tally: Tally) -> dict[str, Any]:
         *[_section(truncate(line, SECTION_LIMIT)) for line in result_lines(poll, tally)],
     ]
     footer = _responses(tally.respondents)
+    if tally.invited is not None:
+        footer = f"{tally.answered} of {tally.invited} have answered"
     if poll.kind == PollKind.RATING and tally.respondents:
         footer += f" · average {tally.average:.1f} · {tally.agree_share()}% agree or strongly agree"
     blocks.append(_context(footer))
-    return {"text": f"Results for {poll.id}: {_responses(tally.respondents)}", "blocks": blocks[:50]}
+    return {"text": f"Results for {poll.id}: {footer}", "blocks": blocks[:50]}
 
 
 def poll_list_blocks(rows: list[tuple[Poll, int]], *, event_title: str) -> dict[str, Any]:

@@ -2,10 +2,11 @@
 
 Tests, `convene shell` and rehearsals point a real `slack_sdk.WebClient` at
 `SlackSandbox.api_url`. The sandbox answers in Slack's shapes, validates what
-Slack validates (block limits, trigger and response_url lifetimes, rate limits)
-and records every request with its body, so the same bot code runs with no chat
-service behind it. Only the standard library serves HTTP, so it starts in
-milliseconds.
+Slack validates (block limits, trigger and response_url lifetimes, rate limits,
+message metadata) and records every request with its body, so the same bot code
+runs with no chat service behind it. Tests can make the next calls to a method
+fail the way Slack fails (`fail_next`), deactivate users and archive channels
+mid-run. Only the standard library serves HTTP, so it starts in milliseconds.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ import json
 import logging
 import math
 import mimetypes
+import re
 import secrets
 import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, Literal
 from urllib.parse import parse_qsl, urlsplit
@@ -47,10 +50,16 @@ MAX_VIEW_BLOCKS = 100
 MAX_VIEW_STACK = 3
 MAX_TEXT = 40_000
 MAX_ATTACHMENTS = 100
+MAX_EVENT_TYPE = 255
+HISTORY_DEFAULT_LIMIT = 100
+HISTORY_MAX_LIMIT = 999
 
 # Form fields that Slack documents as "a JSON-based array/object presented as a string".
 _JSON_FIELDS = ("blocks", "attachments", "view", "files", "metadata")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EVENT_TYPE = re.compile(r"[a-zA-Z0-9_]+")
+# The error an injected failure answers with when the test names none, by HTTP status.
+_FAULT_ERRORS = {429: "ratelimited", 503: "service_unavailable"}
 _KNOWN_BLOCK_TYPES = frozenset(
     {
         "actions",
@@ -90,6 +99,8 @@ class Call:
     `params` merges query, form and JSON body (without the token), with
     JSON-in-a-string fields already decoded. For response_url, `response` is
     {"ok": true} or {"ok": false, "error": ...} although the HTTP body is text.
+    A call answered by `fail_next(..., drop_connection=True)` has status 0 and
+    response {"ok": false, "error": "connection_dropped"}: nothing was sent back.
     """
 
     method: str
@@ -114,6 +125,8 @@ class Message:
     files: list[dict[str, Any]] = field(default_factory=list)
     attachments: list[dict[str, Any]] = field(default_factory=list)
     edited_ts: str | None = None
+    #: Message metadata as posted: {"event_type": str, "event_payload": dict}, or None.
+    metadata: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +204,27 @@ class _Reply:
     status: int
     body: dict[str, Any] | str
     headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False  # close the socket without answering
+
+
+@dataclass
+class _Fault:
+    """A failure queued by `fail_next`, answered instead of the next `remaining` calls."""
+
+    error: str | None
+    status: int
+    retry_after: int | None
+    drop_connection: bool
+    remaining: int
+
+    def reply(self) -> _Reply:
+        if self.drop_connection:
+            return _Reply(0, {"ok": False, "error": "connection_dropped"}, drop=True)
+        error = self.error or _FAULT_ERRORS.get(self.status, "internal_error")
+        headers = {}
+        if self.retry_after is not None or self.status == 429:
+            headers["Retry-After"] = str(self.retry_after if self.retry_after is not None else 1)
+        return _Reply(self.status, {"ok": False, "error": error}, headers)
 
 
 class SlackSandbox:
@@ -201,6 +235,10 @@ class SlackSandbox:
     token=bot_token)` at it, then read `calls`, `messages()`, `ephemerals`,
     `views` and `files`. All state is guarded by one lock, so handlers running
     on server threads and the test thread can read and write concurrently.
+
+    `rate_limits` maps a method to (calls, seconds), a sliding window over the
+    whole workspace; "METHOD:per_channel" keeps one such window per channel.
+    Both may be set for one method: a call then needs a free slot in each.
     """
 
     #: Slack-like limits (count, seconds); pass as `rate_limits` to rehearse throttling.
@@ -209,6 +247,7 @@ class SlackSandbox:
         "chat.update": (50, 60.0),
         "conversations.open": (50, 60.0),
         "chat.postEphemeral": (100, 60.0),
+        "conversations.history": (50, 60.0),
         "views.open": (100, 60.0),
         "views.push": (100, 60.0),
         "views.update": (100, 60.0),
@@ -217,6 +256,20 @@ class SlackSandbox:
         "files.getUploadURLExternal": (100, 60.0),
         "files.completeUploadExternal": (100, 60.0),
     }
+
+    BENCH_LIMITS: ClassVar[dict[str, tuple[int, float]]] = {
+        "chat.postMessage": (50, 1.0),
+        "chat.postMessage:per_channel": (1, 1.0),
+        "chat.update": (50, 60.0),
+        "conversations.open": (50, 60.0),
+        "chat.postEphemeral": (100, 60.0),
+    }
+    """The figures the benchmark treats as Slack's rate limits, as (calls, seconds) windows.
+
+    chat.postMessage: 50 a second across the workspace and 1 a second per
+    channel; chat.update and conversations.open: 50 a minute (Tier 3);
+    chat.postEphemeral: 100 a minute (Tier 4). Pass as `rate_limits`.
+    """
 
     def __init__(
         self,
@@ -254,6 +307,7 @@ class SlackSandbox:
         self._response_urls: dict[str, _ResponseUrl] = {}
         self._files: dict[str, dict[str, Any]] = {}
         self._windows: dict[str, deque[datetime]] = {}
+        self._faults: dict[str, deque[_Fault]] = {}
         self._serials: dict[str, int] = {}
         self._last_ts_us = 0
 
@@ -270,6 +324,7 @@ class SlackSandbox:
             "conversations.join": self._conversations_join,
             "conversations.list": self._conversations_list,
             "conversations.members": self._conversations_members,
+            "conversations.history": self._conversations_history,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "users.list": self._users_list,
@@ -384,6 +439,35 @@ class SlackSandbox:
             self._messages[channel_id] = []
             return self._channel_json(channel)
 
+    def deactivate_user(self, user_id: str) -> None:
+        """Deactivate a member, as an admin would mid-run; KeyError for an unknown id.
+
+        Posting to their DM (by user id or D id) and conversations.open with them
+        then answer user_disabled. Deactivating the bot user itself makes every
+        authenticated call answer account_inactive, Slack's error for a token
+        whose own account is gone.
+        """
+        with self._lock:
+            user = self._users.get(user_id)
+            if user is None:
+                raise KeyError(f"no user {user_id!r} in the sandbox")
+            user["deleted"] = True
+            user["updated"] = int(self.clock.now().timestamp())
+
+    def archive_channel(self, name_or_id: str) -> dict[str, Any]:
+        """Archive a channel ("#name", name or id) mid-run; posting to it then answers is_archived.
+
+        KeyError for an unknown channel; ValueError for a one-to-one DM, which Slack cannot archive.
+        """
+        with self._lock:
+            channel = self._find_channel(name_or_id)
+            if channel is None:
+                raise KeyError(f"no channel {name_or_id!r} in the sandbox")
+            if channel.is_im:
+                raise ValueError("a one-to-one DM cannot be archived")
+            channel.is_archived = True
+            return self._channel_json(channel)
+
     @property
     def users(self) -> dict[str, dict[str, Any]]:
         """Workspace members by id, as users.info shows them (a copy; includes the bot user)."""
@@ -441,6 +525,83 @@ class SlackSandbox:
                 issued=self.clock.now(),
             )
         return self.base_url + path
+
+    # ------------------------------------------------------------------ fault injection and limits
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        error: str | None = None,
+        status: int = 200,
+        times: int = 1,
+        retry_after: int | None = None,
+        drop_connection: bool = False,
+    ) -> None:
+        """Answer the next `times` calls to Web API `method` with a failure instead of doing the work.
+
+        - `error="channel_not_found"`: HTTP 200 {"ok": false, "error": "channel_not_found"};
+        - `status=500` (or any non-200): that status with {"ok": false, "error": ...}, the
+          error defaulting to "ratelimited" for 429, "service_unavailable" for 503 and
+          "internal_error" otherwise;
+        - `status=429, retry_after=2`: also a Retry-After header (429 without it sends 1);
+        - `drop_connection=True`: the server reads the request and closes the socket
+          without a word, so the client sees a connection error.
+
+        Injected failures come before authentication and rate limiting and use no
+        rate-limit slot; they are recorded like any call. Several `fail_next` calls
+        for one method queue up in order.
+        """
+        if method not in self._methods:
+            raise ValueError(f"{method!r} is not a Web API method the sandbox serves")
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        if drop_connection:
+            if error is not None or status != 200 or retry_after is not None:
+                raise ValueError("drop_connection answers nothing; leave error, status and retry_after unset")
+        elif status == 200 and error is None:
+            raise ValueError("give an error, a non-200 status or drop_connection=True")
+        elif status == 200 and retry_after is not None:
+            raise ValueError("retry_after needs a non-200 status, such as 429")
+        if not drop_connection and not 200 <= status <= 599:
+            raise ValueError(f"status {status} is not an HTTP status the sandbox can answer")
+        fault = _Fault(
+            error=error,
+            status=status,
+            retry_after=retry_after,
+            drop_connection=drop_connection,
+            remaining=times,
+        )
+        with self._lock:
+            self._faults.setdefault(method, deque()).append(fault)
+
+    def clear_faults(self) -> None:
+        """Drop every failure queued by `fail_next` that has not fired yet."""
+        with self._lock:
+            self._faults.clear()
+
+    def limit_floor(self, method: str, calls: int, channels: int = 1) -> float:
+        """Fewest seconds `calls` calls to `method`, spread evenly over `channels`, need under `rate_limits`.
+
+        A sliding window of (n, w) lets the first n calls through at once and n
+        more every w seconds, so c calls need (ceil(c / n) - 1) * w. The
+        workspace-wide window counts all calls, the per-channel one the busiest
+        channel's share (ceil(calls / channels)); the floor is the larger.
+        Network and handling time come on top.
+        """
+        if calls < 0:
+            raise ValueError("calls cannot be negative")
+        if channels < 1:
+            raise ValueError("channels must be at least 1")
+        with self._lock:
+            wide = self.rate_limits.get(method)
+            per_channel = self.rate_limits.get(f"{method}:per_channel")
+        floor = 0.0
+        if wide is not None:
+            floor = max(floor, _window_floor(calls, *wide))
+        if per_channel is not None:
+            floor = max(floor, _window_floor(-(-calls // channels), *per_channel))
+        return floor
 
     # ------------------------------------------------------------------ recorded traffic
 
@@ -558,6 +719,13 @@ class SlackSandbox:
         return reply
 
     def _answer_api(self, method: str, params: dict[str, Any], token: str | None, now: datetime) -> _Reply:
+        faults = self._faults.get(method)
+        if faults:
+            fault = faults[0]
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                faults.popleft()
+            return fault.reply()
         handler = self._methods.get(method)
         if handler is None:
             return _Reply(404, {"ok": False, "error": "unknown_method"})
@@ -567,6 +735,8 @@ class SlackSandbox:
                 return _Reply(200, {"ok": False, "error": "not_authed"})
             if token != self.bot_token:
                 return _Reply(200, {"ok": False, "error": "invalid_auth"})
+            if self._users[self.bot_user_id]["deleted"]:
+                return _Reply(200, {"ok": False, "error": "account_inactive"})
         retry_after = self._take_rate_slot(method, params, now)
         if retry_after is not None:
             return _Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
@@ -697,8 +867,11 @@ class SlackSandbox:
     def _chat_post_message(self, p: dict[str, Any], now: datetime) -> dict[str, Any]:
         channel = self._postable_channel(p.get("channel"))
         text, blocks, attachments = _message_content(p)
+        metadata = _message_metadata(p.get("metadata"))
         thread_ts = _str_or_none(p.get("thread_ts"))
-        message = self._append_message(channel.id, text, blocks, attachments, thread_ts, now)
+        message = self._append_message(
+            channel.id, text, blocks, attachments, thread_ts, now, metadata=metadata
+        )
         return {"channel": channel.id, "ts": message.ts, "message": self._message_json(message)}
 
     def _chat_update(self, p: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -711,11 +884,14 @@ class SlackSandbox:
         if not any(p.get(k) not in (None, "") for k in ("text", "blocks", "attachments")):
             raise _SlackError("no_text")
         text, blocks, attachments = _message_content(p, require_content=False)
+        # Metadata rides along with new content and replaces the old; alone it is no update (no_text above).
+        metadata = _message_metadata(p.get("metadata"))
         updated = replace(
             message,
             text=text if "text" in p else message.text,
             blocks=blocks if "blocks" in p else message.blocks,
             attachments=attachments if "attachments" in p else message.attachments,
+            metadata=metadata if metadata is not None else message.metadata,
             edited=True,
             edited_ts=self._next_ts(now),
         )
@@ -837,6 +1013,75 @@ class SlackSandbox:
         channel = self._visible_channel(p.get("channel"))
         page, cursor = _paginate(self._member_ids(channel), p, default_limit=100)
         return {"members": page, "response_metadata": {"next_cursor": cursor}}
+
+    def _conversations_history(self, p: dict[str, Any], now: datetime) -> dict[str, Any]:
+        # Slack takes only a conversation id here: a name or a user id is channel_not_found.
+        channel = self._channels.get(str(p.get("channel") or "").strip())
+        if channel is None or ((channel.is_private or channel.is_mpim) and not channel.bot_is_member):
+            raise _SlackError("channel_not_found")
+        if not channel.is_im and not channel.bot_is_member:
+            raise _SlackError("not_in_channel")
+        try:
+            limit = int(p.get("limit") or HISTORY_DEFAULT_LIMIT)
+        except (TypeError, ValueError):
+            limit = HISTORY_DEFAULT_LIMIT
+        limit = min(limit, HISTORY_MAX_LIMIT) if limit > 0 else HISTORY_DEFAULT_LIMIT
+        inclusive = _flag(p.get("inclusive"))
+        oldest = _ts_micros(p.get("oldest"), "invalid_ts_oldest")
+        latest = _ts_micros(p.get("latest"), "invalid_ts_latest")
+        cursor = _str_or_none(p.get("cursor"))
+        start: int | None = None
+        if cursor:
+            try:
+                kind, _, ts = base64.b64decode(cursor, validate=True).decode().partition(":")
+                if kind != "next_ts" or not ts:
+                    raise ValueError(cursor)
+            except (ValueError, binascii.Error, UnicodeDecodeError) as err:
+                raise _SlackError("invalid_cursor") from err
+            start = _ts_micros(ts, "invalid_cursor")
+
+        everything = self._messages.get(channel.id, [])
+        replies: dict[str, list[Message]] = {}
+        for message in everything:
+            if message.thread_ts and message.thread_ts != message.ts and not message.deleted:
+                replies.setdefault(message.thread_ts, []).append(message)
+        selected: list[tuple[int, Message]] = []
+        for message in everything:
+            if message.deleted or (message.thread_ts and message.thread_ts != message.ts):
+                continue
+            at = _ts_micros(message.ts, "invalid_ts") or 0
+            if oldest is not None and (at < oldest or (at == oldest and not inclusive)):
+                continue
+            if latest is not None and (at > latest or (at == latest and not inclusive)):
+                continue
+            if start is not None and at > start:
+                continue
+            selected.append((at, message))
+        selected.sort(key=lambda pair: pair[0], reverse=True)
+        page = [message for _, message in selected[:limit]]
+        has_more = len(selected) > limit
+        next_cursor = (
+            base64.b64encode(f"next_ts:{selected[limit][1].ts}".encode()).decode() if has_more else ""
+        )
+        include_metadata = _flag(p.get("include_all_metadata"))
+        shown = []
+        for message in page:
+            body = self._message_json(message, include_metadata=include_metadata)
+            thread = replies.get(message.ts)
+            if thread:
+                body.update(
+                    thread_ts=message.ts,
+                    reply_count=len(thread),
+                    reply_users=sorted({r.user for r in thread}),
+                    latest_reply=thread[-1].ts,
+                )
+            shown.append(body)
+        return {
+            "messages": shown,
+            "has_more": has_more,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": next_cursor},
+        }
 
     # ------------------------------------------------------------------ users
 
@@ -1366,6 +1611,7 @@ class SlackSandbox:
         now: datetime,
         *,
         files: list[dict[str, Any]] | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> Message:
         message = Message(
             channel=channel_id,
@@ -1376,6 +1622,7 @@ class SlackSandbox:
             thread_ts=thread_ts,
             files=files or [],
             attachments=attachments,
+            metadata=metadata,
         )
         self._messages.setdefault(channel_id, []).append(message)
         return message
@@ -1388,7 +1635,7 @@ class SlackSandbox:
             raise _SlackError("message_not_found", status=status)
         raise _SlackError("message_not_found")
 
-    def _message_json(self, message: Message) -> dict[str, Any]:
+    def _message_json(self, message: Message, *, include_metadata: bool = True) -> dict[str, Any]:
         body: dict[str, Any] = {
             "type": "message",
             "user": message.user,
@@ -1412,6 +1659,8 @@ class SlackSandbox:
             body.update(files=copy.deepcopy(message.files), upload=True)
         if message.edited:
             body["edited"] = {"user": message.user, "ts": message.edited_ts or message.ts}
+        if include_metadata and message.metadata is not None:
+            body["metadata"] = copy.deepcopy(message.metadata)
         return body
 
     def _next_ts(self, now: datetime) -> str:
@@ -1460,6 +1709,10 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:
             log.exception("sandbox failed on %s", self.path)
             reply = _Reply(500, {"ok": False, "error": "fatal_error"})
+        if reply.drop:
+            # No status line, no body: the client sees the connection closed under it.
+            self.close_connection = True
+            return
         if isinstance(reply.body, str):
             payload, content_type = reply.body.encode("utf-8"), "text/plain; charset=utf-8"
         else:
@@ -1531,6 +1784,45 @@ def _flag(value: Any) -> bool:
 
 def _str_or_none(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
+
+
+def _ts_micros(value: Any, error: str) -> int | None:
+    """A Slack ts ("1431097200.000123") as whole microseconds; None when absent."""
+    raw = _str_or_none(value)
+    if raw is None:
+        return None
+    try:
+        micros = Decimal(raw.strip()) * 1_000_000
+    except InvalidOperation as err:
+        raise _SlackError(error) from err
+    if not micros.is_finite() or micros < 0:
+        raise _SlackError(error)
+    return int(micros)
+
+
+def _window_floor(calls: int, count: int, seconds: float) -> float:
+    """Seconds `calls` calls need through a sliding window of `count` per `seconds`."""
+    if calls <= 0:
+        return 0.0
+    return max(0, -(-calls // count) - 1) * float(seconds)
+
+
+def _message_metadata(value: Any) -> dict[str, Any] | None:
+    """Message metadata checked as chat.postMessage checks it; None when none was sent."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, dict):
+        # Not a JSON object (or not JSON at all: form fields arrive undecoded then).
+        raise _SlackError("invalid_metadata_format")
+    event_type, payload = value.get("event_type"), value.get("event_payload")
+    if (
+        not isinstance(event_type, str)
+        or len(event_type) > MAX_EVENT_TYPE
+        or not _EVENT_TYPE.fullmatch(event_type)
+        or not isinstance(payload, dict)
+    ):
+        raise _SlackError("invalid_metadata_schema")
+    return {"event_type": event_type, "event_payload": copy.deepcopy(payload)}
 
 
 def _mimetype(name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,16 +11,38 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot import outbox
 from bot.clock import Clock, SystemClock
 from bot.directory import Directory
+from bot.dispatcher import Delivery, Dispatcher
 from bot.event import Event, load_event
-from bot.outbox import Delivery, Dispatcher
 from bot.polls import PollService, tally
 from bot.render import poll_message
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Outbox, Poll
+
+log = logging.getLogger(__name__)
+
+_DESCRIBE = {
+    "poll_post": "a poll",
+    "poll_refresh": "a poll update",
+    "respond": "a reply",
+    "ephemeral": "a reply",
+    "post": "a message",
+    "dm": "a direct message",
+}
+
+_DESCRIBE = {
+    "poll_post": "a poll",
+    "poll_refresh": "a poll update",
+    "respond": "a reply",
+    "ephemeral": "a reply",
+    "post": "a message",
+    "dm": "a direct message",
+}
 
 
 @dataclass
@@ -34,6 +57,7 @@ class Services:
     directory: Directory
     polls: PollService
     dispatcher: Dispatcher
+    scheduler: Scheduler | None = None
 
     @classmethod
     def build(
@@ -75,7 +99,41 @@ class Services:
         )
         services = cls(settings, event, engine, clock, client, directory, polls, dispatcher)
         dispatcher.renderers.update(services.renderers())
+        dispatcher.on_failure = services.report_failure
+        services.scheduler = Scheduler(services)
         return services
+
+    def start(self, *, background: bool = True) -> None:
+        """Connect to the workspace and start the clock.
+
+        Matches roster people and channels to Slack, settles sends a crash
+        interrupted, reconciles scheduled jobs with the event file, and (with
+        `background`) runs the scheduler and the outbox dispatcher in threads.
+        Without it (shell, tests) jobs run when `scheduler.run_due` is called
+        and messages go when `dispatcher.drain` is.
+        """
+        unmatched = self.directory.resolve(self.client)
+        if unmatched:
+            log.warning(
+                "%d roster people not found in Slack: %s",
+                len(unmatched),
+                ", ".join(p.name for p in unmatched[:10]),
+            )
+        missing = self.directory.resolve_channels(self.client)
+        if missing:
+            log.warning("channels not found in Slack: %s", ", ".join(f"#{m}" for m in missing))
+        assert self.scheduler is not None
+        if background:
+            self.dispatcher.start()
+        else:
+            self.dispatcher.recover()
+        self.scheduler.start(paused=not background)
+
+    def stop(self) -> None:
+        """Stop the scheduler and the dispatcher (safe to call twice)."""
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
+        self.dispatcher.stop()
 
     def renderers(self) -> dict[str, Any]:
         """How each outbox kind becomes a Slack call."""
@@ -122,7 +180,15 @@ class Services:
             )
 
         def post(session: Session, row: Outbox) -> Delivery:
-            return Delivery("chat.postMessage", dict(row.payload))
+            args = {k: v for k, v in row.payload.items() if k != "describe"}
+            return Delivery("chat.postMessage", args)
+
+        def dm(session: Session, row: Outbox) -> Delivery:
+            p = row.payload
+            args = {"channel": p["user"], "text": p["text"]}
+            if p.get("blocks"):
+                args["blocks"] = p["blocks"]
+            return Delivery("chat.postMessage", args)
 
         return {
             "poll_post": poll_post,
@@ -130,4 +196,30 @@ class Services:
             "respond": respond,
             "ephemeral": ephemeral,
             "post": post,
+            "dm": dm,
         }
+
+    def report_failure(self, session: Session, row: Outbox, reason: str) -> None:
+        """Tell every organizer, by DM, what could not be delivered and why."""
+        if row.key.startswith("failure:"):
+            return  # a report that cannot be delivered is only logged
+        what = row.payload.get("describe") or _DESCRIBE.get(row.kind, "a message")
+        where = row.channel or row.payload.get("channel")
+        place = ""
+        if where and where.startswith(("U", "W")):
+            place = f" to {self.directory.display(where)}"
+        elif where:
+            place = f" in <#{where}>"
+        text = f":warning: Convene could not deliver {what}{place}: {reason}."
+        now = self.clock.now()
+        for person_id in self.event.organizers:
+            organizer = self.directory.slack_id(person_id)
+            if organizer:
+                outbox.enqueue_dm(
+                    session,
+                    user=organizer,
+                    text=text,
+                    now=now,
+                    key=f"failure:{row.id}:{person_id}",
+                    describe="a delivery-failure report",
+                )

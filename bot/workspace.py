@@ -10,13 +10,14 @@ import base64
 import hashlib
 import secrets
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, ManualClock, SystemClock
 from bot.event import Event
 from bot.sandbox import SlackSandbox
 from bot.services import Services
@@ -83,7 +84,7 @@ class Workspace:
                 engine = make_engine(database)
             self.engine = engine
             self.services = Services.build(self.settings, event, clock=self.clock, engine=engine)
-            self.services.directory.resolve(self.services.client)
+            self.services.start(background=False)
             from handlers import create_app
             from handlers.web import SlackEndpoint
 
@@ -111,7 +112,28 @@ class Workspace:
         """Send everything due in the outbox now."""
         return self.services.dispatcher.drain()
 
+    def run_until(self, when: datetime) -> list[str]:
+        """Move the clock to `when`, running each scheduled job at its own instant and delivering
+        what it queues; return the ids of the jobs that ran."""
+        assert isinstance(self.clock, ManualClock), "run_until needs a ManualClock"
+        scheduler = self.services.scheduler
+        assert scheduler is not None
+        ran = []
+        for at, _job_id in scheduler.pending():
+            if at > when:
+                break
+            if at > self.clock.now():
+                self.clock.set(at)
+            ran += scheduler.run_due(at)
+            self.deliver()
+        if when > self.clock.now():
+            self.clock.set(when)
+        self.deliver()
+        return ran
+
     def close(self) -> None:
+        if getattr(self, "services", None) is not None:
+            self.services.stop()
         self.sandbox.stop()
         if self._tmp is not None:
             self._tmp.cleanup()

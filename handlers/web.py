@@ -89,8 +89,5 @@ def asgi_from_env() -> Starlette:
     settings = Settings()
     app = create_app(settings, event=os.environ[EVENT_ENV])
     services = app.services  # type: ignore[attr-defined]
-    services.directory.resolve(services.client)
-    services.dispatcher.start()
-    return build_asgi(
-        app, settings.slack_signing_secret.get_secret_value(), on_shutdown=services.dispatcher.stop
-    )
+    services.start()
+    return build_asgi(app, settings.slack_signing_secret.get_secret_value(), on_shutdown=services.stop)

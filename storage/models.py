@@ -75,6 +75,7 @@ class Outbox(SQLModel, table=True):
     status: str = Field(default="pending", max_length=10)  # pending, sent, failed
     not_before: datetime | None = _utc_column()
     attempts: int = 0
+    claimed_at: datetime | None = _utc_column()  # when the dispatcher began sending it
     last_error: str | None = None
     result_channel: str | None = Field(default=None, max_length=32)
     result_ts: str | None = Field(default=None, max_length=32)
@@ -88,3 +89,32 @@ class Identity(SQLModel, table=True):
     person_id: str = Field(primary_key=True, max_length=64)
     slack_user_id: str = Field(max_length=32, index=True)
     resolved_at: datetime | None = _utc_column()
+
+
+class JobRun(SQLModel, table=True):
+    """What became of one scheduled job at one instant: sent, sent late, or skipped.
+
+    Written in the same transaction as the messages the job queued, so a job
+    that ran is never run again, and one that a crash interrupted runs on start.
+    """
+
+    __table_args__ = (UniqueConstraint("job_id", "scheduled_for", name="uq_job_run"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(max_length=200, index=True)
+    scheduled_for: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    ran_at: datetime | None = _utc_column()
+    status: str = Field(max_length=10)  # sent, delayed, skipped
+    detail: str | None = None
+
+
+class BreakoutChoice(SQLModel, table=True):
+    """The breakout a person chose for one round (a time slot of parallel breakouts)."""
+
+    __table_args__ = (UniqueConstraint("person_id", "round_key", name="uq_breakout_round"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(max_length=64)
+    round_key: str = Field(max_length=40)  # the round's start, ISO UTC
+    session_id: str = Field(max_length=64, index=True)
+    chosen_at: datetime | None = _utc_column()

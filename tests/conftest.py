@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
@@ -58,17 +58,24 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture
-def engine(migrated_engine: Engine) -> Engine:
-    """The migrated database, emptied before each test."""
+def empty(engine: Engine) -> Engine:
+    """Delete every row, the scheduler's job store included."""
     tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
-    with migrated_engine.begin() as conn:
+    if "apscheduler_jobs" in inspect(engine).get_table_names():
+        tables.append("apscheduler_jobs")
+    with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             for table in tables:
                 conn.execute(text(f"DELETE FROM {table}"))
-    return migrated_engine
+    return engine
+
+
+@pytest.fixture
+def engine(migrated_engine: Engine) -> Engine:
+    """The migrated database, emptied before each test."""
+    return empty(migrated_engine)
 
 
 @pytest.fixture(scope="session")
@@ -78,8 +85,8 @@ def example_event() -> Event:
 
 @pytest.fixture
 def clock() -> ManualClock:
-    # 3:55 pm in San Diego on the first day, just before the welcome.
-    return ManualClock(datetime(2015, 5, 8, 22, 55, tzinfo=UTC))
+    # 9 am in San Diego on April 30, 2015: before anything on the event's schedule.
+    return ManualClock(datetime(2015, 4, 30, 16, 0, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -112,8 +119,4 @@ def any_engine(request: pytest.FixtureRequest) -> Engine:
     """The configured database, then PostgreSQL: for tests of behaviour that differs by dialect."""
     if request.param == "configured":
         return request.getfixturevalue("engine")
-    engine = request.getfixturevalue("postgres_engine")
-    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    return engine
+    return empty(request.getfixturevalue("postgres_engine"))

@@ -24,7 +24,7 @@ def test_convene_db_upgrade_creates_the_schema_and_is_idempotent(tmp_path: Path)
         text=True,
         check=True,
     )
-    assert "Database at revision 0001 (was empty)" in first.stdout
+    assert "Database at revision 0002 (was empty)" in first.stdout
     second = subprocess.run(
         [sys.executable, "-m", "bot.cli", "db", "upgrade"],
         env=env,
@@ -32,7 +32,7 @@ def test_convene_db_upgrade_creates_the_schema_and_is_idempotent(tmp_path: Path)
         text=True,
         check=True,
     )
-    assert second.stdout.strip() == "Database at revision 0001"
+    assert second.stdout.strip() == "Database at revision 0002"
     engine = make_engine(url)
     assert {"poll", "response", "outbox", "identity"} <= set(inspect(engine).get_table_names())
 
@@ -46,7 +46,7 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
 
 def test_the_test_database_is_at_head(engine: Engine) -> None:
     upgrade(engine)
-    assert current(engine) == "0001"
+    assert current(engine) == "0002"
 
 
 def test_a_response_needs_its_poll(engine: Engine) -> None:

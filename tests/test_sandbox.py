@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
+from http.client import RemoteDisconnected
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
+from slack_sdk.models.metadata import Metadata
 from slack_sdk.webhook import WebhookClient
 
 from bot.clock import ManualClock
@@ -343,3 +349,305 @@ def test_every_call_recorded_with_params(sandbox: SlackSandbox, client: WebClien
     assert sandbox.calls_to("users.info") == [calls[2]]
     sandbox.reset_calls()
     assert sandbox.calls == []
+
+
+# ---------------------------------------------------------------------- message metadata and history
+
+TASK = {"event_type": "poll_posted", "event_payload": {"poll_id": 7, "kind": "single"}}
+
+
+def post_form(sandbox: SlackSandbox, method: str, fields: dict[str, str]) -> dict[str, Any]:
+    """POST a form-encoded body, as clients that send JSON fields as strings do."""
+    request = urllib.request.Request(
+        sandbox.api_url + method,
+        data=urllib.parse.urlencode(fields).encode(),
+        headers={"Authorization": f"Bearer {sandbox.bot_token}"},
+    )
+    with urllib.request.urlopen(request) as response:
+        body: dict[str, Any] = json.load(response)
+        return body
+
+
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
+def test_metadata_round_trip_through_history(sandbox: SlackSandbox, client: WebClient) -> None:
+    channel_id = sandbox.channel_id("general")
+    posted = client.chat_postMessage(channel=channel_id, text="Poll", metadata=TASK)
+    assert posted["message"]["metadata"] == TASK
+    assert sandbox.message(channel_id, posted["ts"]).metadata == TASK
+    as_model = Metadata(event_type="poll_closed", event_payload={"poll_id": 7})
+    closed = client.chat_postMessage(channel=channel_id, text="Closed", metadata=as_model)
+    form = post_form(
+        sandbox,
+        "chat.postMessage",
+        {"channel": channel_id, "text": "form", "metadata": json.dumps(TASK)},
+    )
+    assert form["ok"] and form["message"]["metadata"] == TASK
+    client.chat_postMessage(channel=channel_id, text="plain")
+
+    history = client.conversations_history(channel=channel_id)
+    assert [m["text"] for m in history["messages"]] == ["plain", "form", "Closed", "Poll"]
+    assert all("metadata" not in m for m in history["messages"])
+    assert history["has_more"] is False and history["pin_count"] == 0
+    with_metadata = client.conversations_history(channel=channel_id, include_all_metadata=True)["messages"]
+    assert [m.get("metadata") for m in with_metadata] == [
+        None,
+        TASK,
+        {"event_type": "poll_closed", "event_payload": {"poll_id": 7}},
+        TASK,
+    ]
+    assert with_metadata[-1]["user"] == "UBOT" and with_metadata[-1]["type"] == "message"
+    query = urllib.parse.urlencode({"channel": channel_id, "include_all_metadata": "true", "limit": 1})
+    request = urllib.request.Request(
+        f"{sandbox.api_url}conversations.history?{query}",
+        headers={"Authorization": f"Bearer {sandbox.bot_token}"},
+    )
+    with urllib.request.urlopen(request) as response:
+        assert "metadata" not in json.load(response)["messages"][0]  # "plain" has none
+
+    # chat.update replaces metadata when it carries some and keeps it otherwise.
+    changed = {"event_type": "poll_posted", "event_payload": {"poll_id": 7, "kind": "multi"}}
+    client.chat_update(channel=channel_id, ts=posted["ts"], text="Poll (edited)", metadata=changed)
+    assert sandbox.message(channel_id, posted["ts"]).metadata == changed
+    client.chat_update(channel=channel_id, ts=posted["ts"], text="Poll (again)")
+    assert sandbox.message(channel_id, posted["ts"]).metadata == changed
+    err = error_of(lambda: client.chat_update(channel=channel_id, ts=posted["ts"], metadata=TASK))
+    assert err.response["error"] == "no_text"
+    assert sandbox.message(channel_id, closed["ts"]).metadata == {
+        "event_type": "poll_closed",
+        "event_payload": {"poll_id": 7},
+    }
+
+
+@pytest.mark.parametrize(
+    ("metadata", "error"),
+    [
+        ("not json", "invalid_metadata_format"),
+        (["poll_posted"], "invalid_metadata_format"),
+        ({"event_payload": {}}, "invalid_metadata_schema"),
+        ({"event_type": "poll posted!", "event_payload": {}}, "invalid_metadata_schema"),
+        ({"event_type": "x" * 256, "event_payload": {}}, "invalid_metadata_schema"),
+        ({"event_type": "poll_posted"}, "invalid_metadata_schema"),
+        ({"event_type": "poll_posted", "event_payload": [1]}, "invalid_metadata_schema"),
+    ],
+)
+def test_invalid_metadata(sandbox: SlackSandbox, client: WebClient, metadata: Any, error: str) -> None:
+    err = error_of(lambda: client.chat_postMessage(channel="#general", text="x", metadata=metadata))
+    assert (err.response.status_code, err.response["error"]) == (200, error)
+    assert sandbox.messages("general") == []
+
+
+def test_metadata_limits_accepted(client: WebClient) -> None:
+    longest = {"event_type": "A_z9" + "x" * 251, "event_payload": {}}
+    assert client.chat_postMessage(channel="#general", text="x", metadata=longest)["message"]["metadata"] == (
+        longest
+    )
+    empty: Any = ""  # a form field left blank: no metadata
+    assert "metadata" not in client.chat_postMessage(channel="#general", text="y", metadata=empty)["message"]
+
+
+def test_history_pages_newest_first_with_cursor_and_bounds(
+    sandbox: SlackSandbox, client: WebClient, clock: ManualClock
+) -> None:
+    channel_id = sandbox.channel_id("general")
+    stamps = []
+    for n in range(6):
+        stamps.append(client.chat_postMessage(channel=channel_id, text=f"m{n}")["ts"])
+        clock.advance(1)
+    client.chat_postMessage(channel=channel_id, text="reply", thread_ts=stamps[1])
+    client.chat_delete(channel=channel_id, ts=stamps[4])
+
+    seen, cursor, pages = [], None, []
+    while True:
+        page = client.conversations_history(channel=channel_id, limit=2, cursor=cursor)
+        pages.append((len(page["messages"]), page["has_more"]))
+        seen += [m["text"] for m in page["messages"]]
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert seen == ["m5", "m3", "m2", "m1", "m0"]  # no thread reply, no deleted message
+    assert pages == [(2, True), (2, True), (1, False)]
+    parent = client.conversations_history(channel=channel_id, latest=stamps[1], inclusive=True, limit=1)
+    [m1] = parent["messages"]
+    assert (m1["text"], m1["thread_ts"], m1["reply_count"]) == ("m1", stamps[1], 1)
+    assert parent["has_more"] is True
+
+    def texts(**bounds: Any) -> list[str]:
+        return [m["text"] for m in client.conversations_history(channel=channel_id, **bounds)["messages"]]
+
+    assert texts(oldest=stamps[2]) == ["m5", "m3"]
+    assert texts(oldest=stamps[2], inclusive=True) == ["m5", "m3", "m2"]
+    assert texts(latest=stamps[2]) == ["m1", "m0"]
+    assert texts(oldest=stamps[0], latest=stamps[3], inclusive=True) == ["m3", "m2", "m1", "m0"]
+    assert texts(limit=5000) == ["m5", "m3", "m2", "m1", "m0"]
+
+    assert error_of(lambda: texts(cursor="bm9wZQ==")).response["error"] == "invalid_cursor"
+    assert error_of(lambda: texts(oldest="yesterday")).response["error"] == "invalid_ts_oldest"
+    assert error_of(lambda: texts(latest="soon")).response["error"] == "invalid_ts_latest"
+
+
+def test_history_access_follows_slack(sandbox: SlackSandbox, client: WebClient) -> None:
+    sandbox.add_channel(name="staff", is_private=True, bot_is_member=False)
+    dm = client.chat_postMessage(channel="U1", text="Your session starts soon")["channel"]
+    assert [m["text"] for m in client.conversations_history(channel=dm)["messages"]] == [
+        "Your session starts soon"
+    ]
+
+    def error(channel: str) -> str:
+        return str(error_of(lambda: client.conversations_history(channel=channel)).response["error"])
+
+    assert error(sandbox.channel_id("breakout-a")) == "not_in_channel"
+    assert error(sandbox.channel_id("staff")) == "channel_not_found"
+    assert error("U1") == "channel_not_found"  # a user id is not a conversation id here
+    assert error("#general") == "channel_not_found"
+    assert error("C404") == "channel_not_found"
+    assert client.conversations_history(channel=sandbox.channel_id("old-news"))["messages"] == []
+
+
+# ---------------------------------------------------------------------- fault injection
+
+
+def test_fail_next_answers_as_slack_fails(sandbox: SlackSandbox, client: WebClient) -> None:
+    sandbox.fail_next("chat.postMessage", error="channel_not_found")
+    sandbox.fail_next("chat.postMessage", status=500)
+    sandbox.fail_next("chat.postMessage", status=429, retry_after=2, times=2)
+    sandbox.fail_next("chat.postMessage", status=503)
+
+    def post() -> object:
+        return client.chat_postMessage(channel="#general", text="hi")
+
+    not_found = error_of(post).response
+    assert (not_found.status_code, not_found["error"]) == (200, "channel_not_found")
+    crashed = error_of(post).response
+    assert (crashed.status_code, crashed.data) == (500, {"ok": False, "error": "internal_error"})
+    for _ in range(2):
+        limited = error_of(post).response
+        assert (limited.status_code, limited["error"]) == (429, "ratelimited")
+        assert limited.headers["Retry-After"] == "2"
+    assert error_of(post).response["error"] == "service_unavailable"
+    assert post()
+    assert [m.text for m in sandbox.messages("general")] == ["hi"]
+    assert [(c.method, c.status) for c in sandbox.calls] == [
+        ("chat.postMessage", s) for s in (200, 500, 429, 429, 503, 200)
+    ]
+    assert sandbox.calls[0].response == {"ok": False, "error": "channel_not_found"}
+
+    # Injected failures come before authentication and touch only their own method.
+    sandbox.fail_next("users.info", status=429)
+    limited = error_of(lambda: client.users_info(user="U1")).response
+    assert limited.headers["Retry-After"] == "1"
+    assert client.auth_test()["ok"]
+    sandbox.fail_next("auth.test", error="invalid_auth")
+    sandbox.clear_faults()
+    assert client.auth_test()["ok"]
+
+    with pytest.raises(ValueError, match="not a Web API method"):
+        sandbox.fail_next("chat.postmessage", status=500)
+    with pytest.raises(ValueError, match="give an error"):
+        sandbox.fail_next("chat.postMessage")
+    with pytest.raises(ValueError, match="drop_connection"):
+        sandbox.fail_next("chat.postMessage", status=500, drop_connection=True)
+
+
+def test_fail_next_can_drop_the_connection(sandbox: SlackSandbox) -> None:
+    bare = WebClient(base_url=sandbox.api_url, token=sandbox.bot_token, retry_handlers=[])
+    sandbox.fail_next("chat.postMessage", drop_connection=True)
+    with pytest.raises(RemoteDisconnected) as info:
+        bare.chat_postMessage(channel="#general", text="lost")
+    assert isinstance(info.value, ConnectionError)  # an OSError, not a SlackApiError
+    [dropped] = sandbox.calls
+    assert (dropped.status, dropped.response) == (0, {"ok": False, "error": "connection_dropped"})
+    assert sandbox.messages("general") == []
+
+    # slack_sdk's default retry handler retries one connection error, so one drop goes unseen.
+    instant = ConnectionErrorRetryHandler(interval_calculator=FixedValueRetryIntervalCalculator(0.0))
+    retrying = WebClient(base_url=sandbox.api_url, token=sandbox.bot_token, retry_handlers=[instant])
+    sandbox.fail_next("chat.postMessage", drop_connection=True)
+    assert retrying.chat_postMessage(channel="#general", text="second try")["ok"]
+    assert [c.status for c in sandbox.calls] == [0, 0, 200]
+
+
+def test_deactivated_users_and_archived_channels(sandbox: SlackSandbox, client: WebClient) -> None:
+    dm = client.chat_postMessage(channel="U1", text="Welcome")["channel"]
+    sandbox.deactivate_user("U1")
+    assert sandbox.users["U1"]["deleted"] is True
+    by_user = error_of(lambda: client.chat_postMessage(channel="U1", text="x"))
+    by_dm = error_of(lambda: client.chat_postMessage(channel=dm, text="x"))
+    assert by_user.response["error"] == by_dm.response["error"] == "user_disabled"
+    assert error_of(lambda: client.conversations_open(users="U1")).response["error"] == "user_disabled"
+    assert client.conversations_info(channel=dm)["channel"]["is_user_deleted"] is True
+
+    assert sandbox.archive_channel("#general")["is_archived"] is True
+    err = error_of(lambda: client.chat_postMessage(channel=sandbox.channel_id("general"), text="x"))
+    assert err.response["error"] == "is_archived"
+    with pytest.raises(KeyError):
+        sandbox.archive_channel("#nowhere")
+    with pytest.raises(ValueError, match="DM"):
+        sandbox.archive_channel(dm)
+    with pytest.raises(KeyError):
+        sandbox.deactivate_user("U404")
+
+    sandbox.deactivate_user(sandbox.bot_user_id)
+    assert error_of(client.auth_test).response["error"] == "account_inactive"
+
+
+# ---------------------------------------------------------------------- workspace-wide limits
+
+
+def test_workspace_and_per_channel_limits_together(clock: ManualClock) -> None:
+    limits = {
+        "chat.postMessage": (3, 1.0),
+        "chat.postMessage:per_channel": (1, 1.0),
+        "conversations.history": (1, 60.0),
+    }
+    with SlackSandbox(clock=clock, rate_limits=limits) as box:
+        for name in "abcd":
+            box.add_channel(name=name)
+        client = WebClient(base_url=box.api_url, token=box.bot_token)
+
+        def post(name: str) -> int:
+            try:
+                client.chat_postMessage(channel=f"#{name}", text="hi")
+            except SlackApiError as err:
+                return int(err.response.status_code)
+            return 200
+
+        assert [post(n) for n in "aabcd"] == [200, 429, 200, 200, 429]  # a: its channel; d: the workspace
+        clock.advance(0.5)
+        assert post("d") == 429
+        clock.advance(0.5)
+        assert [post(n) for n in "dab"] == [200, 200, 200]
+        assert post("c") == 429  # c's channel is free, the workspace window is not
+
+        assert client.conversations_history(channel=box.channel_id("a"))["ok"]
+        err = error_of(lambda: client.conversations_history(channel=box.channel_id("b")))
+        assert (err.response.status_code, err.response.headers["Retry-After"]) == (429, "60")
+
+
+def test_limit_floor(clock: ManualClock) -> None:
+    bench = SlackSandbox(clock=clock, rate_limits=SlackSandbox.BENCH_LIMITS)
+    assert bench.limit_floor("chat.postMessage", 0) == 0.0
+    assert bench.limit_floor("chat.postMessage", 1) == 0.0
+    assert bench.limit_floor("chat.postMessage", 10) == 9.0  # one channel: 1 a second
+    assert bench.limit_floor("chat.postMessage", 100, channels=100) == 1.0  # 50 now, 50 a second later
+    assert bench.limit_floor("chat.postMessage", 151, channels=151) == 3.0
+    assert bench.limit_floor("chat.postMessage", 120, channels=40) == 2.0
+    assert bench.limit_floor("chat.postMessage", 7, channels=2) == 3.0  # the busiest channel gets 4
+    assert bench.limit_floor("chat.update", 50) == 0.0
+    assert bench.limit_floor("chat.update", 51) == 60.0
+    assert bench.limit_floor("users.info", 1000) == 0.0  # not limited in BENCH_LIMITS
+    assert SlackSandbox(clock=clock).limit_floor("chat.postMessage", 1000) == 0.0
+    with pytest.raises(ValueError):
+        bench.limit_floor("chat.postMessage", 3, channels=0)
+
+    # The floor is what a client that waits out each Retry-After actually takes.
+    with SlackSandbox(clock=clock, rate_limits={"chat.postMessage:per_channel": (2, 1.0)}) as box:
+        box.add_channel(name="general")
+        client = WebClient(base_url=box.api_url, token=box.bot_token)
+        start, sent = clock.now(), 0
+        while sent < 5:
+            try:
+                client.chat_postMessage(channel="#general", text=str(sent))
+                sent += 1
+            except SlackApiError as err:
+                clock.advance(int(err.response.headers["Retry-After"]))
+        assert (clock.now() - start).total_seconds() == box.limit_floor("chat.postMessage", 5) == 2.0

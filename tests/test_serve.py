@@ -91,7 +91,7 @@ def test_a_poll_runs_over_http(served: tuple[Workspace, str]) -> None:
         ws.user("facilitator-lead"), "/poll launch collaboration-stage", channel="#lmi-plenary"
     )
     assert reply.status == 200 and reply.text.startswith("Launched `collaboration-stage`")
-    wait_until(lambda: ws.sandbox.calls_to("chat.postMessage"))
+    wait_until(lambda: ws.sandbox.messages("#lmi-plenary"))
     (message,) = ws.sandbox.messages("#lmi-plenary")
     voter = ws.user("abc-usd-supt")
     vote = ws.driver.click(voter, channel="#lmi-plenary", message_ts=message.ts, action_id="poll_vote_1")

@@ -1,0 +1,124 @@
+"""The event's clock: every send the agenda implies, planned from the event file.
+
+Pure functions of the event: `plan(event)` lists jobs with stable ids
+(`reminder:<session>:<minutes>`, ...) and UTC instants; the scheduler turns them
+into APScheduler jobs and `convene check` prints them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot.event import Event, SessionKind, SessionSpec
+
+PERSONAL_KINDS = {SessionKind.ROLE_ALIKE, SessionKind.TEAM_TIME, SessionKind.BREAKOUT}
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    """One scheduled job: what it sends, to whom, when (UTC)."""
+
+    id: str
+    at: datetime
+    what: str
+    to: str
+
+    @property
+    def kind(self) -> str:
+        return self.id.split(":", 1)[0]
+
+    @property
+    def subject(self) -> str:
+        """The session or poll id the job is about."""
+        return self.id.split(":")[1]
+
+
+def channel_offsets(event: Event, session: SessionSpec) -> list[int]:
+    if session.reminders is not None:
+        return session.reminders
+    return [] if session.kind == SessionKind.MEAL else event.reminders.minutes_before
+
+
+def reminder_channels(event: Event, session: SessionSpec) -> list[str]:
+    """Channel names a session's reminder goes to: announcements, then the session's own."""
+    names = []
+    if "announcements" in event.channels:
+        names.append(event.channels["announcements"])
+    if session.channel:
+        own = event.channels.get(session.channel.lstrip("#"), session.channel.lstrip("#"))
+        if own not in names:
+            names.append(own)
+    return names
+
+
+def audience(event: Event, session: SessionSpec) -> str:
+    """Who a session's personal reminders go to, in words."""
+    if session.kind == SessionKind.ROLE_ALIKE:
+        n = sum(1 for p in event.people.values() if p.role == session.role)
+        label = event.roles[session.role].label if session.role in event.roles else session.role
+        return f"{n} × {label}"
+    if session.kind == SessionKind.TEAM_TIME:
+        n = sum(1 for p in event.people.values() if p.team)
+        return f"every team member ({n})"
+    return "those who chose it"
+
+
+def plan(event: Event) -> list[PlannedJob]:
+    """Every job the event implies, in time order."""
+    jobs: list[PlannedJob] = []
+    for session in event.agenda():
+        start = event.session_start(session)
+        channels = ", ".join(f"#{c}" for c in reminder_channels(event, session))
+        if channels:
+            for minutes in channel_offsets(event, session):
+                jobs.append(
+                    PlannedJob(
+                        f"reminder:{session.id}:{minutes}",
+                        start - timedelta(minutes=minutes),
+                        f"reminder: {session.title} ({minutes} min before)",
+                        channels,
+                    )
+                )
+        if session.kind in PERSONAL_KINDS and session.reminders != []:
+            for minutes in event.reminders.dm_minutes_before:
+                jobs.append(
+                    PlannedJob(
+                        f"dm-reminder:{session.id}:{minutes}",
+                        start - timedelta(minutes=minutes),
+                        f"personal reminder: {session.title}",
+                        f"DM to {audience(event, session)}",
+                    )
+                )
+    everyone = f"DM to everyone on the roster ({len(event.people)})"
+    for poll in event.polls.values():
+        pre = poll.pre_event
+        if pre is None:
+            continue
+        jobs.append(
+            PlannedJob(
+                f"poll-open:{poll.id}", _utc(event, pre.opens), f"pre-event poll opens: {poll.id}", everyone
+            )
+        )
+        for n, nudge in enumerate(pre.nudges, 1):
+            jobs.append(
+                PlannedJob(
+                    f"poll-nudge:{poll.id}:{n}",
+                    _utc(event, nudge),
+                    f"nudge {n}: {poll.id}",
+                    "DM to those who have not answered",
+                )
+            )
+        jobs.append(
+            PlannedJob(
+                f"poll-close:{poll.id}",
+                _utc(event, pre.closes),
+                f"pre-event poll closes: {poll.id}",
+                "organizers get the count",
+            )
+        )
+    return sorted(jobs, key=lambda j: (j.at, j.id))
+
+
+def _utc(event: Event, local: datetime) -> datetime:
+    return local.replace(tzinfo=event.tz).astimezone(UTC)
