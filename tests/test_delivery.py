@@ -1,0 +1,288 @@
+"""Delivery through the outbox: Slack's back-pressure, failures in plain words, and a
+message neither lost nor repeated when the process dies mid-send."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot import outbox
+from bot.clock import ManualClock
+from bot.dispatcher import Dispatcher
+from bot.event import Event
+from bot.sandbox import SlackSandbox
+from bot.workspace import Workspace
+from storage.db import transaction
+from storage.models import Outbox
+
+
+def queue_dms(ws: Workspace, people: list[str], text: str = "hello") -> None:
+    with transaction(ws.engine) as session:
+        for person in people:
+            outbox.enqueue_dm(
+                session,
+                user=ws.user(person),
+                text=f"{text} {person}",
+                now=ws.clock.now(),
+                key=f"test:{person}",
+            )
+
+
+def dm_texts(ws: Workspace, person: str) -> list[str]:
+    user = ws.user(person)
+    return [m.text for m in ws.sandbox.messages(ws.sandbox.dms[user])] if user in ws.sandbox.dms else []
+
+
+def rows(ws: Workspace) -> list[Outbox]:
+    with Session(ws.engine) as session:
+        return list(session.exec(select(Outbox).order_by(Outbox.id)))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def limited(example_event: Event, engine: Engine, clock: ManualClock):  # type: ignore[no-untyped-def]
+    """A workspace whose sandbox answers 429 beyond 5 chat.postMessage calls a second."""
+    with Workspace(
+        example_event, clock=clock, engine=engine, rate_limits={"chat.postMessage": (5, 1.0)}
+    ) as ws:
+        # The bot's own pacing is off here so that it meets Slack's answer, not its own caution.
+        ws.services.dispatcher.pacer.limits.clear()
+        yield ws
+
+
+def test_429_is_honoured_and_nothing_is_lost(limited: Workspace, clock: ManualClock) -> None:
+    ws = limited
+    people = [p.id for p in ws.event.people.values() if p.team][:12]
+    queue_dms(ws, people)
+    ws.deliver()
+    refused = [c for c in ws.sandbox.calls_to("chat.postMessage") if c.status == 429]
+    assert len(refused) >= 1
+    assert sum(1 for p in people if dm_texts(ws, p)) == 5
+    ws.deliver()  # still inside Retry-After: nothing more is tried
+    assert len([c for c in ws.sandbox.calls_to("chat.postMessage") if c.status == 429]) == len(refused)
+    for _ in range(5):
+        clock.advance(1)
+        ws.deliver()
+    assert all(dm_texts(ws, p) == [f"hello {p}"] for p in people)
+    assert {r.status for r in rows(ws)} == {"sent"}
+
+
+def test_server_errors_and_dropped_connections_are_retried_with_backoff(
+    ws: Workspace, clock: ManualClock
+) -> None:
+    ws.sandbox.fail_next("chat.postMessage", status=500)
+    ws.sandbox.fail_next("chat.postMessage", drop_connection=True, times=2)
+    queue_dms(ws, ["abc-usd-supt"])
+    ws.deliver()
+    (row,) = rows(ws)
+    assert row.status == "pending" and row.last_error == "internal_error"
+    for _ in range(4):
+        clock.advance(60)
+        ws.deliver()
+    assert dm_texts(ws, "abc-usd-supt") == ["hello abc-usd-supt"]
+    assert rows(ws)[0].status == "sent"
+
+
+def test_permanent_errors_are_reported_to_organizers_in_plain_words(
+    ws: Workspace, clock: ManualClock
+) -> None:
+    ws.sandbox.archive_channel("#lmi-plenary")
+    ws.sandbox.deactivate_user(ws.user("abc-usd-board"))
+    with transaction(ws.engine) as session:
+        channel = ws.services.directory.channel("lmi-plenary")
+        outbox.enqueue(
+            session,
+            kind="post",
+            key="t:archived",
+            channel=channel,
+            payload={"channel": channel, "text": "hi", "describe": "the reminder for Welcome remarks"},
+            now=ws.clock.now(),
+        )
+    queue_dms(ws, ["abc-usd-board"])
+    ws.deliver()
+    clock.advance(1)  # one message per second to each conversation
+    ws.deliver()
+    reports = dm_texts(ws, "cdef-events-lead")
+    assert reports == [
+        f":warning: Convene could not deliver the reminder for Welcome remarks in <#{channel}>: the channel "
+        "is archived.",
+        ":warning: Convene could not deliver a direct message to Benjamin Calloway: that person's Slack "
+        "account is deactivated.",
+    ]
+    assert [r.status for r in rows(ws)][:2] == ["failed", "failed"]
+
+
+def test_not_in_channel_joins_and_retries(ws: Workspace, clock: ManualClock) -> None:
+    ws.sandbox.fail_next("chat.postMessage", error="not_in_channel")
+    channel = ws.services.directory.channel("lmi-plenary")
+    with transaction(ws.engine) as session:
+        outbox.enqueue(
+            session,
+            kind="post",
+            key="t:join",
+            channel=channel,
+            payload={"channel": channel, "text": "hi"},
+            now=ws.clock.now(),
+        )
+    ws.deliver()
+    clock.advance(1)
+    ws.deliver()
+    assert [c.method for c in ws.sandbox.calls if c.method in ("chat.postMessage", "conversations.join")] == [
+        "chat.postMessage",
+        "conversations.join",
+        "chat.postMessage",
+    ]
+    assert [m.text for m in ws.sandbox.messages(channel)] == ["hi"]
+
+
+class DiesAfterSending(Dispatcher):
+    """A dispatcher that dies between Slack's answer and recording it: the window at stake."""
+
+    def _record_sent(self, row_id, delivery, result):  # type: ignore[no-untyped-def]
+        raise SystemExit("killed")
+
+
+def test_a_send_interrupted_after_slack_answered_is_recorded_not_repeated(ws: Workspace) -> None:
+    queue_dms(ws, ["abc-usd-supt", "abc-usd-board"])
+    real = ws.services.dispatcher
+    doomed = DiesAfterSending(engine=ws.engine, client=real.client, clock=ws.clock, renderers=real.renderers)
+    with pytest.raises(SystemExit):
+        doomed.drain(limit=1)
+    assert [r.status for r in rows(ws)] == ["sending", "pending"]
+    assert dm_texts(ws, "abc-usd-supt") == ["hello abc-usd-supt"]
+    assert real.recover() == 1  # found in the DM's history by its metadata
+    ws.deliver()
+    assert dm_texts(ws, "abc-usd-supt") == ["hello abc-usd-supt"]  # not sent again
+    assert dm_texts(ws, "abc-usd-board") == ["hello abc-usd-board"]
+    first = rows(ws)[0]
+    assert first.status == "sent" and first.result_ts == ws.sandbox.messages(first.result_channel)[0].ts
+
+
+def test_a_send_interrupted_before_slack_answered_is_sent_again(ws: Workspace) -> None:
+    queue_dms(ws, ["abc-usd-supt"])
+    ws.sandbox.fail_next("chat.postMessage", drop_connection=True, times=2)
+    real = ws.services.dispatcher
+
+    class DiesOnError(Dispatcher):
+        def _failed(self, *args):  # type: ignore[no-untyped-def]
+            raise SystemExit("killed")
+
+    with pytest.raises(SystemExit):
+        DiesOnError(engine=ws.engine, client=real.client, clock=ws.clock, renderers=real.renderers).drain()
+    assert rows(ws)[0].status == "sending" and dm_texts(ws, "abc-usd-supt") == []
+    assert real.recover() == 0
+    ws.deliver()
+    assert dm_texts(ws, "abc-usd-supt") == ["hello abc-usd-supt"]
+
+
+# ------------------------------------------------------------------ a real second process, killed
+
+
+FANOUT = 500
+
+
+def _write_fanout_event(folder: Path) -> Path:
+    now = datetime.now(UTC)
+    today, tomorrow = now.date(), (now + timedelta(days=1)).date()
+    lines = ["id,name,email,slack_id,team,role", "org,Olga Organizer,org@fan.example.org,,,other"]
+    lines += [f"p{i:04d},Person {i},p{i:04d}@fan.example.org,,t1,other" for i in range(FANOUT)]
+    (folder / "roster.csv").write_text("\n".join(lines) + "\n")
+    (folder / "event.yaml").write_text(f"""\
+event: {{name: Fan-out drill, timezone: UTC, days: [{today}, {tomorrow}]}}
+teams: [{{id: t1, name: Team One}}]
+roster: roster.csv
+organizers: [org]
+sessions:
+  - {{id: s1, title: Opening, day: {tomorrow}, start: "09:00", end: "10:00", kind: plenary}}
+polls:
+  - id: hello
+    question: What brings you here?
+    kind: open_text
+    pre_event: {{opens: "{now:%Y-%m-%d %H:%M}", closes: "{tomorrow} 08:00"}}
+""")
+    return folder / "event.yaml"
+
+
+@pytest.mark.slow
+def test_sigkill_in_the_middle_of_a_500_dm_fanout_delivers_each_exactly_once(
+    engine: Engine, tmp_path: Path
+) -> None:
+    event_file = _write_fanout_event(tmp_path)
+    with SlackSandbox() as sandbox:
+        sandbox.add_user(id="UORG", name="org", email="org@fan.example.org")
+        for i in range(FANOUT):
+            sandbox.add_user(id=f"UP{i:04d}", name=f"p{i:04d}", email=f"p{i:04d}@fan.example.org")
+        env = {
+            **os.environ,
+            "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            "SLACK_API_URL": sandbox.api_url,
+            "SLACK_BOT_TOKEN": sandbox.bot_token,
+            "SLACK_SIGNING_SECRET": "fanout-secret",
+            "CONVENE_LOG_LEVEL": "WARNING",
+        }
+
+        def start() -> subprocess.Popen[bytes]:
+            port = _free_port()
+            return subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "serve", str(event_file), "--port", str(port)],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+
+        def delivered() -> int:
+            return sum(
+                1 for c in sandbox.calls_to("chat.postMessage") if c.status == 200 and c.response.get("ok")
+            )
+
+        first = start()
+        try:
+            deadline = time.monotonic() + 60
+            while delivered() < FANOUT // 3:
+                assert first.poll() is None, first.stderr.read().decode()  # type: ignore[union-attr]
+                assert time.monotonic() < deadline, "the fan-out did not start"
+                time.sleep(0.005)
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=10)
+        finally:
+            if first.poll() is None:
+                first.kill()
+        at_kill = delivered()
+        assert FANOUT // 3 <= at_kill < FANOUT, "the kill must land mid fan-out"
+
+        second = start()
+        try:
+            deadline = time.monotonic() + 90
+            while delivered() < FANOUT and time.monotonic() < deadline:
+                assert second.poll() is None, second.stderr.read().decode()  # type: ignore[union-attr]
+                time.sleep(0.05)
+            time.sleep(1.0)  # anything extra would arrive now
+        finally:
+            second.terminate()
+            second.wait(timeout=10)
+
+        per_user: dict[str, int] = {}
+        for user, dm in sandbox.dms.items():
+            per_user[user] = len(sandbox.messages(dm))
+        counts = [per_user.get(f"UP{i:04d}", 0) for i in range(FANOUT)]
+        assert counts.count(0) == 0, f"{counts.count(0)} DMs lost"
+        assert max(counts) == 1, f"{sum(c - 1 for c in counts if c > 1)} DMs duplicated"
+        with Session(engine) as session:
+            statuses = {r.status for r in session.exec(select(Outbox).where(Outbox.kind == "dm"))}
+        assert statuses == {"sent"}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
