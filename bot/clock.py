@@ -65,3 +65,44 @@ def utc(dt: datetime) -> datetime:
     if dt.tzinfo is None:
         return dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
+
+
+class TravelClock:
+    """A clock that runs at normal speed from a chosen start and can jump forward.
+
+    The shell uses it: time flows while you type (poll refreshes come due),
+    and `/clock` jumps ahead through the event.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("TravelClock needs a timezone-aware start")
+        self._start = start.astimezone(UTC)
+        self._origin = _monotonic()
+        self._jumped = timedelta(0)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._start + self._jumped + timedelta(seconds=_monotonic() - self._origin)
+
+    def set(self, when: datetime) -> None:
+        """Jump to `when` (forward only)."""
+        when = when.astimezone(UTC)
+        with self._lock:
+            current = self._start + self._jumped + timedelta(seconds=_monotonic() - self._origin)
+            if when < current:
+                raise ValueError("time only moves forward")
+            self._jumped += when - current
+
+    def advance(self, delta: timedelta | float) -> datetime:
+        if not isinstance(delta, timedelta):
+            delta = timedelta(seconds=delta)
+        self.set(self.now() + delta)
+        return self.now()
+
+
+def _monotonic() -> float:
+    import time
+
+    return time.monotonic()

@@ -11,11 +11,13 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape as rich_escape
 
+from bot.clock import TravelClock
 from bot.event import Event
 from bot.sandbox import Call
 from bot.simulate import Reply
@@ -28,6 +30,7 @@ SHELL_HELP = """[bold]Shell commands[/bold]
   /people [text]                   find roster people
   /show                            show the current channel again
   /whoami                          who and where you are
+  /clock [+15m | 16:30 | next]     see or move the event's clock; scheduled sends run as it passes
   /quit                            leave (Ctrl-D works too)
 [bold]Talking to the bot[/bold]
   /poll help, /poll list, /poll launch <id>, /poll new, /poll close [id], /poll results [id]
@@ -55,6 +58,7 @@ class Shell:
         self.ask = ask
         self.buttons: list[Button] = []
         self.seen = 0
+        self.others_dms = 0
         organizer = self.event.organizers[0] if self.event.organizers else next(iter(self.event.people))
         self.user = workspace.user(start_as or organizer) if start_as is None else self._find_user(start_as)
         channels = list(self.event.channels.values())
@@ -70,6 +74,7 @@ class Shell:
         )
         self.out.print("A local stand-in for Slack; nothing leaves this machine. Type [bold]/help[/bold].")
         self._whoami()
+        self._clock("")
 
     def handle(self, line: str) -> bool:
         """Run one input line; False means quit."""
@@ -97,6 +102,8 @@ class Shell:
             self._show_channel()
         elif word == "/whoami":
             self._whoami()
+        elif word == "/clock":
+            self._clock(rest)
         elif word.startswith("/"):
             reply = self.ws.driver.command(self.user, line, channel=self.channel)
             self._show_reply(reply)
@@ -114,12 +121,15 @@ class Shell:
             dispatcher.drain()
             self._render_new_calls()
             due = dispatcher.next_due()
-            if due is None:
-                return
-            delay = (due - self.ws.clock.now()).total_seconds()
-            if time.monotonic() + delay > deadline:
-                return
+            delay = (due - self.ws.clock.now()).total_seconds() if due else 0.0
+            if due is None or time.monotonic() + delay > deadline:
+                break
             time.sleep(max(0.05, delay))
+        if self.others_dms:
+            self.out.print(
+                f"[dim]({self.others_dms} direct messages to other people; /as someone to see theirs)[/dim]"
+            )
+            self.others_dms = 0
 
     # ------------------------------------------------------------ shell commands
 
@@ -174,6 +184,47 @@ class Shell:
             self.out.print(f"  {rich_escape(p.name)} [dim]{p.id} · {p.role} · {rich_escape(team)}[/dim]{tag}")
         if len(found) > 25:
             self.out.print(f"  [dim]…and {len(found) - 25} more; narrow it: /people <text>[/dim]")
+
+    def _clock(self, arg: str) -> None:
+        scheduler = self.ws.services.scheduler
+        assert scheduler is not None
+        now = self.ws.clock.now()
+        if not arg:
+            upcoming = scheduler.pending()
+            nxt = ""
+            if upcoming:
+                at, job_id = upcoming[0]
+                nxt = f" Next: {self._local(at)} {self._job_what(job_id)}."
+            self.out.print(f"It is {self._local(now, day=True)} ({self.event.info.timezone}).{nxt}")
+            self.out.print(
+                "[dim]Move it: /clock +15m, /clock +2h, /clock 16:30, /clock 2015-05-09 08:00, "
+                "/clock next[/dim]"
+            )
+            return
+        try:
+            target = parse_clock(arg, now=now, tz=self.event.tz, pending=scheduler.pending())
+        except ValueError as exc:
+            self.out.print(f"[yellow]{rich_escape(str(exc))}[/yellow]")
+            return
+        if target <= now:
+            self.out.print("[yellow]The clock only moves forward.[/yellow]")
+            return
+        self.flush(wait=0)
+        ran = self.ws.run_until(target)
+        self._render_new_calls()
+        self.out.print(
+            f"[dim]Clock: {self._local(target, day=True)}; {len(ran)} scheduled "
+            f"send{'s' if len(ran) != 1 else ''} ran.[/dim]"
+        )
+
+    def _local(self, at: datetime, *, day: bool = False) -> str:
+        local = at.astimezone(self.event.tz)
+        return f"{local:%A, %B} {local.day}, {local.year}, {local:%-I:%M %p}" if day else f"{local:%-I:%M %p}"
+
+    def _job_what(self, job_id: str) -> str:
+        scheduler = self.ws.services.scheduler
+        planned = scheduler._plan.get(job_id) if scheduler else None  # noqa: SLF001
+        return planned.what if planned else job_id
 
     def _whoami(self) -> None:
         person = self.ws.services.directory.person(self.user)
@@ -322,6 +373,10 @@ class Shell:
         p = call.params
         if call.method in ("chat.postMessage", "chat.update") and ok:
             channel, ts = call.response["channel"], call.response["ts"]
+            dm_with = self._dm_user(channel)
+            if dm_with is not None and dm_with != self.user:
+                self.others_dms += 1  # other people's DMs are theirs; count them only
+                return
             message = self.ws.sandbox.message(channel, ts)
             verb = "updated" if call.method == "chat.update" else ""
             self._print_message(channel, ts, message.blocks or [], message.text, verb)
@@ -342,8 +397,10 @@ class Shell:
     def _print_message(
         self, channel: str, ts: str, blocks: list[dict[str, Any]], text: str, verb: str
     ) -> None:
-        head = f"#{self._channel_name(channel)}" + (f" · {verb}" if verb else "")
-        self.out.print(f"\n[bold blue]┌ {head}[/bold blue] [dim]Convene[/dim]")
+        at = datetime.fromtimestamp(float(ts), tz=UTC).astimezone(self.event.tz)
+        where = "direct message" if self._dm_user(channel) else f"#{self._channel_name(channel)}"
+        head = where + (f" · {verb}" if verb else "")
+        self.out.print(f"\n[bold blue]┌ {head}[/bold blue] [dim]Convene · {at:%a %-I:%M %p}[/dim]")
         for line in self._blocks(blocks, text, channel, ts):
             self.out.print(f"[blue]│[/blue] {line}")
         self.out.print("[blue]└[/blue]")
@@ -386,6 +443,13 @@ class Shell:
         self.buttons.append(Button(channel, ts, element["action_id"], label))
         return f"[bold magenta]\\[{len(self.buttons)}] {rich_escape(label)}[/bold magenta]"
 
+    def _dm_user(self, channel_id: str) -> str | None:
+        """The user a DM channel is with, or None for a channel."""
+        for user, dm in self.ws.sandbox.dms.items():
+            if dm == channel_id:
+                return user
+        return None
+
     def _channel_name(self, channel_id: str) -> str:
         channel = self.ws.sandbox.channels.get(channel_id)
         return channel["name"] if channel else channel_id
@@ -413,11 +477,47 @@ def _mrkdwn(text: str, lookup: Callable[[str, str], str]) -> str:
     return text
 
 
+def parse_clock(arg: str, *, now: datetime, tz: Any, pending: list[tuple[datetime, str]]) -> datetime:
+    """A /clock argument as an instant: +15m, +2h, +1d, HH:MM (next time it is that), a full
+    "YYYY-MM-DD HH:MM" (event time), or "next" (the next scheduled send)."""
+    arg = arg.strip().lower()
+    if arg == "next":
+        if not pending:
+            raise ValueError("Nothing else is scheduled.")
+        return max(pending[0][0], now + timedelta(seconds=1))
+    match = re.fullmatch(r"\+(\d+)\s*([mhd])", arg)
+    if match:
+        unit = {"m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
+        return now + timedelta(**{unit: int(match.group(1))})
+    try:
+        if re.fullmatch(r"\d{1,2}:\d{2}", arg):
+            local_now = now.astimezone(tz)
+            hour, minute = map(int, arg.split(":"))
+            target = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+            if target <= local_now:
+                target += timedelta(days=1)
+            return target.astimezone(UTC)
+        return datetime.strptime(arg, "%Y-%m-%d %H:%M").replace(tzinfo=tz).astimezone(UTC)
+    except ValueError:
+        hint = "Try /clock +15m, /clock 16:30 or /clock 2015-05-09 08:00."
+        raise ValueError(f"Not a time: {arg!r}. {hint}") from None
+
+
+def shell_start(event: Event) -> datetime:
+    """Where the shell's clock starts: an hour before the first thing on the schedule."""
+    from bot.schedule import plan
+
+    firsts = [j.at for j in plan(event)] + [event.session_start(s) for s in event.sessions.values()]
+    if not firsts:
+        return datetime.combine(event.info.days[0], datetime.min.time(), tzinfo=event.tz).astimezone(UTC)
+    return min(firsts) - timedelta(hours=1)
+
+
 def run_shell(event: Event, *, database: str | None = None, start_as: str | None = None) -> None:
     """The interactive loop behind `convene shell`."""
     console = Console(highlight=False)
     with console.status("Starting a local Slack stand-in…"):
-        workspace = Workspace(event, database=database)
+        workspace = Workspace(event, database=database, clock=TravelClock(shell_start(event)))
     try:
         try:
             shell = Shell(workspace, out=console, ask=console.input, start_as=start_as)

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from bot.clock import Clock, ManualClock, SystemClock
+from bot.clock import Clock, ManualClock, SystemClock, TravelClock
 from bot.event import Event
 from bot.sandbox import SlackSandbox
 from bot.services import Services
@@ -115,7 +115,7 @@ class Workspace:
     def run_until(self, when: datetime) -> list[str]:
         """Move the clock to `when`, running each scheduled job at its own instant and delivering
         what it queues; return the ids of the jobs that ran."""
-        assert isinstance(self.clock, ManualClock), "run_until needs a ManualClock"
+        assert isinstance(self.clock, ManualClock | TravelClock), "run_until needs a clock that can move"
         scheduler = self.services.scheduler
         assert scheduler is not None
         ran = []

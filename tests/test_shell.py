@@ -106,3 +106,39 @@ def test_helpful_answers_to_mistakes(shell: tuple[Shell, Terminal]) -> None:
     sh.handle("/poll launch nope")
     assert "There is no poll nope. See /poll list." in term.take()
     assert sh.handle("/quit") is False
+
+
+def test_moving_the_clock_through_day_one_shows_every_reminder_in_order(
+    example_event: Event, engine: Engine
+) -> None:
+    from bot.clock import TravelClock
+    from bot.shell import shell_start
+
+    clock = TravelClock(shell_start(example_event))
+    with Workspace(example_event, engine=engine, clock=clock) as ws:
+        term = Terminal()
+        sh = Shell(ws, out=term.console, ask=term.ask)
+        sh.handle("/clock")
+        assert (
+            "It is Friday, May 1, 2015, 8:00 AM (America/Los_Angeles). Next: 9:00 AM pre-event poll opens"
+            in (term.take().replace("\n", " "))
+        )
+        sh.handle("/clock 2015-05-08 15:00")
+        out = term.take()
+        assert "direct message Convene · Fri 9:00 AM" in out  # the organizer's own pre-event DM
+        assert "direct messages to other people" in out
+        sh.handle("/clock 2015-05-08 20:30")
+        out = term.take()
+        times = [line for line in out.splitlines() if line.startswith("┌ #lmi-plenary")]
+        assert times == [
+            "┌ #lmi-plenary Convene · Fri 3:45 PM",
+            "┌ #lmi-plenary Convene · Fri 4:15 PM",
+            "┌ #lmi-plenary Convene · Fri 5:30 PM",
+        ]
+        assert out.index("Welcome remarks starts at 4:00 PM") < out.index(
+            "Charting the California Way panel starts"
+        )
+        sh.handle("/clock 10:00")
+        assert "Clock: Saturday, May 9, 2015, 10:00 AM" in term.take()
+        sh.handle("/clock yesterday")
+        assert "Not a time: 'yesterday'" in term.take()
