@@ -25,7 +25,13 @@ COMMANDS = [
         "description": "Launch, close and see results of live polls",
         "usage_hint": "launch <id> | new | close [id] | results [id] | list | help",
     },
+    {
+        "command": "/agenda",
+        "description": "What is on now and next, or your own day",
+        "usage_hint": "[me]",
+    },
 ]
+BOT_EVENTS = ["app_home_opened"]
 
 
 def build_manifest(event: Event, *, request_url: str | None = None, name: str = "Convene") -> dict[str, Any]:
@@ -37,8 +43,10 @@ def build_manifest(event: Event, *, request_url: str | None = None, name: str = 
             command["url"] = request_url
         commands.append(command)
     interactivity: dict[str, Any] = {"is_enabled": True}
+    events: dict[str, Any] = {"bot_events": BOT_EVENTS}
     if request_url:
         interactivity["request_url"] = request_url
+        events["request_url"] = request_url
     description = f"Polls, headlines and reminders for {event.info.name}"
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
@@ -55,11 +63,17 @@ def build_manifest(event: Event, *, request_url: str | None = None, name: str = 
             "background_color": "#1d3557",
         },
         "features": {
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": False,
+            },
             "bot_user": {"display_name": name, "always_online": True},
             "slash_commands": commands,
         },
         "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
         "settings": {
+            "event_subscriptions": events,
             "interactivity": interactivity,
             "org_deploy_enabled": False,
             "socket_mode_enabled": request_url is None,

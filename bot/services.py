@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot import outbox
+from bot.agenda import Agenda
 from bot.clock import Clock, SystemClock
 from bot.directory import Directory
 from bot.dispatcher import Delivery, Dispatcher
@@ -57,6 +58,7 @@ class Services:
     directory: Directory
     polls: PollService
     dispatcher: Dispatcher
+    agenda: Agenda
     scheduler: Scheduler | None = None
 
     @classmethod
@@ -97,10 +99,12 @@ class Services:
             renderers={},
             refresh_interval=settings.refresh_interval,
         )
-        services = cls(settings, event, engine, clock, client, directory, polls, dispatcher)
+        agenda = Agenda(event=event, engine=engine, clock=clock)
+        services = cls(settings, event, engine, clock, client, directory, polls, dispatcher, agenda)
         dispatcher.renderers.update(services.renderers())
         dispatcher.on_failure = services.report_failure
         services.scheduler = Scheduler(services)
+
         return services
 
     def start(self, *, background: bool = True) -> None:

@@ -179,6 +179,66 @@ class SlackDriver:
         }
         return self.send_payload(payload)
 
+    def event(
+        self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None
+    ) -> Reply:
+        """Deliver an Events API event (e.g. {"type": "app_home_opened", "user": "U1", "tab": "home"}).
+
+        `retry_num` adds Slack's X-Slack-Retry-Num header, as on a redelivery.
+        """
+        envelope = {
+            "token": "sandbox-verification-token",
+            "team_id": self.sandbox.team_id,
+            "api_app_id": self.api_app_id,
+            "event": {"event_ts": f"{time.time():.6f}", **event},
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(self._ids):08d}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": self.sandbox.team_id, "user_id": "UBOT", "is_bot": True}],
+        }
+        body = json.dumps(envelope).encode()
+        headers = {"Content-Type": "application/json", **sign(self.secret, body)}
+        if retry_num is not None:
+            headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"})
+        status, text = self.transport(body, headers)
+        return Reply(status, text)
+
+    def select(self, user_id: str, *, view_id: str, action_id: str, value: str) -> Reply:
+        """Pick an option in a static select on a published Home tab."""
+        view = self.sandbox.views[view_id]
+        block_id, element = find_element(view.view.get("blocks", []), action_id)
+        option = next(
+            (o for o in (element or {}).get("options", []) if o.get("value") == value),
+            {"text": {"type": "plain_text", "text": value}, "value": value},
+        )
+        payload = {
+            "type": "block_actions",
+            "user": self._user(user_id),
+            "api_app_id": self.api_app_id,
+            "token": "sandbox-verification-token",
+            "container": {"type": "view", "view_id": view_id},
+            "trigger_id": self.sandbox.new_trigger_id(user_id),
+            "team": {"id": self.sandbox.team_id, "domain": "sandbox"},
+            "view": {
+                "id": view_id,
+                "type": view.kind,
+                "blocks": view.view.get("blocks", []),
+                "private_metadata": view.view.get("private_metadata", ""),
+                "hash": view.hash,
+                "state": {"values": {}},
+            },
+            "actions": [
+                {
+                    "type": "static_select",
+                    "action_id": action_id,
+                    "block_id": block_id,
+                    "selected_option": option,
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        return self.send_payload(payload)
+
     def submit(self, user_id: str, view_id: str, values: dict[str, dict[str, dict[str, Any]]]) -> Reply:
         """Submit an open modal with state values ({block_id: {action_id: {...}}}).
 

@@ -1,0 +1,94 @@
+"""/agenda and the App Home tab (today's agenda, breakout choices, open polls)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import select
+
+from bot.agenda import now_and_next, rounds
+from bot.agenda_view import home_view, my_day_blocks, now_next_blocks
+from bot.errors import UserError
+from bot.services import Services
+from handlers.common import log, user_id
+from storage.db import reading
+from storage.models import Poll
+
+
+def register(app: App, services: Services) -> None:
+    """Wire /agenda, the Home tab and breakout choices."""
+    event, directory, agenda = services.event, services.directory, services.agenda
+
+    @app.command("/agenda")
+    def agenda_command(ack: Ack, body: dict[str, Any]) -> None:
+        words = (body.get("text") or "").split()
+        now = services.clock.now()
+        if words and words[0].lower() == "me":
+            person = directory.person(user_id(body))
+            day = agenda.today()
+            chosen = agenda.choices(person.id) if person else {}
+            missing = (
+                [
+                    r
+                    for r in rounds(event)
+                    if r.start.astimezone(event.tz).date() == day and r.key not in chosen
+                ]
+                if person
+                else []
+            )
+            ack(**my_day_blocks(event, directory, day, agenda.day_of(person, day), missing))
+            return
+        current, upcoming = now_and_next(event, now)
+        ack(**now_next_blocks(event, directory, now, current, upcoming))
+
+    @app.event("app_home_opened")
+    def home_opened(body: dict[str, Any]) -> None:
+        payload = body.get("event") or {}
+        if payload.get("tab", "home") == "home" and payload.get("user"):
+            publish_home(services, app.client, payload["user"])
+
+    @app.action(re.compile(r"^breakout_choose_"))
+    def breakout_choose(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        who = user_id(body)
+        note = None
+        person = directory.person(who)
+        try:
+            if person is None:
+                raise UserError("Only people on the roster can choose breakouts.")
+            chosen = agenda.choose(
+                person=person, session_id=(action.get("selected_option") or {}).get("value", "")
+            )
+            note = f":white_check_mark: You chose *{chosen.title}*."
+        except UserError as exc:
+            note = f":warning: {exc}"
+        publish_home(services, app.client, who, note=note)
+
+
+def publish_home(services: Services, client: WebClient, user: str, note: str | None = None) -> None:
+    """Render and publish one person's Home tab."""
+    event, directory, agenda = services.event, services.directory, services.agenda
+    person = directory.person(user)
+    day = agenda.today()
+    with reading(services.engine) as session:
+        open_polls = list(session.exec(select(Poll).where(Poll.status == "open")).all())
+    view = home_view(
+        event,
+        directory,
+        name=person.name if person else None,
+        day=day,
+        sessions=agenda.day_of(person, day),
+        rounds=rounds(event),
+        choices=agenda.choices(person.id) if person else {},
+        open_polls=open_polls,
+        now=services.clock.now(),
+        note=note,
+    )
+    try:
+        client.views_publish(user_id=user, view=view)
+    except SlackApiError as exc:
+        log.warning("could not publish the Home tab for %s: %s", user, exc.response.get("error"))
