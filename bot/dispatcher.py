@@ -213,11 +213,14 @@ class Dispatcher:
             if delivery.method == "chat.postMessage":
                 delivery.args["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"key": row.key}}
             channel = row.channel
-        self.pacer.note(delivery.method, channel)
         try:
             result = self._call(delivery)
         except _Failure as failure:
+            self.pacer.note(delivery.method, channel)
             return self._failed(row_id, delivery, channel, failure)
+        # Noted once Slack has answered: the latest moment it can have counted the
+        # call, so the window never opens before Slack's does.
+        self.pacer.note(delivery.method, channel)
         self._record_sent(row_id, delivery, result)
         return True
 

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from bot.clock import ManualClock
 from bot.dispatcher import Dispatcher
 from bot.event import Event
 from bot.sandbox import SlackSandbox
+from bot.synthetic import fanout_event, sandbox_users
 from bot.workspace import Workspace
 from storage.db import transaction
 from storage.models import Outbox
@@ -189,37 +189,14 @@ def test_a_send_interrupted_before_slack_answered_is_sent_again(ws: Workspace) -
 FANOUT = 500
 
 
-def _write_fanout_event(folder: Path) -> Path:
-    now = datetime.now(UTC)
-    today, tomorrow = now.date(), (now + timedelta(days=1)).date()
-    lines = ["id,name,email,slack_id,team,role", "org,Olga Organizer,org@fan.example.org,,,other"]
-    lines += [f"p{i:04d},Person {i},p{i:04d}@fan.example.org,,t1,other" for i in range(FANOUT)]
-    (folder / "roster.csv").write_text("\n".join(lines) + "\n")
-    (folder / "event.yaml").write_text(f"""\
-event: {{name: Fan-out drill, timezone: UTC, days: [{today}, {tomorrow}]}}
-teams: [{{id: t1, name: Team One}}]
-roster: roster.csv
-organizers: [org]
-sessions:
-  - {{id: s1, title: Opening, day: {tomorrow}, start: "09:00", end: "10:00", kind: plenary}}
-polls:
-  - id: hello
-    question: What brings you here?
-    kind: open_text
-    pre_event: {{opens: "{now:%Y-%m-%d %H:%M}", closes: "{tomorrow} 08:00"}}
-""")
-    return folder / "event.yaml"
-
-
 @pytest.mark.slow
 def test_sigkill_in_the_middle_of_a_500_dm_fanout_delivers_each_exactly_once(
     engine: Engine, tmp_path: Path
 ) -> None:
-    event_file = _write_fanout_event(tmp_path)
+    event_file = fanout_event(tmp_path, FANOUT)
     with SlackSandbox() as sandbox:
-        sandbox.add_user(id="UORG", name="org", email="org@fan.example.org")
-        for i in range(FANOUT):
-            sandbox.add_user(id=f"UP{i:04d}", name=f"p{i:04d}", email=f"p{i:04d}@fan.example.org")
+        for user, email in sandbox_users(FANOUT):
+            sandbox.add_user(id=user, name=email.split("@")[0], email=email)
         env = {
             **os.environ,
             "DATABASE_URL": engine.url.render_as_string(hide_password=False),
@@ -272,7 +249,7 @@ def test_sigkill_in_the_middle_of_a_500_dm_fanout_delivers_each_exactly_once(
         per_user: dict[str, int] = {}
         for user, dm in sandbox.dms.items():
             per_user[user] = len(sandbox.messages(dm))
-        counts = [per_user.get(f"UP{i:04d}", 0) for i in range(FANOUT)]
+        counts = [per_user.get(user, 0) for user, _ in sandbox_users(FANOUT)[1:]]
         assert counts.count(0) == 0, f"{counts.count(0)} DMs lost"
         assert max(counts) == 1, f"{sum(c - 1 for c in counts if c > 1)} DMs duplicated"
         with Session(engine) as session:
