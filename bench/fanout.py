@@ -110,7 +110,8 @@ def main() -> None:
     print(
         f"median of {len(results)}: {median['total_seconds']:.2f} s, "
         f"floor {median['floor_seconds']:.2f} s, "
-        f"ratio {median['ratio']:.3f}, 429s {median['responses_429']:g}, duplicates {median['duplicates']:g}, "
+        f"ratio {median['ratio']:.3f}, 429s {median['responses_429']:g}, "
+        f"duplicates {median['duplicates']:g}, "
         f"losses {median['losses']:g}  [{machine}]"
     )
     if args.json:
