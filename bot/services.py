@@ -36,15 +36,6 @@ _DESCRIBE = {
     "dm": "a direct message",
 }
 
-_DESCRIBE = {
-    "poll_post": "a poll",
-    "poll_refresh": "a poll update",
-    "respond": "a reply",
-    "ephemeral": "a reply",
-    "post": "a message",
-    "dm": "a direct message",
-}
-
 
 @dataclass
 class Services:
