@@ -191,7 +191,9 @@ class Dispatcher:
         """Claim, call, record one row; False if it was held back (retry or failure)."""
         now = self.clock.now()
         with transaction(self.engine) as session:
-            row = session.get(Outbox, row_id)
+            # Locked (on PostgreSQL; SQLite's write transaction already is), so two
+            # dispatchers on one database can never both claim a row.
+            row = session.get(Outbox, row_id, with_for_update=True)
             if row is None or row.status != "pending" or utc(row.not_before or now) > now:
                 return True
             renderer = self.renderers.get(row.kind)

@@ -263,3 +263,16 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def test_two_dispatchers_on_one_database_never_send_a_row_twice(ws: Workspace) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    people = [p.id for p in ws.event.people.values() if p.team][:60]
+    queue_dms(ws, people)
+    real = ws.services.dispatcher
+    other = Dispatcher(engine=ws.engine, client=real.client, clock=ws.clock, renderers=real.renderers)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda d: d.drain(), [real, other]))
+    assert [len(dm_texts(ws, p)) for p in people] == [1] * len(people)
+    assert {r.status for r in rows(ws)} == {"sent"}
