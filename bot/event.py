@@ -201,6 +201,32 @@ class PreEventSpec(Strict):
     )
 
 
+class HeadlineSettings(Strict):
+    """Vision headlines: the session that collects them, and when collection closes."""
+
+    session: str
+    closes: datetime | None = None  # event-local; default: the end of that session
+
+    _when = field_validator("closes", mode="before")(_local_datetime)
+
+
+class CloudSettings(Strict):
+    """How word clouds look, and which words they leave out."""
+
+    width: int = Field(default=1600, ge=200, le=4000)
+    height: int = Field(default=900, ge=200, le=4000)
+    background: str = "white"
+    colormap: str = "viridis"
+    font: str | None = None  # a .ttf/.otf file, relative to the event file
+    stop_words: list[str] = []
+
+
+class ClosingSettings(Strict):
+    """What the closing session shows: the headlines wall and these word clouds."""
+
+    wordclouds: list[str] = []  # open-text poll ids, or "headlines"
+
+
 class PollSpec(Strict):
     id: str = Field(pattern=ID_PATTERN)
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
@@ -230,8 +256,9 @@ class Person:
     name: str
     email: str | None
     slack_id: str | None
-    team: str | None
+    team: str | None  # the first (usually only) team
     role: str
+    teams: tuple[str, ...] = ()  # every team, for people who belong to several
 
 
 @dataclass
@@ -249,6 +276,9 @@ class Event:
     sessions: dict[str, SessionSpec]
     polls: dict[str, PollSpec]
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
+    headlines: HeadlineSettings | None = None
+    wordcloud: CloudSettings = field(default_factory=CloudSettings)
+    closing: ClosingSettings = field(default_factory=ClosingSettings)
     _by_email: dict[str, Person] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -308,6 +338,9 @@ TOP_LEVEL = {
     "sessions": "the agenda",
     "polls": "the polls",
     "reminders": "when reminders go out (minutes before, grace for late sends)",
+    "headlines": "which session collects vision headlines, and when collection closes",
+    "wordcloud": "word cloud size, colours, font and extra stop words",
+    "closing": "what the closing session shows",
 }
 
 
@@ -409,6 +442,13 @@ def load_event(path: str | Path) -> Event:
     facilitators = out.validate(TypeAdapter(list[str]), data.get("facilitators", []), ("facilitators",)) or []
     channels = out.validate(TypeAdapter(dict[str, str]), data.get("channels", {}), ("channels",)) or {}
     reminders = out.validate(TypeAdapter(ReminderSettings), data.get("reminders") or {}, ("reminders",))
+    headlines = (
+        out.validate(TypeAdapter(HeadlineSettings), data["headlines"], ("headlines",))
+        if data.get("headlines") is not None
+        else None
+    )
+    cloud = out.validate(TypeAdapter(CloudSettings), data.get("wordcloud") or {}, ("wordcloud",))
+    closing = out.validate(TypeAdapter(ClosingSettings), data.get("closing") or {}, ("closing",))
 
     role_ids = _unique(out, "roles", roles)
     team_ids = _unique(out, "teams", teams)
@@ -440,6 +480,7 @@ def load_event(path: str | Path) -> Event:
         item["id"] for item in raw_sessions if isinstance(item, dict) and isinstance(item.get("id"), str)
     }
     _check_polls(out, polls, session_ids)
+    _check_closing(out, path, headlines, cloud, closing, sessions, polls)
     if info is not None and len(set(info.days)) != len(info.days):
         out.add(("event", "days"), "a day is listed twice")
 
@@ -458,6 +499,9 @@ def load_event(path: str | Path) -> Event:
         sessions={s.id: s for _, s in sessions},
         polls={p.id: p for _, p in polls},
         reminders=reminders or ReminderSettings(),
+        headlines=headlines,
+        wordcloud=cloud or CloudSettings(),
+        closing=closing or ClosingSettings(),
     )
 
 
@@ -598,6 +642,41 @@ def _check_polls(out: _Collector, polls: list[tuple[int, PollSpec]], session_ids
                     out.add((*loc, "labels"), f"label key {key} is outside 1..5")
 
 
+def _check_closing(
+    out: _Collector,
+    path: Path,
+    headlines: HeadlineSettings | None,
+    cloud: CloudSettings | None,
+    closing: ClosingSettings | None,
+    sessions: list[tuple[int, SessionSpec]],
+    polls: list[tuple[int, PollSpec]],
+) -> None:
+    session_ids = {s.id for _, s in sessions}
+    if headlines is not None and headlines.session not in session_ids:
+        out.add(("headlines", "session"), f"unknown session {headlines.session!r}")
+    if cloud is not None and cloud.font and not (path.parent / cloud.font).is_file():
+        out.add(("wordcloud", "font"), f"font file {cloud.font!r} not found (relative to the event file)")
+    if cloud is not None:
+        try:
+            from matplotlib import colormaps
+
+            if cloud.colormap not in colormaps:
+                out.add(
+                    ("wordcloud", "colormap"),
+                    f"unknown colormap {cloud.colormap!r} (e.g. viridis, plasma, Blues, tab10)",
+                )
+        except ImportError:  # pragma: no cover - matplotlib comes with wordcloud
+            pass
+    if closing is not None:
+        text_polls = {p.id for _, p in polls if p.kind == PollKind.OPEN_TEXT}
+        for i, name in enumerate(closing.wordclouds):
+            if name == "headlines":
+                if headlines is None:
+                    out.add(("closing", "wordclouds", i), "add a 'headlines:' section to collect headlines")
+            elif name not in text_polls:
+                out.add(("closing", "wordclouds", i), f"{name!r} is not an open-text poll (or 'headlines')")
+
+
 def load_roster(
     path: Path, *, display: str, roles: set[str], teams: set[str]
 ) -> tuple[dict[str, Person], list[Problem]]:
@@ -663,15 +742,18 @@ def load_roster(
                 bad(line, "slack_id", f"{slack_id!r} is not a Slack user id (like U024BE7LH)")
             if not email and not slack_id:
                 bad(line, "email", "give an email (to look the person up in Slack) or a slack_id")
-            team = rec["team"] or None
-            if team is not None and team not in teams:
-                bad(line, "team", f"unknown team {team!r}")
+            # Someone on two district teams lists both: "north-usd; south-usd".
+            member_of = tuple(t.strip() for t in rec["team"].split(";") if t.strip())
+            for team in member_of:
+                if team not in teams:
+                    bad(line, "team", f"unknown team {team!r}")
             role = rec["role"] or "other"
             if role not in roles:
                 bad(line, "role", f"unknown role {role!r} (roles: {', '.join(sorted(roles))})")
             if email:
                 emails.setdefault(email.lower(), line)
-            people.setdefault(pid, Person(pid, rec["name"], email, slack_id, team, role))
+            first = member_of[0] if member_of else None
+            people.setdefault(pid, Person(pid, rec["name"], email, slack_id, first, role, member_of))
     return people, problems
 
 

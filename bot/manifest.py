@@ -26,6 +26,11 @@ COMMANDS = [
         "usage_hint": "launch <id> | new | close [id] | results [id] | list | help",
     },
     {
+        "command": "/headline",
+        "description": "Submit your team's vision headline (facilitators: list, hide, nudge)",
+        "usage_hint": "[mine | list | missing | hide <n> | show <n> | help]",
+    },
+    {
         "command": "/agenda",
         "description": "What is on now and next, or your own day",
         "usage_hint": "[me]",

@@ -33,8 +33,8 @@ def enqueue(
     key: str | None = None,
     channel: str | None = None,
     not_before: datetime | None = None,
-) -> None:
-    """Queue a send inside the caller's transaction; a repeated `key` is ignored."""
+) -> bool:
+    """Queue a send inside the caller's transaction; a repeated `key` is ignored (returns False)."""
     table = table_of(Outbox)
     values = dict(
         key=key or f"{kind}:{uuid.uuid4().hex}",
@@ -46,7 +46,10 @@ def enqueue(
         attempts=0,
         created_at=now,
     )
-    session.execute(_insert(session).values(**values).on_conflict_do_nothing(index_elements=[table.c.key]))
+    result = session.execute(
+        _insert(session).values(**values).on_conflict_do_nothing(index_elements=[table.c.key])
+    )
+    return bool(getattr(result, "rowcount", 1))
 
 
 def request_refresh(session: Session, *, poll_id: str, now: datetime, immediate: bool = False) -> None:
@@ -119,12 +122,12 @@ def enqueue_dm(
     blocks: list[dict[str, Any]] | None = None,
     describe: str = "a direct message",
     not_before: datetime | None = None,
-) -> None:
+) -> bool:
     """Queue a direct message to one Slack user (posted to the user id: no conversations.open needed)."""
     payload: dict[str, Any] = {"user": user, "text": text, "describe": describe}
     if blocks:
         payload["blocks"] = blocks
-    enqueue(session, kind="dm", key=key, channel=user, payload=payload, now=now, not_before=not_before)
+    return enqueue(session, kind="dm", key=key, channel=user, payload=payload, now=now, not_before=not_before)
 
 
 def _insert(session: Session) -> Any:

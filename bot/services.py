@@ -17,6 +17,7 @@ from bot.clock import Clock, SystemClock
 from bot.directory import Directory
 from bot.dispatcher import Delivery, Dispatcher
 from bot.event import Event, load_event
+from bot.headlines import HeadlineService
 from bot.polls import PollService, tally
 from bot.render import poll_message
 from bot.scheduler import Scheduler
@@ -50,6 +51,7 @@ class Services:
     polls: PollService
     dispatcher: Dispatcher
     agenda: Agenda
+    headlines: HeadlineService
     scheduler: Scheduler | None = None
 
     @classmethod
@@ -91,7 +93,10 @@ class Services:
             refresh_interval=settings.refresh_interval,
         )
         agenda = Agenda(event=event, engine=engine, clock=clock)
-        services = cls(settings, event, engine, clock, client, directory, polls, dispatcher, agenda)
+        headlines = HeadlineService(event=event, engine=engine, clock=clock, directory=directory)
+        services = cls(
+            settings, event, engine, clock, client, directory, polls, dispatcher, agenda, headlines
+        )
         dispatcher.renderers.update(services.renderers())
         dispatcher.on_failure = services.report_failure
         services.scheduler = Scheduler(services)

@@ -118,3 +118,19 @@ class BreakoutChoice(SQLModel, table=True):
     round_key: str = Field(max_length=40)  # the round's start, ISO UTC
     session_id: str = Field(max_length=64, index=True)
     chosen_at: datetime | None = _utc_column()
+
+
+class Headline(SQLModel, table=True):
+    """A district team's vision headline: future success, in a sentence."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=64, index=True)
+    author_person: str = Field(max_length=64)
+    author_user: str = Field(max_length=32)
+    text: str = Field(max_length=150)
+    explanation: str | None = Field(default=None, max_length=300)
+    status: str = Field(default="active", max_length=10)  # active, withdrawn
+    hidden: bool = False
+    hidden_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime | None = _utc_column()
+    updated_at: datetime | None = _utc_column()

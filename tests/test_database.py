@@ -11,7 +11,9 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from storage.db import make_engine
-from storage.migrate import current, upgrade
+from storage.migrate import MIGRATIONS, current, upgrade
+
+HEAD = max(p.name.split("_")[0] for p in (MIGRATIONS / "versions").glob("[0-9]*.py"))
 
 
 def test_convene_db_upgrade_creates_the_schema_and_is_idempotent(tmp_path: Path) -> None:
@@ -24,7 +26,7 @@ def test_convene_db_upgrade_creates_the_schema_and_is_idempotent(tmp_path: Path)
         text=True,
         check=True,
     )
-    assert "Database at revision 0002 (was empty)" in first.stdout
+    assert f"Database at revision {HEAD} (was empty)" in first.stdout
     second = subprocess.run(
         [sys.executable, "-m", "bot.cli", "db", "upgrade"],
         env=env,
@@ -32,7 +34,7 @@ def test_convene_db_upgrade_creates_the_schema_and_is_idempotent(tmp_path: Path)
         text=True,
         check=True,
     )
-    assert second.stdout.strip() == "Database at revision 0002"
+    assert second.stdout.strip() == f"Database at revision {HEAD}"
     engine = make_engine(url)
     assert {"poll", "response", "outbox", "identity"} <= set(inspect(engine).get_table_names())
 
@@ -46,7 +48,7 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
 
 def test_the_test_database_is_at_head(engine: Engine) -> None:
     upgrade(engine)
-    assert current(engine) == "0002"
+    assert current(engine) == HEAD
 
 
 def test_a_response_needs_its_poll(engine: Engine) -> None:

@@ -320,9 +320,9 @@ def test_close_shows_exact_final_results_and_refuses_late_votes(ws: Workspace, c
 
 
 def test_hidden_results_stay_hidden_until_close(ws: Workspace) -> None:
-    launch(ws, "vision-headline", channel="#lmi-team-time")
+    launch(ws, "first-step", channel="#lmi-team-time")
     voter = participants(ws, 1)[0]
-    click(ws, voter, "vision-headline", "poll_answer")
+    click(ws, voter, "first-step", "poll_answer")
     (view,) = ws.sandbox.open_views(ws.user(voter))
     ws.driver.submit(
         ws.user(voter),
@@ -330,14 +330,14 @@ def test_hidden_results_stay_hidden_until_close(ws: Workspace) -> None:
         {"answer": {"text": {"type": "plain_text_input", "value": "Partners raise graduation rates"}}},
     )
     ws.deliver()
-    live = message_text(poll_message(ws, "vision-headline"))
+    live = message_text(poll_message(ws, "first-step"))
     assert "Partners raise graduation rates" not in live
     assert "Results will be shown when the poll closes" in live and "1 response" in live
-    staff = ws.driver.command(ws.user(FACILITATOR), "/poll results vision-headline", channel="#lmi-team-time")
+    staff = ws.driver.command(ws.user(FACILITATOR), "/poll results first-step", channel="#lmi-team-time")
     assert "Partners raise graduation rates" in json.dumps(staff.json["blocks"])
-    ws.driver.command(ws.user(FACILITATOR), "/poll close vision-headline", channel="#lmi-team-time")
+    ws.driver.command(ws.user(FACILITATOR), "/poll close first-step", channel="#lmi-team-time")
     ws.deliver()
-    assert "Partners raise graduation rates" in message_text(poll_message(ws, "vision-headline"))
+    assert "Partners raise graduation rates" in message_text(poll_message(ws, "first-step"))
 
 
 def test_anonymous_poll_keeps_no_link_between_person_and_answer(ws: Workspace) -> None:

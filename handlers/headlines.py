@@ -1,0 +1,179 @@
+"""/headline: district teams submit vision headlines; facilitators moderate and nudge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import FieldErrors, UserError
+from bot.headlines_view import headline_modal, mine_blocks, missing_blocks, staff_list_blocks
+from bot.services import Services
+from handlers.common import SORRY, answering, log, metadata, reply_target, tell, user_id
+
+HELP = """*Vision headlines*
+• `/headline`: submit your team's headline (future success, in a sentence)
+• `/headline mine`: your headlines, to edit or withdraw while collection is open
+For facilitators and organizers:
+• `/headline list`: every headline with its number
+• `/headline hide <number>` / `/headline show <number>`: keep one off the wall and word cloud, or show it
+• `/headline missing`: teams that have not submitted, with a button to nudge their members once"""
+
+
+def register(app: App, services: Services) -> None:
+    """Wire /headline, its buttons and its form."""
+    headlines, event = services.headlines, services.event
+
+    def open_form(body: dict[str, Any], client: WebClient, headline_id: int | None = None) -> None:
+        who = user_id(body)
+        teams = headlines.teams_of(who)
+        current = None
+        if headline_id is not None:
+            current = next((h for h in headlines.mine(who) if h.id == headline_id), None)
+            if current is None:
+                raise UserError("That headline is not one of yours (or it was withdrawn).")
+        if not headlines.is_open():
+            closes = headlines.closes()
+            raise UserError(
+                "Headline collection has closed." if closes else "This event does not collect headlines."
+            )
+        closes_at = headlines.closes()
+        assert closes_at is not None
+        meta = {"headline": headline_id, **_target(body)}
+        view = headline_modal(
+            teams, metadata=meta, current=current, closes=f"{closes_at.astimezone(event.tz):%-I:%M %p}"
+        )
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+        except (SlackApiError, KeyError):
+            raise UserError("Slack did not let me open the form in time; please try again.") from None
+
+    @app.command("/headline")
+    def headline_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        words = (body.get("text") or "").split()
+        verb, args = (words[0].lower(), words[1:]) if words else ("new", [])
+        who = user_id(body)
+        try:
+            if verb == "new":
+                open_form(body, client)
+                answer: dict[str, Any] = {}
+            elif verb == "help":
+                answer = {"text": HELP}
+            elif verb == "mine":
+                answer = mine_blocks(headlines.mine(who), event, is_open=headlines.is_open())
+            elif verb == "list":
+                headlines.require_staff(who, "list every headline")
+                answer = staff_list_blocks(
+                    headlines.wall(include_hidden=True), headlines.missing_teams(), event
+                )
+            elif verb == "missing":
+                headlines.require_staff(who, "see which teams are missing")
+                answer = missing_blocks(headlines.missing_teams(), can_nudge=headlines.is_open())
+            elif verb == "nudge":
+                count = headlines.nudge_missing(user_id=who)
+                answer = {"text": _nudged(count)}
+            elif verb in ("hide", "show"):
+                number = _number(args)
+                h = headlines.set_hidden(user_id=who, headline_id=number, hidden=verb == "hide")
+                state = "hidden from the wall and the word cloud" if h.hidden else "shown again"
+                answer = {"text": f"Headline #{h.id} is {state}."}
+            else:
+                answer = {"text": f"I don't know `/headline {verb}`.\n\n{HELP}"}
+        except FieldErrors as exc:
+            answer = {"text": next(iter(exc.errors.values()))}
+        except UserError as exc:
+            answer = {"text": str(exc)}
+        except Exception:
+            log.exception("/headline %s failed", verb)
+            answer = {"text": SORRY}
+        services.dispatcher.wake()
+        ack(**answer)
+
+    @app.action("headline_open")
+    def headline_open(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        answering(services, body, ack, lambda: open_form(body, client))
+
+    @app.action("headline_edit")
+    def headline_edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        answering(services, body, ack, lambda: open_form(body, client, _number([str(action.get("value"))])))
+
+    @app.action("headline_withdraw")
+    def headline_withdraw(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        def work() -> None:
+            h = headlines.withdraw(user_id=user_id(body), headline_id=_number([str(action.get("value"))]))
+            tell(services, reply_target(body), f"Withdrew headline #{h.id}.")
+
+        answering(services, body, ack, work)
+
+    @app.action("headline_nudge")
+    def headline_nudge(ack: Ack, body: dict[str, Any]) -> None:
+        def work() -> None:
+            tell(services, reply_target(body), _nudged(headlines.nudge_missing(user_id=user_id(body))))
+
+        answering(services, body, ack, work)
+
+    @app.view("headline_submit")
+    def headline_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = (view.get("state") or {}).get("values") or {}
+        meta = metadata(body)
+
+        def value(block: str) -> Any:
+            element = (values.get(block) or {}).get("value") or {}
+            return (
+                (element.get("selected_option") or {}).get("value")
+                if "selected_option" in element
+                else element.get("value")
+            )
+
+        try:
+            h = headlines.submit(
+                user_id=user_id(body),
+                team_id=value("team"),
+                text=value("headline"),
+                explanation=value("explanation"),
+                headline_id=meta.get("headline"),
+            )
+        except FieldErrors as exc:
+            ack(response_action="errors", errors=exc.errors)
+            return
+        except UserError as exc:
+            ack(response_action="errors", errors={"headline": str(exc)})
+            return
+        except Exception:
+            log.exception("headline submission failed")
+            ack(response_action="errors", errors={"headline": SORRY})
+            return
+        target = {k: meta[k] for k in ("response_url", "channel", "user") if meta.get(k)}
+        if target:
+            team = event.teams[h.team_id].name if h.team_id in event.teams else h.team_id
+            tell(
+                services,
+                target,
+                f"Saved headline #{h.id} for {team}. `/headline mine` to edit or withdraw it.",
+            )
+        ack()
+
+
+def _target(body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        target = reply_target(body)
+    except UserError:
+        return {}
+    return target if target.get("response_url") or target.get("channel") else {}
+
+
+def _number(args: list[str]) -> int:
+    try:
+        return int(args[0].lstrip("#"))
+    except (IndexError, ValueError):
+        raise UserError(
+            "Which headline? Give its number, e.g. `/headline hide 12` (`/headline list` shows them)."
+        ) from None
+
+
+def _nudged(count: int) -> str:
+    if count == 0:
+        return "Nobody to nudge: every team has submitted, or their members were already nudged."
+    return f"Nudged {count} people on teams that have not submitted yet. Each person is nudged only once."
