@@ -253,7 +253,10 @@ class Dispatcher:
                 raise _Failure("server_error", answer.status_code, _retry_after(answer.headers))
             return {}
         try:
-            response = self.client.api_call(delivery.method, json=delivery.args)
+            if delivery.method == "files_upload_v2":  # three calls (URL, upload, complete) in one helper
+                response = self.client.files_upload_v2(**delivery.args)
+            else:
+                response = self.client.api_call(delivery.method, json=delivery.args)
         except SlackApiError as exc:
             status = getattr(exc.response, "status_code", 0)
             data = exc.response.data if isinstance(exc.response.data, dict) else {}
@@ -386,8 +389,20 @@ _METHOD_OF = {
     "poll_refresh": "chat.update",
     "ephemeral": "chat.postEphemeral",
     "respond": "response_url",
+    "upload": "files_upload_v2",
 }
-_POSTS = {kind for kind, method in _METHOD_OF.items() if method == "chat.postMessage"}
+# Kinds whose delivery leaves a message in the conversation that recover() can look for.
+_POSTS = {kind for kind, method in _METHOD_OF.items() if method in ("chat.postMessage", "files_upload_v2")}
+
+
+def _carries(row: Outbox, message: dict[str, Any]) -> bool:
+    """Whether a message in the history is this row's delivery: its metadata key, or for an upload
+    its file name (unique per row, since it carries the image's digest)."""
+    meta = message.get("metadata") or {}
+    if meta.get("event_type") == METADATA_TYPE and (meta.get("event_payload") or {}).get("key") == row.key:
+        return True
+    filename = row.payload.get("filename")
+    return bool(filename) and any(f.get("name") == filename for f in message.get("files") or [])
 
 
 def _retry_after(headers: Any) -> float | None:

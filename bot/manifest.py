@@ -31,6 +31,16 @@ COMMANDS = [
         "usage_hint": "[mine | list | missing | hide <n> | show <n> | help]",
     },
     {
+        "command": "/wordcloud",
+        "description": "Post a word cloud of an open-text poll's answers, or of the headlines",
+        "usage_hint": "<poll id> | headlines",
+    },
+    {
+        "command": "/closing",
+        "description": "Post the headlines wall and the closing word clouds now (facilitators)",
+        "usage_hint": "[display]",
+    },
+    {
         "command": "/agenda",
         "description": "What is on now and next, or your own day",
         "usage_hint": "[me]",

@@ -90,6 +90,22 @@ def plan(event: Event) -> list[PlannedJob]:
                         f"DM to {audience(event, session)}",
                     )
                 )
+    closing = next((s for s in event.agenda() if s.kind == SessionKind.CLOSING), None)
+    if closing is not None and (event.headlines is not None or event.closing.wordclouds):
+        shows = (["the headlines wall"] if event.headlines else []) + [
+            f"{name} word cloud" for name in event.closing.wordclouds
+        ]
+        channel = (
+            closing.channel or event.channels.get("closing") or event.channels.get("announcements") or "?"
+        )
+        jobs.append(
+            PlannedJob(
+                f"closing:{closing.id}",
+                event.session_start(closing),
+                "closing session: " + ", ".join(shows),
+                f"#{channel.lstrip('#')}",
+            )
+        )
     everyone = f"DM to everyone on the roster ({len(event.people)})"
     for poll in event.polls.values():
         pre = poll.pre_event

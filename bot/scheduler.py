@@ -215,6 +215,10 @@ class Scheduler:
         if planned is None:
             log.info("job %s is no longer in the event file; nothing to do", job_id)
             return "gone"
+        # Drawing word clouds takes a moment: do it before the transaction opens.
+        prepared = (
+            self.services.closing.prepare() if planned.kind == "closing" and self.services.closing else None
+        )
         now = self.clock.now()
         late = now - scheduled_for
         grace = timedelta(minutes=self.event.reminders.grace_minutes)
@@ -232,7 +236,18 @@ class Scheduler:
                     self._report_skip(session, planned, detail)
                 else:
                     status = "delayed" if late > LATE_AFTER else "sent"
-                    detail = self._perform(session, planned, delayed=status == "delayed") or ""
+                    if prepared is not None:
+                        assert self.services.closing is not None
+                        clouds, notes = prepared
+                        detail = self.services.closing.queue(
+                            session, key=self._key(planned), clouds=clouds, notes=notes
+                        )
+                        if notes:
+                            self._tell_organizers(
+                                session, planned, "The closing session could not show: " + "\n".join(notes)
+                            )
+                    else:
+                        detail = self._perform(session, planned, delayed=status == "delayed") or ""
                 session.add(
                     JobRun(
                         job_id=job_id, scheduled_for=scheduled_for, ran_at=now, status=status, detail=detail

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from bot import outbox
 from bot.agenda import Agenda
 from bot.clock import Clock, SystemClock
+from bot.closing import Closing
 from bot.directory import Directory
 from bot.dispatcher import Delivery, Dispatcher
 from bot.event import Event, load_event
@@ -35,6 +36,7 @@ _DESCRIBE = {
     "ephemeral": "a reply",
     "post": "a message",
     "dm": "a direct message",
+    "upload": "a file",
 }
 
 
@@ -53,6 +55,12 @@ class Services:
     agenda: Agenda
     headlines: HeadlineService
     scheduler: Scheduler | None = None
+    closing: Closing | None = None
+
+    @property
+    def files_dir(self) -> Path:
+        """Where word clouds and reports are written."""
+        return self.settings.files_dir
 
     @classmethod
     def build(
@@ -100,6 +108,7 @@ class Services:
         dispatcher.renderers.update(services.renderers())
         dispatcher.on_failure = services.report_failure
         services.scheduler = Scheduler(services)
+        services.closing = Closing(services)
 
         return services
 
@@ -190,7 +199,20 @@ class Services:
                 args["blocks"] = p["blocks"]
             return Delivery("chat.postMessage", args)
 
+        def upload(session: Session, row: Outbox) -> Delivery:
+            p = row.payload
+            args = {
+                "channel": p["channel"],
+                "file": p["path"],
+                "filename": p["filename"],
+                "title": p["title"],
+                "alt_txt": p["alt_txt"],
+                "initial_comment": p.get("initial_comment"),
+            }
+            return Delivery("files_upload_v2", args)
+
         return {
+            "upload": upload,
             "poll_post": poll_post,
             "poll_refresh": poll_refresh,
             "respond": respond,

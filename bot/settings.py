@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,6 +28,7 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(default=SLACK_API_URL, validation_alias="SLACK_API_URL")
     anonymity_key: SecretStr = Field(default=SecretStr(""), validation_alias="CONVENE_ANONYMITY_KEY")
     refresh_interval: float = Field(default=2.0, validation_alias="CONVENE_REFRESH_SECONDS", ge=0.5)
+    files_dir: Path = Field(default=Path("convene-files"), validation_alias="CONVENE_FILES_DIR")
 
     def anonymity_secret(self) -> bytes:
         """The key that turns a voter into an unlinkable de-duplication token.

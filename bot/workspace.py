@@ -71,7 +71,9 @@ class Workspace:
             for name in event_channels(event):
                 self.sandbox.add_channel(name=name)
             self.signing_secret = secrets.token_hex(16)
+            self._files = tempfile.TemporaryDirectory(prefix="convene-files-")
             self.settings = Settings(
+                files_dir=Path(self._files.name),
                 slack_api_url=self.sandbox.api_url,
                 slack_bot_token=SecretStr(self.sandbox.bot_token),
                 slack_signing_secret=SecretStr(self.signing_secret),
@@ -137,6 +139,8 @@ class Workspace:
         self.sandbox.stop()
         if self._tmp is not None:
             self._tmp.cleanup()
+        if getattr(self, "_files", None) is not None:
+            self._files.cleanup()
 
     def __enter__(self) -> Workspace:
         return self

@@ -31,7 +31,13 @@ def test_cli_manifest_for_socket_mode_is_valid(schema: dict) -> None:
     manifest = json.loads(out)
     jsonschema.validate(manifest, schema)
     assert manifest["settings"]["socket_mode_enabled"] is True
-    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/poll", "/headline", "/agenda"]
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == [
+        "/poll",
+        "/headline",
+        "/wordcloud",
+        "/closing",
+        "/agenda",
+    ]
     assert manifest["settings"]["event_subscriptions"] == {"bot_events": ["app_home_opened"]}
     assert manifest["settings"]["interactivity"] == {"is_enabled": True}
     assert {"chat:write", "commands", "users:read.email", "files:write"} <= set(

@@ -219,7 +219,7 @@ def test_check_prints_the_planned_sends() -> None:
 
     result = CliRunner().invoke(app, ["check", str(EXAMPLE)])
     assert result.exit_code == 0
-    assert "Planned sends (47, America/Los_Angeles)" in result.output
+    assert "Planned sends (48, America/Los_Angeles)" in result.output
     assert (
         "3:45 PM  reminder: Welcome remarks (15 min before)  → #lmi-announcements, #lmi-plenary"
         in result.output
