@@ -8,6 +8,7 @@ from typing import Any
 from bot.agenda import Round
 from bot.directory import Directory
 from bot.event import Event, SessionSpec
+from bot.headlines_view import submit_button
 from bot.render import escape, truncate
 from storage.models import Poll
 
@@ -87,6 +88,7 @@ def home_view(
     open_polls: list[Poll],
     now: datetime,
     note: str | None = None,
+    headline_button: bool = False,
 ) -> dict[str, Any]:
     """The App Home tab: today's agenda, breakout choices, polls open to answer."""
     blocks: list[dict[str, Any]] = [
@@ -127,6 +129,10 @@ def home_view(
                     "accessory": select,
                 }
             )
+    if headline_button:
+        blocks.append({"type": "divider"})
+        blocks.append(_section("*Vision headline*: how will the news describe your team's success?"))
+        blocks.append(submit_button())
     blocks.append({"type": "divider"})
     if open_polls:
         blocks.append(_section("*Polls open now*"))

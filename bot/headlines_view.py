@@ -100,7 +100,7 @@ def headline_modal(
             "type": "input",
             "block_id": "explanation",
             "optional": True,
-            "label": {"type": "plain_text", "text": "In one line, what it means (optional)"},
+            "label": {"type": "plain_text", "text": "In one line, what it means"},
             "element": explanation,
         }
     )

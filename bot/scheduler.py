@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from bot import jobs, outbox, reminders
 from bot.clock import utc
 from bot.event import SessionKind
+from bot.headlines_view import submit_button
 from bot.polls import tally_respondents
 from bot.render import question_card
 from bot.schedule import PlannedJob, plan
@@ -307,6 +308,8 @@ class Scheduler:
             channel = directory.channel(sess.channel)
             if channel != directory.channel(announcements or ""):
                 message = reminders.session_reminder(self.event, directory, sess, minutes, delayed=delayed)
+                if self._collects_headlines(sess.id):
+                    message["blocks"] = [*message["blocks"], submit_button()]
                 outbox.enqueue(
                     session,
                     kind="post",
@@ -340,9 +343,21 @@ class Scheduler:
         text = reminders.personal_reminder(
             self.event, self.services.directory, sess, minutes, delayed=delayed
         )
+        blocks = None
+        if self._collects_headlines(sess.id):
+            blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, submit_button()]
         return self._dm_each(
-            session, job, self.concerned(session, sess.id), text, describe=f"a reminder for {sess.title}"
+            session,
+            job,
+            self.concerned(session, sess.id),
+            text,
+            describe=f"a reminder for {sess.title}",
+            blocks=blocks,
         )
+
+    def _collects_headlines(self, session_id: str) -> bool:
+        """Whether this session's reminders carry the "Submit a headline" button."""
+        return self.event.headlines is not None and self.event.headlines.session == session_id
 
     def _dm_each(
         self,

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -386,6 +387,22 @@ class Shell:
             user = user or (target.user if target else None)
             if user == self.user and p.get("response_type", "ephemeral") == "ephemeral":
                 self._print_ephemeral(p.get("blocks") or [], p.get("text", ""))
+        elif call.method == "files.completeUploadExternal" and ok:
+            for shared in (call.response or {}).get("files", []):
+                record = self.ws.sandbox.files.get(shared.get("id"), {})
+                for channel in record.get("channels", []):
+                    self.out.print(
+                        f"\n[bold blue]┌ #{self._channel_name(channel)}[/bold blue] [dim]Convene[/dim]"
+                    )
+                    if record.get("initial_comment"):
+                        self.out.print(f"[blue]│[/blue] {rich_escape(record['initial_comment'])}")
+                    self.out.print(
+                        f"[blue]│[/blue] 📎 {rich_escape(record.get('title') or record.get('name', ''))} "
+                        f"[dim]({record.get('length', 0) // 1024} KB)[/dim]"
+                    )
+                    if record.get("alt_txt"):
+                        self.out.print(f"[blue]│[/blue] [dim]{rich_escape(record['alt_txt'][:300])}[/dim]")
+                    self.out.print("[blue]└[/blue]")
         elif call.method in ("views.open", "views.push") and ok:
             view = call.response["view"]
             if self.ws.sandbox.views[view["id"]].user == self.user:
@@ -517,7 +534,13 @@ def run_shell(event: Event, *, database: str | None = None, start_as: str | None
     """The interactive loop behind `convene shell`."""
     console = Console(highlight=False)
     with console.status("Starting a local Slack stand-in…"):
-        workspace = Workspace(event, database=database, clock=TravelClock(shell_start(event)))
+        # Word clouds land in ./convene-files, so their paths still open after the shell exits.
+        workspace = Workspace(
+            event,
+            database=database,
+            clock=TravelClock(shell_start(event)),
+            files_dir=Path("convene-files").resolve(),
+        )
     try:
         try:
             shell = Shell(workspace, out=console, ask=console.input, start_as=start_as)

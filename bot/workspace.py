@@ -55,6 +55,7 @@ class Workspace:
         transport: Transport | None = None,
         settings: dict[str, Any] | None = None,
         absent: frozenset[str] = frozenset(),
+        files_dir: Path | None = None,
     ) -> None:
         """`absent` lists roster ids of people with no Slack account yet (they can join later)."""
         self.event = event
@@ -71,9 +72,9 @@ class Workspace:
             for name in event_channels(event):
                 self.sandbox.add_channel(name=name)
             self.signing_secret = secrets.token_hex(16)
-            self._files = tempfile.TemporaryDirectory(prefix="convene-files-")
+            self._files = None if files_dir else tempfile.TemporaryDirectory(prefix="convene-files-")
             self.settings = Settings(
-                files_dir=Path(self._files.name),
+                files_dir=files_dir or Path(self._files.name if self._files else "convene-files"),
                 slack_api_url=self.sandbox.api_url,
                 slack_bot_token=SecretStr(self.sandbox.bot_token),
                 slack_signing_secret=SecretStr(self.signing_secret),
@@ -139,8 +140,9 @@ class Workspace:
         self.sandbox.stop()
         if self._tmp is not None:
             self._tmp.cleanup()
-        if getattr(self, "_files", None) is not None:
-            self._files.cleanup()
+        files = getattr(self, "_files", None)
+        if files is not None:
+            files.cleanup()
 
     def __enter__(self) -> Workspace:
         return self

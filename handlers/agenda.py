@@ -87,6 +87,7 @@ def publish_home(services: Services, client: WebClient, user: str, note: str | N
         open_polls=open_polls,
         now=services.clock.now(),
         note=note,
+        headline_button=bool(person and person.teams and services.headlines.is_open()),
     )
     try:
         client.views_publish(user_id=user, view=view)

@@ -223,3 +223,22 @@ def _action(ws: Workspace, user: str, action_id: str, value: str) -> dict:  # ty
             {"action_id": action_id, "block_id": "b", "type": "button", "value": value, "action_ts": "1.0"}
         ],
     }
+
+
+def test_team_time_reminder_and_home_tab_carry_the_headline_button(ws: Workspace) -> None:
+    ws.run_until(datetime(2015, 5, 9, 21, 36, tzinfo=UTC))  # 2:36 PM: team time 2 reminders went out
+    reminder = [m for m in ws.sandbox.messages(CHANNEL) if "Team time 2" in m.text][-1]
+    user = ws.user("abc-usd-teachers")
+    reply = ws.driver.click(user, channel=CHANNEL, message_ts=reminder.ts, action_id="headline_open")
+    assert reply.status == 200
+    (view,) = ws.sandbox.open_views(user)
+    assert view.view["callback_id"] == "headline_submit"
+    dm = ws.sandbox.messages(ws.sandbox.dms[user])
+    assert any("headline_open" in json.dumps(m.blocks) for m in dm if "Team time 2" in m.text)
+    ws.driver.event({"type": "app_home_opened", "user": user, "tab": "home"})
+    home = [v for v in ws.sandbox.views.values() if v.kind == "home" and v.user == user][-1]
+    assert "headline_open" in json.dumps(home.view["blocks"])
+    staff = ws.user("presenter-par")  # not on a team: no button
+    ws.driver.event({"type": "app_home_opened", "user": staff, "tab": "home"})
+    home = [v for v in ws.sandbox.views.values() if v.kind == "home" and v.user == staff][-1]
+    assert "headline_open" not in json.dumps(home.view["blocks"])

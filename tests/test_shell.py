@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -142,3 +144,34 @@ def test_moving_the_clock_through_day_one_shows_every_reminder_in_order(
         assert "Clock: Saturday, May 9, 2015, 10:00 AM" in term.take()
         sh.handle("/clock yesterday")
         assert "Not a time: 'yesterday'" in term.take()
+
+
+def test_headlines_and_the_closing_session_in_the_shell(example_event: Event, engine: Engine) -> None:
+    from bot.clock import TravelClock
+    from bot.shell import shell_start
+
+    with Workspace(example_event, engine=engine, clock=TravelClock(shell_start(example_event))) as ws:
+        term = Terminal()
+        _headlines_and_closing(Shell(ws, out=term.console, ask=term.ask), term)
+
+
+def _headlines_and_closing(sh: Shell, term: Terminal) -> None:
+    for person, text in (
+        ("abc-usd-supt", "Partners lift graduation to 95 percent"),
+        ("alhambra-usd-board", "Teachers and board co-design the budget"),
+        ("beaumont-usd-teachers", "Spam spam"),
+    ):
+        sh.handle(f"/as {person}")
+        term.answers = [text, ""]
+        sh.handle("/headline")
+    out = term.take()
+    assert "Saved headline #3 for Beaumont Unified School District." in out
+    sh.handle("/as cdef-events-lead")
+    sh.handle("/headline hide 3")
+    sh.handle("/closing")
+    out = term.take()
+    assert "Headline #3 is hidden from the wall and the word cloud." in out
+    png = re.search(r"the headlines word cloud \((\S+\.png)\)", out.replace("\n", ""))
+    assert png and Path(png.group(1)).read_bytes().startswith(b"\x89PNG")
+    assert "“Teachers and board co-design the budget”" in out and "Spam" not in out.split("/closing")[-1]
+    assert "📎 Word cloud: headlines" in out
