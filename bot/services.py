@@ -17,6 +17,7 @@ from bot.clock import Clock, SystemClock
 from bot.closing import Closing
 from bot.directory import Directory
 from bot.dispatcher import Delivery, Dispatcher
+from bot.display import Displays
 from bot.event import Event, load_event
 from bot.headlines import HeadlineService
 from bot.polls import PollService, tally
@@ -56,6 +57,7 @@ class Services:
     headlines: HeadlineService
     scheduler: Scheduler | None = None
     closing: Closing | None = None
+    displays: Displays | None = None
 
     @property
     def files_dir(self) -> Path:
@@ -109,6 +111,7 @@ class Services:
         dispatcher.on_failure = services.report_failure
         services.scheduler = Scheduler(services)
         services.closing = Closing(services)
+        services.displays = Displays(services)
 
         return services
 

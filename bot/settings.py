@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     anonymity_key: SecretStr = Field(default=SecretStr(""), validation_alias="CONVENE_ANONYMITY_KEY")
     refresh_interval: float = Field(default=2.0, validation_alias="CONVENE_REFRESH_SECONDS", ge=0.5)
     files_dir: Path = Field(default=Path("convene-files"), validation_alias="CONVENE_FILES_DIR")
+    # Where the room's-screen pages are reached: the public address of `convene serve`.
+    public_url: str = Field(default="http://127.0.0.1:3000", validation_alias="CONVENE_PUBLIC_URL")
 
     def anonymity_secret(self) -> bytes:
         """The key that turns a voter into an unlinkable de-duplication token.

@@ -42,11 +42,27 @@ def register(app: App, services: Services) -> None:
             answer = SORRY
         ack(text=answer)
 
+    def display_links(body: dict[str, Any]) -> str:
+        displays = services.displays
+        assert displays is not None
+        who = user_id(body)
+        lines = ["Links for the room's screen (read-only, they update on their own):"]
+        if services.event.headlines is not None:
+            lines.append(f"• Headlines wall: {displays.create(kind='headlines', subject=None, user_id=who)}")
+        for name in services.event.closing.wordclouds:
+            lines.append(f"• Word cloud `{name}`: {displays.create(kind='cloud', subject=name, user_id=who)}")
+        if len(lines) == 1:
+            return "The event file names nothing for the closing session (headlines or closing.wordclouds)."
+        return "\n".join(lines)
+
     @app.command("/closing")
     def closing_command(ack: Ack, body: dict[str, Any]) -> None:
         try:
             staff(body, "run the closing session")
-            answer = closing.post_now(key=f"closing-now:{uuid.uuid4().hex[:8]}")
+            if (body.get("text") or "").strip().lower() == "display":
+                answer = display_links(body)
+            else:
+                answer = closing.post_now(key=f"closing-now:{uuid.uuid4().hex[:8]}")
         except UserError as exc:
             answer = str(exc)
         except Exception:

@@ -19,6 +19,7 @@ HELP = """*Convene polls*
 • `/poll close [id]`: close a poll (default: the newest open one here); final results show in its message
 • `/poll results [id]`: see results now, only to you (even while hidden)
 • `/poll list`: every poll, its status and response count
+• `/poll display <id>`: a link to show the poll's live results on the room's screen
 • `/poll help`: this message
 Launching, closing and results are for facilitators and organizers.
 Everyone answers with the buttons on a poll."""
@@ -67,6 +68,16 @@ def dispatch(
     if verb == "results":
         poll, tally = polls.results(poll_id=poll_id, channel_id=channel, user_id=who)
         return results_blocks(poll, tally)
+    if verb == "display":
+        if not poll_id:
+            polls.require_staff(who, "open display pages")
+            return {"text": "Which poll? `/poll display <id>` gives a link for the room's screen."}
+        assert services.displays is not None
+        url = services.displays.create(kind="poll", subject=poll_id.lower(), user_id=who)
+        return {
+            "text": f"For the room's screen (read-only; it follows the votes live): {url}\n"
+            "Anyone with the link can see it, so share it only with the room."
+        }
     if verb == "list":
         rows = polls.all_polls(user_id=who)
         return poll_list_blocks(rows, event_title=services.event.title)

@@ -18,8 +18,12 @@ from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
+
+from bot.display import PAGE, Displays
+from bot.errors import UserError
+from storage.models import DisplayLink
 
 EVENT_ENV = "CONVENE_EVENT_FILE"
 log = logging.getLogger("convene.web")
@@ -55,8 +59,10 @@ class SlackEndpoint:
         return response.status, response.first_headers_without_set_cookie(), response.body
 
 
-def build_asgi(app: App, signing_secret: str, *, on_shutdown: Any = None) -> Starlette:
-    """Wrap a Bolt app for an ASGI server."""
+def build_asgi(
+    app: App, signing_secret: str, *, on_shutdown: Any = None, displays: Displays | None = None
+) -> Starlette:
+    """Wrap a Bolt app for an ASGI server, with the room's-screen pages when `displays` is given."""
     endpoint = SlackEndpoint(app, signing_secret)
 
     async def slack_events(request: Request) -> Response:
@@ -75,10 +81,65 @@ def build_asgi(app: App, signing_secret: str, *, on_shutdown: Any = None) -> Sta
         if on_shutdown:
             on_shutdown()
 
-    return Starlette(
-        routes=[Route("/slack/events", slack_events, methods=["POST"]), Route("/healthz", healthz)],
-        lifespan=lifespan,
-    )
+    routes = [Route("/slack/events", slack_events, methods=["POST"]), Route("/healthz", healthz)]
+    if displays is not None:
+        routes += display_routes(displays)
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+# Display pages are read-only and reached by an unguessable link: keep them out of
+# search engines, referrers and framing by other sites.
+PRIVATE = {
+    "X-Robots-Tag": "noindex",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline' "
+    "'self'; img-src 'self'",
+}
+
+
+def display_routes(displays: Displays) -> list[Route]:
+    """GET /display/<token>, its data.json and, for word clouds, cloud.png."""
+
+    async def lookup(request: Request) -> DisplayLink | None:
+        return await run_in_threadpool(displays.link, request.path_params["token"])
+
+    async def page(request: Request) -> Response:
+        if await lookup(request) is None:
+            return HTMLResponse(NOT_FOUND, status_code=404, headers=PRIVATE)
+        return HTMLResponse(PAGE, headers=PRIVATE)
+
+    async def data(request: Request) -> Response:
+        link = await lookup(request)
+        if link is None:
+            return JSONResponse({"error": "unknown display"}, status_code=404, headers=PRIVATE)
+        try:
+            payload = await run_in_threadpool(displays.data, link)
+        except UserError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=410, headers=PRIVATE)
+        return JSONResponse(payload, headers=PRIVATE)
+
+    async def cloud(request: Request) -> Response:
+        link = await lookup(request)
+        if link is None or link.kind != "cloud":
+            return Response(status_code=404, headers=PRIVATE)
+        _signature, png, _alt = await run_in_threadpool(displays.cloud, link)
+        if not png:
+            return Response(status_code=204, headers=PRIVATE)
+        return Response(png, media_type="image/png", headers=PRIVATE)
+
+    return [
+        Route("/display/{token}", page),
+        Route("/display/{token}/data.json", data),
+        Route("/display/{token}/cloud.png", cloud),
+    ]
+
+
+NOT_FOUND = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Not found</title>
+<body style="font-family: sans-serif; padding: 3em">This display link is not valid.
+Ask a facilitator for a new one
+(<code>/poll display &lt;id&gt;</code> or <code>/closing display</code>).</body></html>"""
 
 
 def asgi_from_env() -> Starlette:
@@ -90,4 +151,9 @@ def asgi_from_env() -> Starlette:
     app = create_app(settings, event=os.environ[EVENT_ENV])
     services = app.services  # type: ignore[attr-defined]
     services.start()
-    return build_asgi(app, settings.slack_signing_secret.get_secret_value(), on_shutdown=services.stop)
+    return build_asgi(
+        app,
+        settings.slack_signing_secret.get_secret_value(),
+        on_shutdown=services.stop,
+        displays=services.displays,
+    )

@@ -134,3 +134,13 @@ class Headline(SQLModel, table=True):
     hidden_by: str | None = Field(default=None, max_length=32)
     created_at: datetime | None = _utc_column()
     updated_at: datetime | None = _utc_column()
+
+
+class DisplayLink(SQLModel, table=True):
+    """An unguessable, read-only link to a page for the room's screen."""
+
+    token: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=20)  # poll, headlines, cloud
+    subject: str | None = Field(default=None, max_length=64)  # the poll id or cloud name
+    created_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime | None = _utc_column()

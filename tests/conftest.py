@@ -4,8 +4,13 @@ the example event, and a sandbox workspace with a clock the test controls."""
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +21,7 @@ from sqlmodel import SQLModel
 
 from bot.clock import ManualClock
 from bot.event import Event, load_event
+from bot.simulate import http_transport
 from bot.workspace import Workspace
 from storage.db import make_engine, normalise_url
 from storage.migrate import upgrade
@@ -120,3 +126,60 @@ def any_engine(request: pytest.FixtureRequest) -> Engine:
     if request.param == "configured":
         return request.getfixturevalue("engine")
     return empty(request.getfixturevalue("postgres_engine"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(check: Callable[[], object], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def served(example_event: Event, engine: Engine, tmp_path: Path) -> Iterator[tuple[Workspace, str]]:
+    """`convene serve` on the example event as a real process, with the sandbox as its Slack."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with Workspace(example_event, engine=engine, transport=http_transport(f"{url}/slack/events")) as ws:
+        env = {
+            **os.environ,
+            "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            "SLACK_API_URL": ws.sandbox.api_url,
+            "SLACK_BOT_TOKEN": ws.sandbox.bot_token,
+            "SLACK_SIGNING_SECRET": ws.signing_secret,
+            "CONVENE_PUBLIC_URL": url,
+            "CONVENE_FILES_DIR": str(tmp_path / "files"),
+        }
+        # The server's log goes to a file: an unread pipe fills up and stalls the server.
+        log = (tmp_path / "serve.log").open("wb")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", str(EXAMPLE), "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+
+            def healthy() -> bool:
+                if proc.poll() is not None:
+                    raise AssertionError((tmp_path / "serve.log").read_text())
+                try:
+                    with urllib.request.urlopen(f"{url}/healthz", timeout=1) as r:
+                        return r.status == 200
+                except OSError:
+                    return False
+
+            wait_until(healthy)
+            yield ws, url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+            log.close()
