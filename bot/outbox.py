@@ -46,10 +46,14 @@ def enqueue(
         attempts=0,
         created_at=now,
     )
-    result = session.execute(
-        _insert(session).values(**values).on_conflict_do_nothing(index_elements=[table.c.key])
-    )
-    return bool(getattr(result, "rowcount", 1))
+    # RETURNING says whether a row went in; rowcount is not reliable across drivers for this.
+    inserted = session.execute(
+        _insert(session)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[table.c.key])
+        .returning(table.c.id)
+    ).first()
+    return inserted is not None
 
 
 def request_refresh(session: Session, *, poll_id: str, now: datetime, immediate: bool = False) -> None:
