@@ -127,9 +127,17 @@ class EventInfo(Strict):
         return value
 
 
+class Side(StrEnum):
+    """Which side of the table a role sits on, for labor/management breakdowns."""
+
+    LABOR = "labor"
+    MANAGEMENT = "management"
+
+
 class RoleSpec(Strict):
     id: str = Field(pattern=ID_PATTERN)
     label: str = Field(min_length=1, max_length=75)
+    side: Side | None = None
 
 
 class TeamSpec(Strict):
@@ -240,10 +248,10 @@ class PollSpec(Strict):
 
 
 DEFAULT_ROLES = [
-    RoleSpec(id="superintendent", label="Superintendent"),
-    RoleSpec(id="board_member", label="School board member"),
-    RoleSpec(id="teachers_union_president", label="Teachers union president"),
-    RoleSpec(id="classified_union_president", label="Classified union president"),
+    RoleSpec(id="superintendent", label="Superintendent", side=Side.MANAGEMENT),
+    RoleSpec(id="board_member", label="School board member", side=Side.MANAGEMENT),
+    RoleSpec(id="teachers_union_president", label="Teachers union president", side=Side.LABOR),
+    RoleSpec(id="classified_union_president", label="Classified union president", side=Side.LABOR),
     RoleSpec(id="other", label="Other"),
 ]
 

@@ -286,15 +286,18 @@ class PollService:
             "voter_key": key,
             "choices": choices,
             "text": text,
-            # An anonymous answer keeps neither who nor when.
+            # An anonymous answer keeps neither who nor when; only the role, which
+            # results show only in groups of five or more.
             "user_id": None if poll.anonymous else user_id,
             "updated_at": None if poll.anonymous else now,
+            "role": person.role if (person := self.directory.person(user_id)) else None,
         }
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         stmt = insert(table).values(**values)
         stmt = stmt.on_conflict_do_update(
             index_elements=[table.c.poll_id, table.c.voter_key],
             set_={
+                "role": stmt.excluded.role,
                 "choices": stmt.excluded.choices,
                 "text": stmt.excluded.text,
                 "updated_at": stmt.excluded.updated_at,

@@ -53,8 +53,10 @@ class Response(SQLModel, table=True):
     poll_id: str = Field(foreign_key="poll.id", max_length=64, index=True)
     voter_key: str = Field(max_length=64)
     user_id: str | None = Field(default=None, max_length=32)
+    role: str | None = Field(default=None, max_length=64)  # the voter's roster role, for breakdowns
     choices: list[int] | None = Field(default=None, sa_column=Column(JSON))
     text: str | None = None
+    answers: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # a survey's answers
     updated_at: datetime | None = _utc_column()
 
 
