@@ -34,6 +34,7 @@ class Directory:
         self.client = client
         self._unknown: dict[str, datetime] = {}
         self._channels: dict[str, str] = {}
+        self.missing_channels: list[str] = []
         self._lock = threading.Lock()
         self._by_slack: dict[str, Person] = {}
         self._slack_of: dict[str, str] = {}
@@ -94,7 +95,8 @@ class Directory:
             log.warning("could not list channels: %s", exc.response.get("error"))
         with self._lock:
             self._channels.update(found)
-        return sorted(wanted - set(found))
+        self.missing_channels = sorted(wanted - set(found))
+        return self.missing_channels
 
     def _channel_names(self) -> list[str]:
         names = list(self.event.channels.values())

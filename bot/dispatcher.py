@@ -254,7 +254,10 @@ class Dispatcher:
             return {}
         try:
             if delivery.method == "files_upload_v2":  # three calls (URL, upload, complete) in one helper
-                response = self.client.files_upload_v2(**delivery.args)
+                args = dict(delivery.args)
+                if str(args.get("channel", "")).startswith(("U", "W")):  # to a person: their DM's id
+                    args["channel"] = self.client.conversations_open(users=args["channel"])["channel"]["id"]
+                response = self.client.files_upload_v2(**{k: v for k, v in args.items() if v is not None})
             else:
                 response = self.client.api_call(delivery.method, json=delivery.args)
         except SlackApiError as exc:

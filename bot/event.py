@@ -229,6 +229,13 @@ class CloudSettings(Strict):
     stop_words: list[str] = []
 
 
+class SummarySettings(Strict):
+    """When organizers get summaries by DM."""
+
+    after_session_minutes: int | None = Field(default=10, ge=0, le=24 * 60)  # None: no per-session summaries
+    digest_after_minutes: int | None = Field(default=30, ge=0, le=24 * 60)  # after the day's last session
+
+
 class ClosingSettings(Strict):
     """What the closing session shows: the headlines wall and these word clouds."""
 
@@ -287,6 +294,7 @@ class Event:
     headlines: HeadlineSettings | None = None
     wordcloud: CloudSettings = field(default_factory=CloudSettings)
     closing: ClosingSettings = field(default_factory=ClosingSettings)
+    summaries: SummarySettings = field(default_factory=SummarySettings)
     _by_email: dict[str, Person] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -349,6 +357,7 @@ TOP_LEVEL = {
     "headlines": "which session collects vision headlines, and when collection closes",
     "wordcloud": "word cloud size, colours, font and extra stop words",
     "closing": "what the closing session shows",
+    "summaries": "when organizers get summaries (minutes after each session, the daily digest)",
 }
 
 
@@ -457,6 +466,7 @@ def load_event(path: str | Path) -> Event:
     )
     cloud = out.validate(TypeAdapter(CloudSettings), data.get("wordcloud") or {}, ("wordcloud",))
     closing = out.validate(TypeAdapter(ClosingSettings), data.get("closing") or {}, ("closing",))
+    summaries = out.validate(TypeAdapter(SummarySettings), data.get("summaries") or {}, ("summaries",))
 
     role_ids = _unique(out, "roles", roles)
     team_ids = _unique(out, "teams", teams)
@@ -510,6 +520,7 @@ def load_event(path: str | Path) -> Event:
         headlines=headlines,
         wordcloud=cloud or CloudSettings(),
         closing=closing or ClosingSettings(),
+        summaries=summaries or SummarySettings(),
     )
 
 

@@ -41,6 +41,11 @@ COMMANDS = [
         "usage_hint": "[display]",
     },
     {
+        "command": "/summary",
+        "description": "Organizers: the day's summary so far, by DM",
+        "usage_hint": "now",
+    },
+    {
         "command": "/agenda",
         "description": "What is on now and next, or your own day",
         "usage_hint": "[me]",

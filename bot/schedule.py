@@ -106,6 +106,22 @@ def plan(event: Event) -> list[PlannedJob]:
                 f"#{channel.lstrip('#')}",
             )
         )
+    organizers = f"DM to organizers ({len(event.organizers)})"
+    if event.organizers and event.summaries.after_session_minutes is not None:
+        with_polls = {p.session for p in event.polls.values() if p.session}
+        for session in event.agenda():
+            if session.id in with_polls:
+                at = event.session_end(session) + timedelta(minutes=event.summaries.after_session_minutes)
+                jobs.append(PlannedJob(f"summary:{session.id}", at, f"summary: {session.title}", organizers))
+    if event.organizers and event.summaries.digest_after_minutes is not None:
+        for day in event.info.days:
+            sessions = [s for s in event.agenda() if s.day == day]
+            if sessions:
+                last = max(event.session_end(s) for s in sessions)
+                at = last + timedelta(minutes=event.summaries.digest_after_minutes)
+                jobs.append(
+                    PlannedJob(f"digest:{day.isoformat()}", at, f"daily digest: {day:%A}", organizers)
+                )
     everyone = f"DM to everyone on the roster ({len(event.people)})"
     for poll in event.polls.values():
         pre = poll.pre_event

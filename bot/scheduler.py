@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -35,6 +35,7 @@ from storage.models import BreakoutChoice, JobRun, Poll
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from bot.summaries import Summary
 
 log = logging.getLogger(__name__)
 
@@ -216,10 +217,11 @@ class Scheduler:
         if planned is None:
             log.info("job %s is no longer in the event file; nothing to do", job_id)
             return "gone"
-        # Drawing word clouds takes a moment: do it before the transaction opens.
+        # Drawing word clouds and charts takes a moment: do it before the transaction opens.
         prepared = (
             self.services.closing.prepare() if planned.kind == "closing" and self.services.closing else None
         )
+        summary = self._summary(planned)
         now = self.clock.now()
         late = now - scheduled_for
         grace = timedelta(minutes=self.event.reminders.grace_minutes)
@@ -237,7 +239,12 @@ class Scheduler:
                     self._report_skip(session, planned, detail)
                 else:
                     status = "delayed" if late > LATE_AFTER else "sent"
-                    if prepared is not None:
+                    if summary is not None:
+                        assert self.services.summaries is not None
+                        users = self.services.summaries.organizers()
+                        self.services.summaries.send(session, summary, users=users, key=self._key(planned))
+                        detail = f"{summary.title} to {len(users)} organizers"
+                    elif prepared is not None:
                         assert self.services.closing is not None
                         clouds, notes = prepared
                         detail = self.services.closing.queue(
@@ -260,6 +267,16 @@ class Scheduler:
         if self.after_job:
             self.after_job(job_id, status)
         return status
+
+    def _summary(self, job: PlannedJob) -> Summary | None:
+        summaries = self.services.summaries
+        if summaries is None:
+            return None
+        if job.kind == "summary":
+            return summaries.for_session(job.subject)
+        if job.kind == "digest":
+            return summaries.digest(date.fromisoformat(job.subject))
+        return None
 
     def _perform(self, session: Session, job: PlannedJob, *, delayed: bool) -> str | None:
         kind = job.kind

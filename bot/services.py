@@ -24,6 +24,7 @@ from bot.polls import PollService, tally
 from bot.render import poll_message
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from bot.summaries import Summaries
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Outbox, Poll
@@ -58,6 +59,7 @@ class Services:
     scheduler: Scheduler | None = None
     closing: Closing | None = None
     displays: Displays | None = None
+    summaries: Summaries | None = None
 
     @property
     def files_dir(self) -> Path:
@@ -112,6 +114,7 @@ class Services:
         services.scheduler = Scheduler(services)
         services.closing = Closing(services)
         services.displays = Displays(services)
+        services.summaries = Summaries(services)
 
         return services
 

@@ -12,11 +12,11 @@ from slack_bolt import App
 
 from bot.services import Services
 from bot.settings import Settings
-from handlers import agenda, closing, headlines, poll_answers, poll_commands
+from handlers import agenda, closing, headlines, poll_answers, poll_commands, summary
 
 log = logging.getLogger("convene.handlers")
 
-MODULES = (poll_commands, poll_answers, agenda, headlines, closing)
+MODULES = (poll_commands, poll_answers, agenda, headlines, closing, summary)
 
 
 def register_all(app: App, services: Services) -> None:

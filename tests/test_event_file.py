@@ -344,7 +344,7 @@ def test_unknown_top_level_section(tmp_path: Path) -> None:
         files.line("sesions:"),
         "sesions",
         "unknown section; expected one of: event, roles, teams, roster, organizers, facilitators, "
-        "channels, sessions, polls, reminders, headlines, wordcloud, closing",
+        "channels, sessions, polls, reminders, headlines, wordcloud, closing, summaries",
     )
 
 

@@ -36,6 +36,7 @@ def test_cli_manifest_for_socket_mode_is_valid(schema: dict) -> None:
         "/headline",
         "/wordcloud",
         "/closing",
+        "/summary",
         "/agenda",
     ]
     assert manifest["settings"]["event_subscriptions"] == {"bot_events": ["app_home_opened"]}

@@ -1,0 +1,107 @@
+"""Results split by role, side and team; the fewer-than-five rule; organizer summaries."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlmodel import Session
+from sqlmodel import select as sql_select
+
+from bot.insights import poll_result
+from bot.workspace import Workspace
+from storage.models import Poll
+
+PLENARY = "#lmi-closing"
+
+
+def launch_and_vote(ws: Workspace, poll_id: str, votes: dict[str, int]) -> None:
+    """votes: roster id -> option index."""
+    ws.driver.command(ws.user("facilitator-lead"), f"/poll launch {poll_id}", channel=PLENARY)
+    ws.deliver()
+    with Session(ws.engine) as session:
+        poll = session.get(Poll, poll_id)
+        assert poll is not None and poll.message_ts
+        channel, ts = poll.channel_id, poll.message_ts
+    for person, option in votes.items():
+        reply = ws.driver.click(
+            ws.user(person),
+            channel=channel,
+            message_ts=ts,  # type: ignore[arg-type]
+            action_id=f"poll_vote_{option}",
+        )
+        assert reply.status == 200
+
+
+def people_with_role(ws: Workspace, role: str, n: int) -> list[str]:
+    return [p.id for p in ws.event.people.values() if p.role == role][:n]
+
+
+def result_of(ws: Workspace, poll_id: str):  # type: ignore[no-untyped-def]
+    with Session(ws.engine) as session:
+        poll = session.exec(sql_select(Poll).where(Poll.id == poll_id)).one()
+        return poll_result(session, ws.event, ws.services.directory, poll)
+
+
+def test_anonymous_results_never_show_a_group_under_five(ws: Workspace) -> None:
+    votes = {p: 4 for p in people_with_role(ws, "superintendent", 6)}
+    votes |= {p: 0 for p in people_with_role(ws, "board_member", 3)}
+    votes |= {p: 3 for p in people_with_role(ws, "teachers_union_president", 7)}
+    launch_and_vote(ws, "eval-useful", votes)
+    result = result_of(ws, "eval-useful")
+    roles = {g.label: g for g in result.by_role}
+    assert roles["School board member"].hidden and roles["School board member"].respondents is None
+    # With one group hidden, the smallest shown one is hidden too, or subtraction would reveal it.
+    assert roles["Superintendent"].hidden
+    assert roles["Teachers union or association president"].counts == [0, 0, 0, 7, 0]
+    sides = {g.label: g for g in result.by_side}
+    assert (sides["Management"].respondents, sides["Management"].agree()) == (9, 67)
+    assert (sides["Labor"].respondents, sides["Labor"].agree()) == (7, 100)
+    assert result.by_team is None  # every team has four people: never shown for an anonymous poll
+
+
+def test_named_results_split_by_team_and_side(ws: Workspace) -> None:
+    votes = {"abc-usd-supt": 0, "abc-usd-board": 0, "abc-usd-teachers": 3, "alhambra-usd-supt": 4}
+    launch_and_vote(ws, "collaboration-stage", votes)
+    result = result_of(ws, "collaboration-stage")
+    teams = {g.label: g.counts for g in result.by_team or []}
+    assert teams == {
+        "ABC Unified School District": [2, 0, 0, 1, 0],
+        "Alhambra Unified School District": [0, 0, 0, 0, 1],
+    }
+    assert {g.label: g.respondents for g in result.by_side} == {"Management": 3, "Labor": 1}
+
+
+def test_summary_now_goes_to_the_organizer_with_charts(ws: Workspace, clock) -> None:  # type: ignore[no-untyped-def]
+    clock.set(datetime(2015, 5, 9, 22, 40, tzinfo=UTC))  # closing session, Saturday
+    votes = {p: 4 for p in people_with_role(ws, "superintendent", 6)}
+    votes |= {p: 1 for p in people_with_role(ws, "teachers_union_president", 6)}
+    launch_and_vote(ws, "eval-useful", votes)
+    organizer = ws.user("cdef-events-lead")
+    refused = ws.driver.command(ws.user("facilitator-lead"), "/summary now", channel=PLENARY)
+    assert refused.text == "Only the event's organizers receive summaries."
+    reply = ws.driver.command(organizer, "/summary now", channel=PLENARY)
+    assert reply.text == "Daily digest: Saturday, May 9: on its way to your direct messages."
+    for _ in range(4):
+        ws.deliver()
+        clock.advance(1)
+    dm = ws.sandbox.dms[organizer]
+    (digest,) = [m for m in ws.sandbox.messages(dm) if m.text.startswith("Daily digest")]
+    text = json.dumps(digest.blocks, ensure_ascii=False)
+    assert "Superintendent: 0 of 47 answered a poll" in text  # anonymous answers are not people
+    assert "Anonymous answers by role: Superintendent 6" in text
+    assert "50% agree or strongly agree (n = 12)" in text
+    assert "By side: Management 100% (n = 6) · Labor 0% (n = 6)" in text
+    charts = [m for m in ws.sandbox.messages(dm) if m.files]
+    assert len(charts) == 2  # participation by role, and the poll
+    for person in votes:
+        assert ws.user(person) not in text and ws.event.people[person].name not in text
+
+
+def test_session_summaries_arrive_after_each_session_with_polls(ws: Workspace) -> None:
+    launch_and_vote(ws, "priority-topics", {})
+    ws.run_until(datetime(2015, 5, 9, 0, 56, tzinfo=UTC))  # 5:56 PM Friday: 10 minutes after the panel
+    organizer = ws.user("cdef-events-lead")
+    texts = [m.text for m in ws.sandbox.messages(ws.sandbox.dms[organizer])]
+    assert "Summary: Charting the California Way panel" in texts
+    assert not any(t.startswith("Summary: Welcome remarks") for t in texts)  # no polls, no summary
