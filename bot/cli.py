@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import SecretStr
 from rich.console import Console
 from rich.markup import escape as esc
 
@@ -208,6 +210,74 @@ def serve(
     uvicorn.run(
         "handlers.web:asgi_from_env", factory=True, host=host, port=port, log_level="info", access_log=False
     )
+
+
+def _offline_services(event_file: Path) -> Any:
+    """The core over DATABASE_URL, for commands that read what was recorded and send nothing."""
+    import secrets
+
+    from bot.services import Services
+    from bot.settings import Settings
+
+    event = _load(event_file)
+    settings = Settings()
+    if not (settings.anonymity_key.get_secret_value() or settings.slack_signing_secret.get_secret_value()):
+        # Reading results needs no anonymity key; any value keeps the core from refusing to start.
+        settings = settings.model_copy(update={"anonymity_key": SecretStr(secrets.token_hex(16))})
+    return Services.build(settings, event)
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def report(
+    event_file: EventArg,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to write report.md, report.html and images/ in.")
+    ],
+) -> None:
+    """Write the post-event report: report.md (images beside it) and a self-contained report.html.
+
+    Reads DATABASE_URL: sessions, participation, every poll with charts and breakdowns by role and side,
+    word clouds, headlines and the evaluation. Anonymous results appear only in groups of five or more.
+    """
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from bot.report import Report
+
+    services = _offline_services(event_file)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=errors, transient=True
+    ) as progress:
+        task = progress.add_task("Building the report", total=None)
+        md, page = Report(services).write(
+            out, lambda step: progress.update(task, description=f"Report: {step}")
+        )
+    console.print(f"Wrote {md} and {page}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def export(
+    event_file: EventArg,
+    out: Annotated[Path, typer.Option("--out", help="File to write.")],
+    format: Annotated[ExportFormat, typer.Option("--format", help="csv or json.")] = ExportFormat.csv,
+) -> None:
+    """Export every response, one row each. People are named only for polls that are not anonymous."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from bot.report import export_rows, write_export
+
+    services = _offline_services(event_file)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), console=errors, transient=True
+    ) as progress:
+        task = progress.add_task("Exporting responses", total=None)
+        rows = export_rows(services, lambda step: progress.update(task, description=f"Exporting: {step}"))
+        write_export(rows, out, format.value)
+    console.print(f"Wrote {len(rows)} responses to {out}", highlight=False, soft_wrap=True)
 
 
 @db_app.command("upgrade")

@@ -1,0 +1,126 @@
+"""The post-event report and the export: what they contain, and that anonymous answers never
+carry an identity."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bot.report import Report, export_rows
+from bot.workspace import Workspace
+from tests.conftest import EXAMPLE
+from tests.test_summaries import launch_and_vote, people_with_role
+
+
+def run_the_event(ws: Workspace) -> dict[str, int]:
+    anonymous = {p: 4 for p in people_with_role(ws, "superintendent", 6)}
+    anonymous |= {p: 0 for p in people_with_role(ws, "board_member", 3)}
+    launch_and_vote(ws, "eval-useful", anonymous)
+    ws.clock.advance(1)  # type: ignore[attr-defined]
+    launch_and_vote(ws, "collaboration-stage", {"abc-usd-teachers": 0, "abc-usd-classified": 3})
+    user = ws.user("abc-usd-teachers")
+    ws.driver.command(user, "/headline", channel="#lmi-team-time")
+    (view,) = ws.sandbox.open_views(user)
+    ws.driver.submit(
+        user,
+        view.id,
+        {
+            "headline": {"value": {"type": "plain_text_input", "value": "Trust built"}},
+            "explanation": {"value": {"type": "plain_text_input", "value": None}},
+        },
+    )
+    return anonymous
+
+
+def test_the_report_has_the_shape_of_the_2015_summary(ws: Workspace, tmp_path: Path) -> None:
+    anonymous = run_the_event(ws)
+    md_path, html_path = Report(ws.services).write(tmp_path)
+    md, page = md_path.read_text(), html_path.read_text()
+    for heading in (
+        "# 2015 California Labor-Management Initiative Symposium",
+        "## Sessions",
+        "## Participation",
+        "## Polls",
+        "## Vision headlines",
+        "## Evaluation",
+    ):
+        assert heading in md
+    assert "| Overall, the conference was useful and informative. | 67% | 9 |" in md
+    assert "| School board member | fewer than 5 |" in md  # the fewer-than-5 rule
+    assert "“Trust built”" in md and "### ABC Unified School District" in md
+    assert "![Participation by role](images/participation.png)" in md and (tmp_path / "images").is_dir()
+    assert 'src="images/' not in page and page.count("data:image/png;base64,") >= 3  # self-contained
+    for person in anonymous:
+        for text in (md, page):
+            assert ws.user(person) not in text and ws.event.people[person].name not in text
+
+
+def test_the_export_names_people_only_for_named_polls(ws: Workspace, tmp_path: Path) -> None:
+    from bot.report import write_export
+
+    anonymous = run_the_event(ws)
+    rows = export_rows(ws.services)
+    anon = [r for r in rows if r["poll"] == "eval-useful"]
+    named = [r for r in rows if r["poll"] == "collaboration-stage"]
+    assert len(anon) == 9 and {r["answer"] for r in anon} == {"5 Strongly agree", "1 Strongly disagree"}
+    assert all(
+        r["name"] == r["person_id"] == r["slack_user_id"] == r["role"] == r["answered_at"] == "" for r in anon
+    )
+    assert {(r["name"], r["team"], r["answer"]) for r in named} == {
+        ("Connor Stanton", "ABC Unified School District", "Newly exploring the possibility"),
+        (
+            "Emily Rios",
+            "ABC Unified School District",
+            "Formal partnership, written into policy or contract",
+        ),
+    }
+    write_export(rows, tmp_path / "out.csv", "csv")
+    write_export(rows, tmp_path / "out.json", "json")
+    exported = (tmp_path / "out.csv").read_text() + (tmp_path / "out.json").read_text()
+    for person in anonymous:
+        assert ws.user(person) not in exported and ws.event.people[person].name not in exported
+    assert len(list(csv.DictReader((tmp_path / "out.csv").open()))) == len(
+        json.loads((tmp_path / "out.json").read_text())
+    )
+
+
+def test_report_and_export_commands(ws: Workspace, tmp_path: Path) -> None:
+    run_the_event(ws)
+    env = {
+        **os.environ,
+        "DATABASE_URL": ws.engine.url.render_as_string(hide_password=False),
+        "CONVENE_FILES_DIR": str(tmp_path / "files"),
+    }
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "report", str(EXAMPLE), "--out", str(tmp_path / "r")],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"Wrote {tmp_path / 'r' / 'report.md'} and {tmp_path / 'r' / 'report.html'}" in result.stdout
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "export",
+            str(EXAMPLE),
+            "--format",
+            "json",
+            "--out",
+            str(tmp_path / "x.json"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"Wrote 11 responses to {tmp_path / 'x.json'}"
+    assert time.monotonic() - started < 60
