@@ -76,6 +76,7 @@ class PollKind(StrEnum):
     MULTIPLE = "multiple_choice"
     RATING = "rating"
     OPEN_TEXT = "open_text"
+    SURVEY = "survey"  # several questions in one form: agreement statements, interests, comments
 
 
 class ResultsMode(StrEnum):
@@ -242,6 +243,19 @@ class ClosingSettings(Strict):
     wordclouds: list[str] = []  # open-text poll ids, or "headlines"
 
 
+class DmSpec(Strict):
+    """A poll sent by DM to everyone: `opens` is a session id (its start) or an event-local time."""
+
+    opens: str
+    nudges: list[datetime] = []
+    closes: datetime | None = None
+
+    _nudge_when = field_validator("nudges", mode="before")(
+        lambda v: [_local_datetime(x) for x in v] if isinstance(v, list) else v
+    )
+    _close_when = field_validator("closes", mode="before")(_local_datetime)
+
+
 class PollSpec(Strict):
     id: str = Field(pattern=ID_PATTERN)
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
@@ -252,6 +266,9 @@ class PollSpec(Strict):
     anonymous: bool = False
     results: ResultsMode = ResultsMode.LIVE
     pre_event: PreEventSpec | None = None
+    dm: DmSpec | None = None
+    statements: list[str] = []  # survey: agreement statements, each rated 1 to 5
+    comments: str | None = None  # survey: the prompt for free-text comments
 
 
 DEFAULT_ROLES = [
@@ -637,6 +654,33 @@ def _check_polls(out: _Collector, polls: list[tuple[int, PollSpec]], session_ids
                     out.add((*loc, "pre_event", "nudges", i), "a nudge must fall between opens and closes")
         if p.session is not None and p.session not in session_ids:
             out.add((*loc, "session"), f"unknown session {p.session!r}")
+        if p.dm is not None:
+            if p.pre_event is not None:
+                out.add((*loc, "dm"), "give either pre_event or dm, not both")
+            if p.dm.opens not in session_ids:
+                try:
+                    _local_datetime(p.dm.opens)
+                except ValueError:
+                    out.add(
+                        (*loc, "dm", "opens"),
+                        f'{p.dm.opens!r} is neither a session id nor a "YYYY-MM-DD HH:MM" time',
+                    )
+        if p.kind == PollKind.SURVEY:
+            if not 1 <= len(p.statements) <= MAX_OPTIONS:
+                out.add((*loc, "statements"), f"a survey needs 1 to {MAX_OPTIONS} statements to rate")
+            if len(p.options) > MAX_OPTIONS or any(
+                len(o) > MAX_OPTION_CHARS or not o.strip() for o in p.options
+            ):
+                out.add(
+                    (*loc, "options"),
+                    f"a survey takes at most {MAX_OPTIONS} interest options of at most "
+                    f"{MAX_OPTION_CHARS} characters",
+                )
+        elif p.statements or p.comments:
+            out.add(
+                (*loc, "statements" if p.statements else "comments"),
+                "statements and comments are for surveys",
+            )
         if p.kind in (PollKind.SINGLE, PollKind.MULTIPLE):
             if not 2 <= len(p.options) <= MAX_OPTIONS:
                 out.add((*loc, "options"), f"a {p.kind} poll needs 2 to {MAX_OPTIONS} options")
@@ -651,7 +695,7 @@ def _check_polls(out: _Collector, polls: list[tuple[int, PollSpec]], session_ids
                 if option.strip().lower() in seen:
                     out.add((*loc, "options", i), f"duplicate option {option!r}")
                 seen.add(option.strip().lower())
-        elif p.options:
+        elif p.options and p.kind != PollKind.SURVEY:
             out.add((*loc, "options"), f"a {p.kind} poll takes no options")
         if p.labels is not None:
             if p.kind != PollKind.RATING:

@@ -78,7 +78,7 @@ def poll_result(session: Session, event: Event, directory: Directory, poll: Poll
     result = PollResult(poll=poll, labels=labels, tally=tally(session, poll))
     if poll.session_id in event.sessions:
         result.eligible = len(concerned(event, session, event.sessions[poll.session_id]))
-    elif event.polls.get(poll.id) and event.polls[poll.id].pre_event:
+    elif event.polls.get(poll.id) and (event.polls[poll.id].pre_event or event.polls[poll.id].dm):
         result.eligible = len(event.people)
     if poll.kind == PollKind.OPEN_TEXT:
         return result
@@ -137,6 +137,75 @@ def _suppress(groups: list[Group]) -> None:
         if shown:
             smallest = min(shown, key=lambda g: g.respondents or 0)
             smallest.respondents, smallest.counts = None, None
+
+
+@dataclass
+class Statement:
+    """One survey statement's answers on the 1-5 scale."""
+
+    text: str
+    counts: list[int]
+    by_side: list[Group]
+
+    @property
+    def n(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def agree(self) -> int:
+        return round(100 * sum(self.counts[3:]) / self.n) if self.n else 0
+
+
+@dataclass
+class SurveyResult:
+    """An evaluation survey's results: statements, interests, comments."""
+
+    poll: Poll
+    respondents: int
+    statements: list[Statement]
+    interests: list[tuple[str, int]]
+    comments: list[str]
+
+
+def survey_result(session: Session, event: Event | None, poll: Poll) -> SurveyResult:
+    """Aggregate a survey's answers; groups by side follow the fewer-than-5 rule when anonymous."""
+    survey = poll.survey or {}
+    texts = list(survey.get("statements") or [])
+    rows = session.exec(
+        select(Response.role, Response.answers).where(Response.poll_id == poll.id).order_by(col(Response.id))
+    ).all()
+    counts = [[0] * 5 for _ in texts]
+    per_side: list[dict[str, list[list[int]]]] = [defaultdict(list) for _ in texts]
+    interests = [0] * len(poll.options)
+    comments = []
+    for voter_role, answers in rows:
+        answers = answers or {}
+        role = event.roles.get(voter_role or "") if event else None
+        side = role.side.value.capitalize() if role and role.side else "Other"
+        for i, value in enumerate((answers.get("statements") or [])[: len(texts)]):
+            if isinstance(value, int) and 0 <= value <= 4:
+                counts[i][value] += 1
+                per_side[i][side].append([value])
+        for i in answers.get("interests") or []:
+            if 0 <= i < len(interests):
+                interests[i] += 1
+        if answers.get("comments"):
+            comments.append(str(answers["comments"]))
+    statements = [
+        Statement(
+            text,
+            counts[i],
+            _groups(per_side[i], 5, anonymous=poll.anonymous, order=["Management", "Labor", "Other"]),
+        )
+        for i, text in enumerate(texts)
+    ]
+    return SurveyResult(
+        poll=poll,
+        respondents=len(rows),
+        statements=statements,
+        interests=list(zip(poll.options, interests, strict=True)),
+        comments=comments,
+    )
 
 
 @dataclass

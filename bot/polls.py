@@ -137,7 +137,7 @@ class PollService:
             poll = self._get(session, poll_id) if poll_id else self._latest(session, channel_id)
             result = tally(session, poll)
             spec = self.event.polls.get(poll.id)
-            if spec is not None and spec.pre_event is not None:
+            if spec is not None and (spec.pre_event is not None or spec.dm is not None):
                 result.answered = len(tally_respondents(session, poll, self, self.directory))
                 result.invited = len(self.event.people)
             return poll, result
@@ -163,6 +163,7 @@ class PollService:
         user_id: str,
         choices: list[int] | None = None,
         text: str | None = None,
+        answers: dict[str, Any] | None = None,
         reply_to: dict[str, Any] | None = None,
     ) -> Receipt:
         """Record (or change) one person's answer; repeated identical answers are no-ops.
@@ -181,19 +182,27 @@ class PollService:
                 )
             if poll.status != "open":
                 raise UserError("This poll is not open yet.")
-            choices, text = _check_answer(poll, choices, text)
+            if poll.kind == PollKind.SURVEY:
+                answers = _check_survey(poll, answers)
+            else:
+                choices, text = _check_answer(poll, choices, text)
             key = self.voter_key(poll, user_id)
             previous = session.exec(
                 select(Response).where(Response.poll_id == poll.id, Response.voter_key == key)
             ).first()
-            repeated = previous is not None and previous.choices == choices and previous.text == text
+            repeated = (
+                previous is not None
+                and previous.choices == choices
+                and previous.text == text
+                and previous.answers == answers
+            )
             if not repeated:
-                self._upsert(session, poll, key, user_id, choices, text, now)
+                self._upsert(session, poll, key, user_id, choices, text, now, answers)
                 if poll.message_ts:  # a pre-event poll answered by DM has no channel message
                     outbox.request_refresh(session, poll_id=poll.id, now=now)
             receipt = Receipt(
                 poll=poll,
-                answer=_describe(poll, choices, text),
+                answer="your survey answers" if answers is not None else _describe(poll, choices, text),
                 changed=previous is not None and not repeated,
                 repeated=repeated,
             )
@@ -279,6 +288,7 @@ class PollService:
         choices: list[int] | None,
         text: str | None,
         now: datetime,
+        answers: dict[str, Any] | None = None,
     ) -> None:
         table = table_of(Response)
         values = {
@@ -286,6 +296,7 @@ class PollService:
             "voter_key": key,
             "choices": choices,
             "text": text,
+            "answers": answers,
             # An anonymous answer keeps neither who nor when; only the role, which
             # results show only in groups of five or more.
             "user_id": None if poll.anonymous else user_id,
@@ -300,6 +311,7 @@ class PollService:
                 "role": stmt.excluded.role,
                 "choices": stmt.excluded.choices,
                 "text": stmt.excluded.text,
+                "answers": stmt.excluded.answers,
                 "updated_at": stmt.excluded.updated_at,
             },
         )
@@ -323,6 +335,17 @@ def tally_respondents(session: Session, poll: Poll, polls: PollService, director
 
 def tally(session: Session, poll: Poll) -> Tally:
     """Count a poll's responses."""
+    if poll.kind == PollKind.SURVEY:
+        from bot.insights import survey_result  # insights builds on this module
+
+        survey = survey_result(session, None, poll)
+        lines = [
+            f"*{escape(s.text)}*: {s.agree}% agree or strongly agree (n = {s.n})" for s in survey.statements
+        ]
+        lines += [f"{escape(label)}: {count}" for label, count in survey.interests if count]
+        if survey.comments:
+            lines.append(f"{len(survey.comments)} comments")
+        return Tally(respondents=survey.respondents, survey_lines=lines)
     rows = session.execute(
         select(Response.choices, Response.text).where(Response.poll_id == poll.id).order_by(col(Response.id))
     ).all()
@@ -360,6 +383,29 @@ def _check_answer(
     return choices, None
 
 
+def _check_survey(poll: Poll, answers: dict[str, Any] | None) -> dict[str, Any]:
+    """A survey's answers: a 0-4 scale index per statement, interests, comments."""
+    survey = poll.survey or {}
+    answers = answers or {}
+    statements = answers.get("statements")
+    n = len(survey.get("statements") or [])
+    if (
+        not isinstance(statements, list)
+        or len(statements) != n
+        or any(not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 4 for v in statements)
+    ):
+        raise FieldErrors({"s0": "Rate every statement from 1 to 5."})
+    interests = answers.get("interests") or []
+    if not isinstance(interests, list) or any(
+        not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < len(poll.options) for i in interests
+    ):
+        raise UserError("That option is not part of this survey.")
+    comments = str(answers.get("comments") or "").strip() or None
+    if comments and len(comments) > 2000:
+        raise FieldErrors({"comments": "Keep comments to 2,000 characters."})
+    return {"statements": statements, "interests": sorted(set(interests)), "comments": comments}
+
+
 def _describe(poll: Poll, choices: list[int] | None, text: str | None) -> str:
     if text is not None:
         return escape(text if len(text) <= 200 else text[:199] + "…")
@@ -374,6 +420,9 @@ def _spec_fields(spec: PollSpec) -> dict[str, Any]:
         "options": list(spec.options),
         "labels": {str(k): v for k, v in spec.labels.items()} if spec.labels else None,
         "session_id": spec.session,
+        "survey": {"statements": list(spec.statements), "comments": spec.comments}
+        if spec.kind == PollKind.SURVEY
+        else None,
         "anonymous": spec.anonymous,
         "results": spec.results.value,
     }

@@ -23,6 +23,7 @@ KIND_LABELS = {
     PollKind.MULTIPLE: "Multiple choice",
     PollKind.RATING: "Rating 1-5",
     PollKind.OPEN_TEXT: "Open text",
+    PollKind.SURVEY: "Survey",
 }
 
 
@@ -50,6 +51,7 @@ class Tally:
     respondents: int = 0
     counts: list[int] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
+    survey_lines: list[str] = field(default_factory=list)  # surveys: one line per statement
     answered: int | None = None  # pre-event polls: roster people who answered ...
     invited: int | None = None  # ... out of everyone the poll was sent to
 
@@ -70,6 +72,8 @@ class Tally:
 
 def choice_labels(poll: Poll) -> list[str]:
     """What each answer index is called: the options, or the five rating labels."""
+    if poll.kind == PollKind.SURVEY:
+        return []  # a survey's answers are read per question (bot.insights.survey_result)
     if poll.kind == PollKind.RATING:
         labels = {int(k): v for k, v in (poll.labels or {}).items()}
         return [f"{n} {labels.get(n, DEFAULT_RATING_LABELS[n])}" for n in range(1, 6)]
@@ -87,6 +91,8 @@ def _responses(n: int) -> str:
 
 def result_lines(poll: Poll, tally: Tally) -> list[str]:
     """Human-readable result lines (mrkdwn), one per option or answer."""
+    if poll.kind == PollKind.SURVEY:
+        return tally.survey_lines or ["_No answers yet._"]
     if poll.kind == PollKind.OPEN_TEXT:
         shown = tally.texts[-MAX_TEXT_ANSWERS_SHOWN:]
         lines = [f"> {escape(truncate(t, 280))}" for t in shown]
@@ -118,7 +124,11 @@ def poll_message(poll: Poll, tally: Tally, *, updated: str | None = None) -> dic
         facts.append("results shown when the poll closes")
     blocks.append(_context(" · ".join(facts)))
 
-    if poll.kind == PollKind.SINGLE and not closed:
+    if poll.kind == PollKind.SURVEY:
+        blocks.append(_section("_Your answers go to the organizers; results are in their report._"))
+        if not closed:
+            blocks.append(_actions(_answer_buttons(poll)))
+    elif poll.kind == PollKind.SINGLE and not closed:
         for i, option in enumerate(poll.options):
             text = f"*{escape(option)}*" + (
                 f"\n{bar(tally.percent(i))} {tally.counts[i]} · {tally.percent(i)}%" if show else ""
@@ -156,6 +166,8 @@ def _answer_buttons(poll: Poll) -> list[dict[str, Any]]:
         ]
     if poll.kind == PollKind.MULTIPLE:
         return [_button("Choose options", "poll_choose", poll.id, style="primary")]
+    if poll.kind == PollKind.SURVEY:
+        return [_button("Take the survey", "poll_answer", poll.id, style="primary")]
     return [_button("Answer", "poll_answer", poll.id, style="primary")]
 
 
@@ -280,11 +292,45 @@ def choose_modal(poll: Poll, *, metadata: dict[str, Any], current: list[int]) ->
     )
 
 
+AGREEMENT = ["1 Strongly disagree", "2 Disagree", "3 Neutral", "4 Agree", "5 Strongly agree"]
+
+
+def survey_modal(
+    poll: Poll, *, metadata: dict[str, Any], current: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The survey form: a 1-5 scale per statement, the interests, and comments."""
+    survey = poll.survey or {}
+    current = current or {}
+    scale = [_option(str(i), label) for i, label in enumerate(AGREEMENT)]
+    blocks: list[dict[str, Any]] = [_section(f"*{escape(truncate(poll.question, SECTION_LIMIT - 2))}*")]
+    for n, statement in enumerate(survey.get("statements", [])):
+        element: dict[str, Any] = {"type": "radio_buttons", "action_id": "value", "options": scale}
+        previous = (current.get("statements") or [None] * (n + 1))[n : n + 1]
+        if previous and previous[0] is not None:
+            element["initial_option"] = scale[previous[0]]
+        blocks.append(_input(f"s{n}", truncate(statement, 2000), element))
+    if poll.options:
+        options = [_option(str(i), truncate(o, MAX_OPTION_CHARS)) for i, o in enumerate(poll.options)]
+        element = {"type": "checkboxes", "action_id": "value", "options": options}
+        chosen = [options[i] for i in current.get("interests") or [] if 0 <= i < len(options)]
+        if chosen:
+            element["initial_options"] = chosen
+        blocks.append(_input("interests", "Which of these would interest you?", element, optional=True))
+    if survey.get("comments"):
+        element = {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": 2000}
+        if current.get("comments"):
+            element["initial_value"] = current["comments"]
+        blocks.append(_input("comments", truncate(survey["comments"], 2000), element, optional=True))
+    if poll.anonymous:
+        blocks.append(_context("Anonymous: your name is not stored with your answers."))
+    return _modal("poll_survey", "Evaluation", "Send", metadata, blocks)
+
+
 def _option(value: str, text: str) -> dict[str, Any]:
     return {"text": {"type": "plain_text", "text": text}, "value": value}
 
 
-NEW_POLL_KINDS = [(k.value, KIND_LABELS[k]) for k in PollKind]
+NEW_POLL_KINDS = [(k.value, KIND_LABELS[k]) for k in PollKind if k != PollKind.SURVEY]
 
 
 def new_poll_modal(*, metadata: dict[str, Any]) -> dict[str, Any]:

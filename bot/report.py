@@ -24,7 +24,7 @@ from sqlmodel import col, select
 from bot.charts import participation_chart, results_chart
 from bot.errors import UserError
 from bot.event import PollKind
-from bot.insights import FEWER, Group, PollResult, participation, poll_result
+from bot.insights import FEWER, Group, PollResult, SurveyResult, participation, poll_result, survey_result
 from bot.render import choice_labels
 from storage.db import reading
 from storage.models import Poll, Response
@@ -107,9 +107,13 @@ class Report:
                 if p.status != "draft"
             ]
             results = []
+            surveys = []
             for n, poll in enumerate(polls, 1):
                 progress(f"poll {n} of {len(polls)}: {poll.id}")
-                results.append(poll_result(session, event, self.services.directory, poll))
+                if poll.kind == PollKind.SURVEY:
+                    surveys.append(survey_result(session, event, poll))
+                else:
+                    results.append(poll_result(session, event, self.services.directory, poll))
         out.append(Block("heading", "Polls"))
         if not results:
             out.append(Block("paragraph", "No polls were run."))
@@ -117,7 +121,7 @@ class Report:
             out += self._poll_blocks(result)
         out += self._cloud_blocks(progress)
         out += self._headline_blocks()
-        out += self._evaluation_blocks(results)
+        out += self._evaluation_blocks(results, surveys)
         return out
 
     def _poll_blocks(self, r: PollResult) -> list[Block]:
@@ -197,14 +201,44 @@ class Report:
             )
         return blocks
 
-    def _evaluation_blocks(self, results: list[PollResult]) -> list[Block]:
+    def _evaluation_blocks(self, results: list[PollResult], surveys: list[SurveyResult]) -> list[Block]:
         closing_ids = {s.id for s in self.event.sessions.values() if s.kind == "closing"}
         ratings = [r for r in results if r.poll.kind == PollKind.RATING and r.poll.session_id in closing_ids]
-        if not ratings:
+        if not ratings and not surveys:
             return []
-        rows = [["Statement", "Agree or strongly agree", "n"]]
-        rows += [[r.poll.question, f"{r.tally.agree_share()}%", str(r.tally.respondents)] for r in ratings]
-        return [Block("heading", "Evaluation"), Block("table", rows=rows)]
+        blocks = [Block("heading", "Evaluation")]
+        if ratings:
+            rows = [["Statement", "Agree or strongly agree", "n"]]
+            rows += [
+                [r.poll.question, f"{r.tally.agree_share()}%", str(r.tally.respondents)] for r in ratings
+            ]
+            blocks.append(Block("table", rows=rows))
+        for survey in surveys:
+            blocks.append(Block("heading", survey.poll.question, level=3))
+            blocks.append(
+                Block(
+                    "paragraph",
+                    f"{survey.respondents} people answered"
+                    + (" (anonymous)." if survey.poll.anonymous else "."),
+                )
+            )
+            rows = [["Statement", "Agree or strongly agree", "n", "Management", "Labor"]]
+            for st in survey.statements:
+                sides = {g.label: (FEWER if g.hidden else f"{g.agree()}%") for g in st.by_side}
+                rows.append(
+                    [st.text, f"{st.agree}%", str(st.n), sides.get("Management", ""), sides.get("Labor", "")]
+                )
+            blocks.append(Block("table", rows=rows))
+            if survey.interests:
+                blocks.append(Block("paragraph", "**Interest in next steps**"))
+                ranked = sorted(survey.interests, key=lambda pair: -pair[1])
+                blocks.append(
+                    Block("table", rows=[["Next step", "Interested"]] + [[k, str(v)] for k, v in ranked])
+                )
+            if survey.comments:
+                blocks.append(Block("paragraph", "**Comments**"))
+                blocks.append(Block("list", items=[f"“{c}”" for c in survey.comments[:60]]))
+        return blocks
 
     # ------------------------------------------------------------ writing
 
@@ -321,6 +355,20 @@ def export_rows(services: Services, progress: Progress = lambda _: None) -> list
                 }
             )
     return rows
+
+
+def _survey_answer(poll: Poll, answers: dict[str, Any]) -> str:
+    statements = (poll.survey or {}).get("statements") or []
+    parts = [
+        f"{text}: {value + 1}"
+        for text, value in zip(statements, answers.get("statements") or [], strict=False)
+    ]
+    interests = [poll.options[i] for i in answers.get("interests") or [] if i < len(poll.options)]
+    if interests:
+        parts.append("Interested in: " + ", ".join(interests))
+    if answers.get("comments"):
+        parts.append(f"Comments: {answers['comments']}")
+    return " | ".join(parts)
 
 
 def write_export(rows: list[dict[str, Any]], path: Path, fmt: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.event import Event, SessionKind, SessionSpec
+from bot.event import Event, PollSpec, SessionKind, SessionSpec
 
 PERSONAL_KINDS = {SessionKind.ROLE_ALIKE, SessionKind.TEAM_TIME, SessionKind.BREAKOUT}
 
@@ -124,32 +124,43 @@ def plan(event: Event) -> list[PlannedJob]:
                 )
     everyone = f"DM to everyone on the roster ({len(event.people)})"
     for poll in event.polls.values():
-        pre = poll.pre_event
-        if pre is None:
+        times = dm_times(event, poll)
+        if times is None:
             continue
-        jobs.append(
-            PlannedJob(
-                f"poll-open:{poll.id}", _utc(event, pre.opens), f"pre-event poll opens: {poll.id}", everyone
-            )
-        )
-        for n, nudge in enumerate(pre.nudges, 1):
+        opens, nudges, closes = times
+        what = "pre-event poll" if poll.pre_event else "survey"
+        jobs.append(PlannedJob(f"poll-open:{poll.id}", opens, f"{what} opens: {poll.id}", everyone))
+        for n, nudge in enumerate(nudges, 1):
             jobs.append(
                 PlannedJob(
                     f"poll-nudge:{poll.id}:{n}",
-                    _utc(event, nudge),
+                    nudge,
                     f"nudge {n}: {poll.id}",
                     "DM to those who have not answered",
                 )
             )
-        jobs.append(
-            PlannedJob(
-                f"poll-close:{poll.id}",
-                _utc(event, pre.closes),
-                f"pre-event poll closes: {poll.id}",
-                "organizers get the count",
+        if closes is not None:
+            jobs.append(
+                PlannedJob(
+                    f"poll-close:{poll.id}", closes, f"{what} closes: {poll.id}", "organizers get the count"
+                )
             )
-        )
     return sorted(jobs, key=lambda j: (j.at, j.id))
+
+
+def dm_times(event: Event, poll: PollSpec) -> tuple[datetime, list[datetime], datetime | None] | None:
+    """When a poll sent by DM (pre_event, or dm for a survey) opens, nudges and closes, in UTC."""
+    if poll.pre_event is not None:
+        pre = poll.pre_event
+        return _utc(event, pre.opens), [_utc(event, n) for n in pre.nudges], _utc(event, pre.closes)
+    if poll.dm is not None:
+        dm = poll.dm
+        if dm.opens in event.sessions:
+            opens = event.session_start(event.sessions[dm.opens])
+        else:
+            opens = _utc(event, datetime.strptime(dm.opens, "%Y-%m-%d %H:%M"))
+        return opens, [_utc(event, n) for n in dm.nudges], _utc(event, dm.closes) if dm.closes else None
+    return None
 
 
 def _utc(event: Event, local: datetime) -> datetime:

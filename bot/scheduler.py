@@ -422,7 +422,10 @@ class Scheduler:
             return "poll missing"
         if poll.status == "draft":
             poll.status, poll.launched_at = "open", self.clock.now()
-        intro = f":wave: Before *{self.event.title}*, a question from the organizers:"
+        if poll.kind == "survey":
+            intro = f":pray: Thank you for coming to *{self.event.title}*! Please tell us how it went:"
+        else:
+            intro = f":wave: Before *{self.event.title}*, a question from the organizers:"
         card = question_card(poll, intro=intro)
         return self._dm_each(
             session,
@@ -430,7 +433,7 @@ class Scheduler:
             list(self.event.people),
             card["text"],
             blocks=card["blocks"],
-            describe="the pre-event poll",
+            describe="the survey" if poll.kind == "survey" else "the pre-event poll",
         )
 
     def _nudge(self, session: Session, job: PlannedJob) -> str:
@@ -439,7 +442,12 @@ class Scheduler:
             return "poll not open"
         answered = tally_respondents(session, poll, self.services.polls, self.services.directory)
         missing = [pid for pid in self.event.people if pid not in answered]
-        card = question_card(poll, intro=":wave: A reminder: we would love your answer before the event.")
+        reminder = (
+            "A reminder: the organizers would love your answers."
+            if poll.kind == "survey"
+            else "A reminder: we would love your answer before the event."
+        )
+        card = question_card(poll, intro=f":wave: {reminder}")
         return self._dm_each(session, job, missing, card["text"], blocks=card["blocks"], describe="a nudge")
 
     def _close_pre_event(self, session: Session, job: PlannedJob) -> str:
@@ -448,8 +456,9 @@ class Scheduler:
             return "poll missing"
         poll.status, poll.closed_at = "closed", self.clock.now()
         answered = tally_respondents(session, poll, self.services.polls, self.services.directory)
+        what = "survey" if poll.kind == "survey" else "pre-event poll"
         message = (
-            f"The pre-event poll `{poll.id}` has closed: {len(answered)} of {len(self.event.people)} "
+            f"The {what} `{poll.id}` has closed: {len(answered)} of {len(self.event.people)} "
             f"people answered. `/poll results {poll.id}` shows the answers."
         )
         self._tell_organizers(session, job, message)

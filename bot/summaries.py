@@ -53,6 +53,8 @@ def describe_result(result: PollResult) -> str:
     lines = [f"*{escape(poll.question)}* (`{poll.id}`): {t.respondents}{of} answered"]
     if poll.kind == PollKind.OPEN_TEXT:
         return lines[0]
+    if poll.kind == PollKind.SURVEY:
+        return "\n".join(lines + t.survey_lines)
     if poll.kind == PollKind.RATING and t.respondents:
         lines.append(
             f"{t.agree_share()}% agree or strongly agree (n = {t.respondents}), average {t.average:.1f}"

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import FieldErrors, UserError
 from bot.event import PollKind
-from bot.render import answer_modal, choose_modal
+from bot.render import answer_modal, choose_modal, survey_modal
 from bot.services import Services
 from handlers.common import SORRY, answering, log, metadata, reply_target, tell, user_id
 from handlers.poll_commands import new_poll_draft
@@ -60,6 +60,8 @@ def register(app: App, services: Services) -> None:
                 view = answer_modal(poll, metadata=meta, current=current.text if current else None)
             elif poll.kind == PollKind.MULTIPLE:
                 view = choose_modal(poll, metadata=meta, current=(current.choices or []) if current else [])
+            elif poll.kind == PollKind.SURVEY:
+                view = survey_modal(poll, metadata=meta, current=current.answers if current else None)
             else:
                 raise UserError(BAD_OPTION)
             try:
@@ -100,6 +102,43 @@ def register(app: App, services: Services) -> None:
             )
 
         _submit(ack, body, work, field="choices")
+
+    @app.view("poll_survey")
+    def submit_survey(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = (view.get("state") or {}).get("values") or {}
+
+        def picked(block: str) -> Any:
+            element = (values.get(block) or {}).get("value") or {}
+            if "selected_options" in element:
+                return [int(o["value"]) for o in element.get("selected_options") or []]
+            if "selected_option" in element:
+                option = element.get("selected_option")
+                return int(option["value"]) if option else None
+            return element.get("value")
+
+        def work(meta: dict[str, Any]) -> None:
+            try:
+                statements = [
+                    picked(b)
+                    for b in sorted(
+                        (k for k in values if k.startswith("s") and k[1:].isdigit()), key=lambda k: int(k[1:])
+                    )
+                ]
+                answers = {
+                    "statements": statements,
+                    "interests": picked("interests") or [],
+                    "comments": picked("comments"),
+                }
+            except (KeyError, TypeError, ValueError):
+                raise UserError(BAD_OPTION) from None
+            polls.vote(
+                poll_id=meta.get("poll", ""),
+                user_id=user_id(body),
+                answers=answers,
+                reply_to=_target(meta, body),
+            )
+
+        _submit(ack, body, work, field="s0")
 
     @app.view("poll_new")
     def submit_new(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

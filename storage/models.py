@@ -26,6 +26,7 @@ class Poll(SQLModel, table=True):
     kind: str = Field(max_length=20)
     options: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     labels: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
+    survey: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # statements, comments prompt
     session_id: str | None = Field(default=None, max_length=64)
     anonymous: bool = False
     results: str = Field(default="live", max_length=10)

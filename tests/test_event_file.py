@@ -675,7 +675,7 @@ def test_check_prints_the_example_agenda() -> None:
     assert " 3:30 PM– 4:00 PM  closing    Closing session" in out
     assert "polls: eval-useful, eval-recommend, next-activities" in out
     assert "Polls with no session: looking-forward" in out
-    assert "OK 2015 California Labor-Management Initiative Symposium: 26 sessions, 9 polls" in out
+    assert "OK 2015 California Labor-Management Initiative Symposium: 26 sessions, 10 polls" in out
     assert result.stderr == ""
 
 
