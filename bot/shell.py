@@ -391,9 +391,12 @@ class Shell:
             for shared in (call.response or {}).get("files", []):
                 record = self.ws.sandbox.files.get(shared.get("id"), {})
                 for channel in record.get("channels", []):
-                    self.out.print(
-                        f"\n[bold blue]┌ #{self._channel_name(channel)}[/bold blue] [dim]Convene[/dim]"
-                    )
+                    dm_with = self._dm_user(channel)
+                    if dm_with is not None and dm_with != self.user:
+                        self.others_dms += 1
+                        continue
+                    where = "direct message" if dm_with else f"#{self._channel_name(channel)}"
+                    self.out.print(f"\n[bold blue]┌ {where}[/bold blue] [dim]Convene[/dim]")
                     if record.get("initial_comment"):
                         self.out.print(f"[blue]│[/blue] {rich_escape(record['initial_comment'])}")
                     self.out.print(

@@ -100,8 +100,8 @@ class Summaries:
         return Summary(title=f"Summary: {spec.title}", sections=sections, charts=charts)
 
     def digest(self, day: date | None = None) -> Summary:
-        """Everything so far on `day` (default: the event day it is now)."""
-        day = day or self.services.agenda.today()
+        """Everything on `day`; by default, today so far (in the event's time zone)."""
+        day = day or self.services.clock.now().astimezone(self.event.tz).date()
         since = datetime.combine(day, time.min, tzinfo=self.event.tz).astimezone(UTC)
         until = since + timedelta(days=1)
         stop = self.services.closing.stop_words() if self.services.closing else []

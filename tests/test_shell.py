@@ -175,3 +175,24 @@ def _headlines_and_closing(sh: Shell, term: Terminal) -> None:
     assert png and Path(png.group(1)).read_bytes().startswith(b"\x89PNG")
     assert "“Teachers and board co-design the budget”" in out and "Spam" not in out.split("/closing")[-1]
     assert "📎 Word cloud: headlines" in out
+
+
+def test_summary_now_in_the_shell_shows_the_digest_and_a_chart(example_event: Event, engine: Engine) -> None:
+    from bot.clock import TravelClock
+    from bot.shell import shell_start
+
+    with Workspace(example_event, engine=engine, clock=TravelClock(shell_start(example_event))) as ws:
+        term = Terminal()
+        sh = Shell(ws, out=term.console, ask=term.ask)
+        sh.handle("/in #lmi-plenary")
+        sh.handle("/poll launch collaboration-stage")
+        for person, button in (("abc-usd-supt", "1"), ("abc-usd-board", "3")):
+            sh.handle(f"/as {person}")
+            sh.handle(button)
+        sh.handle("/as cdef-events-lead")
+        term.take()
+        sh.handle("/summary now")
+        out = term.take()
+        assert "Daily digest: Friday, May 1: on its way to your direct messages." in out
+        assert "• Superintendent: 1 of 47 answered a poll" in out
+        assert "┌ direct message Convene\n│ 📎 collaboration-stage" in out
