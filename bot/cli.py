@@ -280,6 +280,76 @@ def export(
     console.print(f"Wrote {len(rows)} responses to {out}", highlight=False, soft_wrap=True)
 
 
+@app.command()
+def rehearse(
+    event_file: EventArg,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the timeline, summaries, report and findings.")
+    ],
+    participants: Annotated[
+        int | None,
+        typer.Option(help="Rehearse with this many generated participants instead of the roster's."),
+    ] = None,
+    speed: Annotated[
+        float | None,
+        typer.Option(help="Event seconds per real second (default: as fast as the machine goes)."),
+    ] = None,
+    database: Annotated[
+        str | None, typer.Option(help="Database URL; by default a fresh SQLite file in the output folder.")
+    ] = None,
+) -> None:
+    """Dress rehearsal: play the whole event against a local Slack stand-in, fast.
+
+    Facilitators launch every session's polls, participants answer, teams send headlines, every
+    scheduled send happens, the closing session runs, and summaries and the report are produced.
+    OUT gets timeline.md, summaries.md, report/, word clouds and findings.md: what to fix before the day.
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from bot.rehearsal import rehearse_event
+
+    _load(event_file)  # problems in the file are reported the usual way
+    out.mkdir(parents=True, exist_ok=True)
+    database = database or f"sqlite:///{(out / 'rehearsal.db').resolve()}"
+    if database.startswith("sqlite:///") and Path(database[len("sqlite:///") :]).exists():
+        Path(database[len("sqlite:///") :]).unlink()  # each rehearsal starts from an empty database
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("Rehearsing", total=1.0)
+        result = rehearse_event(
+            event_file,
+            out,
+            participants=participants,
+            speed=speed,
+            database=database,
+            progress=lambda done, what: progress.update(
+                task, completed=done, description=f"Rehearsing: {what[:40]:<40}"
+            ),
+        )
+    console.print(
+        f"Rehearsed in {result.seconds:.1f} s: {result.messages} messages sent, "
+        f"{result.requests} requests from simulated participants.",
+        highlight=False,
+    )
+    console.print(f"Timeline, summaries, report and findings are in {out}/", highlight=False, soft_wrap=True)
+    if result.findings:
+        console.print(
+            f"[yellow]{len(result.findings)} findings[/yellow] (see {out / 'findings.md'}):",
+            highlight=False,
+            soft_wrap=True,
+        )
+        for finding in result.findings[:15]:
+            console.print(f"  • {esc(finding.kind)}: {esc(finding.detail)}", highlight=False, soft_wrap=True)
+    else:
+        console.print("[green]No findings.[/green]")
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the schema at DATABASE_URL (default sqlite:///convene.db)."""
