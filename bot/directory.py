@@ -110,16 +110,17 @@ class Directory:
         with self._lock:
             return self._channels.get(name, f"#{name}")
 
-    def person(self, slack_user_id: str) -> Person | None:
+    def person(self, slack_user_id: str, *, ask_slack: bool = True) -> Person | None:
         """The roster person behind a Slack user, asking Slack for their email if not yet known.
 
         People who join the workspace after the bot started are matched on
-        first use rather than left out until a restart.
+        first use rather than left out until a restart. `ask_slack=False`
+        answers from what is known, for hot paths such as recording a vote.
         """
         with self._lock:
             person = self._by_slack.get(slack_user_id)
             seen_unknown = self._unknown.get(slack_user_id)
-        if person is not None or self.client is None:
+        if person is not None or self.client is None or not ask_slack:
             return person
         now = self.clock.now()
         if seen_unknown is not None and now - seen_unknown < self.UNKNOWN_TTL:

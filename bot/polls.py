@@ -301,7 +301,8 @@ class PollService:
             # results show only in groups of five or more.
             "user_id": None if poll.anonymous else user_id,
             "updated_at": None if poll.anonymous else now,
-            "role": person.role if (person := self.directory.person(user_id)) else None,
+            # From the directory's memory only: a vote never waits on a Slack API call.
+            "role": person.role if (person := self.directory.person(user_id, ask_slack=False)) else None,
         }
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         stmt = insert(table).values(**values)

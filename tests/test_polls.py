@@ -474,3 +474,15 @@ def test_staff_who_joined_slack_after_start_are_recognised(
             assert refused.text == "Only facilitators and organizers can close polls."
         lookups = [c for c in ws.sandbox.calls_to("users.info") if c.params.get("user") == "UVISITOR1"]
         assert len(lookups) == 1
+
+
+def test_a_vote_never_waits_on_a_slack_lookup(ws: Workspace) -> None:
+    launch(ws, "collaboration-stage")
+    ws.sandbox.add_user(id="UGUEST0001", name="guest", real_name="A Guest", email="guest@example.org")
+    message = poll_message(ws, "collaboration-stage")
+    reply = ws.driver.click(
+        "UGUEST0001", channel=message.channel, message_ts=message.ts, action_id="poll_vote_1"
+    )
+    assert reply.status == 200
+    assert [r.role for r in responses(ws, "collaboration-stage")] == [None]
+    assert [c for c in ws.sandbox.calls_to("users.info") if c.params.get("user") == "UGUEST0001"] == []
