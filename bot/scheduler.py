@@ -25,13 +25,13 @@ from sqlmodel import Session, col, select
 
 from bot import jobs, outbox, reminders
 from bot.clock import utc
-from bot.event import SessionKind
 from bot.headlines_view import submit_button
+from bot.insights import concerned
 from bot.polls import tally_respondents
 from bot.render import question_card
 from bot.schedule import PlannedJob, plan
 from storage.db import reading, transaction
-from storage.models import BreakoutChoice, JobRun, Poll
+from storage.models import JobRun, Poll
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -338,22 +338,6 @@ class Scheduler:
                 sent.append(sess.channel)
         return "posted to " + ", ".join(f"#{c.lstrip('#')}" for c in sent)
 
-    def concerned(self, session: Session, session_id: str) -> list[str]:
-        """Roster ids of the people a session concerns personally."""
-        sess = self.event.sessions[session_id]
-        people = self.event.people.values()
-        if sess.kind == SessionKind.ROLE_ALIKE:
-            return [p.id for p in people if p.role == sess.role]
-        if sess.kind == SessionKind.TEAM_TIME:
-            return [p.id for p in people if p.team]
-        if sess.kind == SessionKind.BREAKOUT:
-            return list(
-                session.exec(
-                    select(BreakoutChoice.person_id).where(BreakoutChoice.session_id == session_id)
-                ).all()
-            )
-        return []
-
     def _personal_reminders(self, session: Session, job: PlannedJob, *, delayed: bool) -> str:
         sess = self.event.sessions[job.subject]
         minutes = int(job.id.rsplit(":", 1)[1])
@@ -366,7 +350,7 @@ class Scheduler:
         return self._dm_each(
             session,
             job,
-            self.concerned(session, sess.id),
+            concerned(self.event, session, sess),  # dm-reminder jobs exist only for personal sessions
             text,
             describe=f"a reminder for {sess.title}",
             blocks=blocks,

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 
 from bot.errors import UserError
 from bot.services import Services
-from handlers.common import SORRY, channel_id, log, user_id
+from handlers.common import channel_id, command_answer, user_id
 
 
 def register(app: App, services: Services) -> None:
@@ -23,7 +23,8 @@ def register(app: App, services: Services) -> None:
     @app.command("/wordcloud")
     def wordcloud_command(ack: Ack, body: dict[str, Any]) -> None:
         name = (body.get("text") or "").strip().split(" ")[0]
-        try:
+
+        def work() -> str:
             staff(body, "post word clouds")
             if not name:
                 choices = ", ".join(
@@ -34,13 +35,9 @@ def register(app: App, services: Services) -> None:
                     f"Open-text polls: {choices or 'none'}."
                 )
             rendered = closing.post_cloud(name, channel=channel_id(body) or "")
-            answer = f"Word cloud of {rendered.cloud.answers} answers on its way (saved as {rendered.path})."
-        except UserError as exc:
-            answer = str(exc)
-        except Exception:
-            log.exception("/wordcloud %s failed", name)
-            answer = SORRY
-        ack(text=answer)
+            return f"Word cloud of {rendered.cloud.answers} answers on its way (saved as {rendered.path})."
+
+        ack(**command_answer(services, f"/wordcloud {name}", work))
 
     def display_links(body: dict[str, Any]) -> str:
         displays = services.displays
@@ -57,15 +54,10 @@ def register(app: App, services: Services) -> None:
 
     @app.command("/closing")
     def closing_command(ack: Ack, body: dict[str, Any]) -> None:
-        try:
+        def work() -> str:
             staff(body, "run the closing session")
             if (body.get("text") or "").strip().lower() == "display":
-                answer = display_links(body)
-            else:
-                answer = closing.post_now(key=f"closing-now:{uuid.uuid4().hex[:8]}")
-        except UserError as exc:
-            answer = str(exc)
-        except Exception:
-            log.exception("/closing failed")
-            answer = SORRY
-        ack(text=answer)
+                return display_links(body)
+            return closing.post_now(key=f"closing-now:{uuid.uuid4().hex[:8]}")
+
+        ack(**command_answer(services, "/closing", work))

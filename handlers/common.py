@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot import outbox
-from bot.errors import UserError
+from bot.errors import FieldErrors, UserError
 from bot.services import Services
 
 log = logging.getLogger("convene.handlers")
@@ -78,6 +78,25 @@ def answering(
             tell(services, target, SORRY)
     services.dispatcher.wake()
     ack()
+
+
+def command_answer(services: Services, name: str, work: Callable[[], dict[str, Any] | str]) -> dict[str, Any]:
+    """Run a slash command's work and turn its outcome into the ephemeral answer to ack with.
+
+    A UserError (or a form's first FieldError) becomes the message; anything
+    else is logged and answered with an apology, never a timeout.
+    """
+    try:
+        answer = work()
+    except FieldErrors as exc:
+        answer = next(iter(exc.errors.values()))
+    except UserError as exc:
+        answer = str(exc)
+    except Exception:
+        log.exception("%s failed", name)
+        answer = SORRY
+    services.dispatcher.wake()
+    return {"text": answer} if isinstance(answer, str) else answer
 
 
 def _safe_target(body: dict[str, Any]) -> dict[str, Any] | None:

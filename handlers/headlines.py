@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from bot.errors import FieldErrors, UserError
 from bot.headlines_view import headline_modal, mine_blocks, missing_blocks, staff_list_blocks
 from bot.services import Services
-from handlers.common import SORRY, answering, log, metadata, reply_target, tell, user_id
+from handlers.common import SORRY, answering, command_answer, log, metadata, reply_target, tell, user_id
 
 HELP = """*Vision headlines*
 • `/headline`: submit your team's headline (future success, in a sentence)
@@ -55,41 +55,32 @@ def register(app: App, services: Services) -> None:
         words = (body.get("text") or "").split()
         verb, args = (words[0].lower(), words[1:]) if words else ("new", [])
         who = user_id(body)
-        try:
+
+        def work() -> dict[str, Any] | str:
             if verb == "new":
                 open_form(body, client)
-                answer: dict[str, Any] = {}
-            elif verb == "help":
-                answer = {"text": HELP}
-            elif verb == "mine":
-                answer = mine_blocks(headlines.mine(who), event, is_open=headlines.is_open())
-            elif verb == "list":
+                return {}
+            if verb == "help":
+                return HELP
+            if verb == "mine":
+                return mine_blocks(headlines.mine(who), event, is_open=headlines.is_open())
+            if verb == "list":
                 headlines.require_staff(who, "list every headline")
-                answer = staff_list_blocks(
+                return staff_list_blocks(
                     headlines.wall(include_hidden=True), headlines.missing_teams(), event
                 )
-            elif verb == "missing":
+            if verb == "missing":
                 headlines.require_staff(who, "see which teams are missing")
-                answer = missing_blocks(headlines.missing_teams(), can_nudge=headlines.is_open())
-            elif verb == "nudge":
-                count = headlines.nudge_missing(user_id=who)
-                answer = {"text": _nudged(count)}
-            elif verb in ("hide", "show"):
-                number = _number(args)
-                h = headlines.set_hidden(user_id=who, headline_id=number, hidden=verb == "hide")
+                return missing_blocks(headlines.missing_teams(), can_nudge=headlines.is_open())
+            if verb == "nudge":
+                return _nudged(headlines.nudge_missing(user_id=who))
+            if verb in ("hide", "show"):
+                h = headlines.set_hidden(user_id=who, headline_id=_number(args), hidden=verb == "hide")
                 state = "hidden from the wall and the word cloud" if h.hidden else "shown again"
-                answer = {"text": f"Headline #{h.id} is {state}."}
-            else:
-                answer = {"text": f"I don't know `/headline {verb}`.\n\n{HELP}"}
-        except FieldErrors as exc:
-            answer = {"text": next(iter(exc.errors.values()))}
-        except UserError as exc:
-            answer = {"text": str(exc)}
-        except Exception:
-            log.exception("/headline %s failed", verb)
-            answer = {"text": SORRY}
-        services.dispatcher.wake()
-        ack(**answer)
+                return f"Headline #{h.id} is {state}."
+            return f"I don't know `/headline {verb}`.\n\n{HELP}"
+
+        ack(**command_answer(services, f"/headline {verb}", work))
 
     @app.action("headline_open")
     def headline_open(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -8,10 +8,9 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.errors import UserError
 from bot.render import escape, new_poll_modal, poll_list_blocks, results_blocks
 from bot.services import Services
-from handlers.common import SORRY, channel_id, log, user_id
+from handlers.common import channel_id, command_answer, user_id
 
 HELP = """*Convene polls*
 • `/poll launch <id>`: post a poll from the event file in this channel
@@ -32,15 +31,7 @@ def register(app: App, services: Services) -> None:
     def poll_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         words = (body.get("text") or "").split()
         verb, args = (words[0].lower(), words[1:]) if words else ("help", [])
-        try:
-            answer = dispatch(services, verb, args, body, client)
-        except UserError as exc:
-            answer = {"text": str(exc)}
-        except Exception:
-            log.exception("/poll %s failed", verb)
-            answer = {"text": SORRY}
-        services.dispatcher.wake()
-        ack(**answer)
+        ack(**command_answer(services, f"/poll {verb}", lambda: dispatch(services, verb, args, body, client)))
 
 
 def dispatch(

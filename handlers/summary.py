@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 
 from bot.errors import NotAllowed, UserError
 from bot.services import Services
-from handlers.common import SORRY, log, user_id
+from handlers.common import command_answer, user_id
 from storage.db import transaction
 
 
@@ -22,7 +22,8 @@ def register(app: App, services: Services) -> None:
         assert summaries is not None
         who = user_id(body)
         verb = (body.get("text") or "now").strip().lower() or "now"
-        try:
+
+        def work() -> str:
             person = services.directory.person(who)
             if person is None or person.id not in services.event.organizers:
                 raise NotAllowed("Only the event's organizers receive summaries.")
@@ -31,11 +32,6 @@ def register(app: App, services: Services) -> None:
             summary = summaries.digest()
             with transaction(services.engine) as session:
                 summaries.send(session, summary, users=[who], key=f"summary-now:{uuid.uuid4().hex[:8]}")
-            services.dispatcher.wake()
-            answer = f"{summary.title}: on its way to your direct messages."
-        except UserError as exc:
-            answer = str(exc)
-        except Exception:
-            log.exception("/summary failed")
-            answer = SORRY
-        ack(text=answer)
+            return f"{summary.title}: on its way to your direct messages."
+
+        ack(**command_answer(services, "/summary", work))
