@@ -151,5 +151,6 @@ class Directory:
         return person is not None and person.id in self._staff
 
     def display(self, slack_user_id: str) -> str:
-        person = self.person(slack_user_id)
+        """A name to show; never asks Slack (it is called while composing messages, inside transactions)."""
+        person = self.person(slack_user_id, ask_slack=False)
         return person.name if person else slack_user_id

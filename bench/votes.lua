@@ -1,0 +1,52 @@
+-- wrk script for bench/votes.py: each thread sends its share of pre-signed Slack
+-- requests, one per voter, in order, then goes round again.
+-- The bodies file holds one request per line: timestamp<TAB>signature<TAB>body.
+
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local path, total = args[1], tonumber(args[2])
+  requests = {}
+  local n = 0
+  for line in io.lines(path) do
+    n = n + 1
+    if n % total == (id - 1) then
+      local ts, sig, body = line:match("^(%d+)\t([^\t]+)\t(.*)$")
+      requests[#requests + 1] = wrk.format("POST", "/slack/events", {
+        ["Content-Type"] = "application/x-www-form-urlencoded",
+        ["X-Slack-Request-Timestamp"] = ts,
+        ["X-Slack-Signature"] = sig,
+      }, body)
+    end
+  end
+  next_request = 0
+  sent = 0
+  answered = 0
+  failures = 0
+end
+
+function request()
+  -- Each thread walks its share of the votes; past the end it starts again, so the
+  -- rest of the run is repeated votes (a double click or a retry), which the bot
+  -- must count once.
+  next_request = next_request % #requests + 1
+  return requests[next_request]
+end
+
+function done(summary, latency, requests_)
+  local out = {}
+  for _, p in ipairs({50, 95, 99}) do
+    out[#out + 1] = string.format('"p%d_ms": %.3f', p, latency:percentile(p) / 1000.0)
+  end
+  io.write(string.format('WRK_JSON {"requests": %d, "duration_s": %.4f, "errors": %d, %s}\n',
+    summary.requests, summary.duration / 1e6,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    table.concat(out, ", ")))
+end
