@@ -33,6 +33,12 @@ function init(args)
 end
 
 function request()
+  -- wrk asks each thread for one request before connecting and does not send it:
+  -- answer that call without moving on, so every voter's vote goes out in order.
+  if not primed then
+    primed = true
+    return requests[1]
+  end
   -- Each thread walks its share of the votes; past the end it starts again, so the
   -- rest of the run is repeated votes (a double click or a retry), which the bot
   -- must count once.
