@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.clock import Clock
 from bot.errors import UserError
 from bot.event import Event, Person, SessionKind, SessionSpec
-from storage.db import reading, transaction
+from storage.db import reading, transaction, upsert
 from storage.models import BreakoutChoice, table_of
 
 FOR_EVERYONE = {SessionKind.PLENARY, SessionKind.MEAL, SessionKind.CLOSING}
@@ -72,9 +71,8 @@ class Agenda:
             raise UserError(f"*{chosen.title}* has already started; choices for that round are closed.")
         key = start.strftime("%Y%m%dT%H%MZ")
         with transaction(self.engine) as session:
-            insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
             table = table_of(BreakoutChoice)
-            stmt = insert(table).values(
+            stmt = upsert(session, table).values(
                 person_id=person.id, round_key=key, session_id=session_id, chosen_at=self.clock.now()
             )
             session.execute(

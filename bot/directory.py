@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.clock import Clock
+from bot.errors import NotAllowed
 from bot.event import Event, Person
 from storage.db import reading, transaction
 from storage.models import Identity
@@ -149,6 +150,11 @@ class Directory:
         """Organizers and facilitators: the people who run polls."""
         person = self.person(slack_user_id)
         return person is not None and person.id in self._staff
+
+    def require_staff(self, slack_user_id: str, doing: str) -> None:
+        """Refuse, in words the person reads, anyone who is not an organizer or facilitator."""
+        if not self.is_staff(slack_user_id):
+            raise NotAllowed(f"Only facilitators and organizers can {doing}.")
 
     def display(self, slack_user_id: str) -> str:
         """A name to show; never asks Slack (it is called while composing messages, inside transactions)."""

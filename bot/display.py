@@ -42,7 +42,7 @@ class Displays:
 
     def create(self, *, kind: str, subject: str | None, user_id: str) -> str:
         """A new link for staff; returns its URL."""
-        self.services.polls.require_staff(user_id, "open display pages")
+        self.services.directory.require_staff(user_id, "open display pages")
         if kind == "poll":
             self.services.polls.get(subject or "")  # raises a UserError naming the closest id
         elif kind == "cloud":

@@ -148,13 +148,9 @@ class HeadlineService:
 
     # ------------------------------------------------------------ facilitators
 
-    def require_staff(self, user_id: str, doing: str) -> None:
-        if not self.directory.is_staff(user_id):
-            raise NotAllowed(f"Only facilitators and organizers can {doing}.")
-
     def set_hidden(self, *, user_id: str, headline_id: int, hidden: bool) -> Headline:
         """Hide a headline from the wall and word cloud (or show it again)."""
-        self.require_staff(user_id, "hide headlines")
+        self.directory.require_staff(user_id, "hide headlines")
         with transaction(self.engine) as session:
             headline = session.get(Headline, headline_id)
             if headline is None or headline.status != "active":
@@ -184,7 +180,7 @@ class HeadlineService:
 
     def nudge_missing(self, *, user_id: str) -> int:
         """DM every member of the teams still missing a headline, once; return how many DMs were queued."""
-        self.require_staff(user_id, "nudge teams")
+        self.directory.require_staff(user_id, "nudge teams")
         self._require_open()
         missing = {team.id for team in self.missing_teams()}
         now = self.clock.now()

@@ -13,12 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock
-from storage.db import transaction
+from storage.db import transaction, upsert
 from storage.models import Outbox, table_of
 
 log = logging.getLogger(__name__)
@@ -48,7 +47,7 @@ def enqueue(
     )
     # RETURNING says whether a row went in; rowcount is not reliable across drivers for this.
     inserted = session.execute(
-        _insert(session)
+        upsert(session, table_of(Outbox))
         .values(**values)
         .on_conflict_do_nothing(index_elements=[table.c.key])
         .returning(table.c.id)
@@ -64,7 +63,7 @@ def request_refresh(session: Session, *, poll_id: str, now: datetime, immediate:
     (closing a poll) ignores the interval so final results show at once.
     """
     table = table_of(Outbox)
-    stmt = _insert(session).values(
+    stmt = upsert(session, table_of(Outbox)).values(
         key=f"poll-refresh:{poll_id}",
         kind="poll_refresh",
         channel=None,
@@ -132,8 +131,3 @@ def enqueue_dm(
     if blocks:
         payload["blocks"] = blocks
     return enqueue(session, kind="dm", key=key, channel=user, payload=payload, now=now, not_before=not_before)
-
-
-def _insert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table_of(Outbox))

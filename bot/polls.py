@@ -14,17 +14,16 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot import outbox
 from bot.clock import Clock
 from bot.directory import Directory
-from bot.errors import FieldErrors, NotAllowed, UserError
+from bot.errors import FieldErrors, UserError
 from bot.event import MAX_OPTION_CHARS, MAX_OPTIONS, Event, PollKind, PollSpec, ResultsMode
 from bot.render import Tally, choice_labels, escape
-from storage.db import reading, transaction
+from storage.db import reading, transaction, upsert
 from storage.models import Poll, Response, table_of
 
 MAX_TEXT_ANSWER = 1000
@@ -78,13 +77,9 @@ class PollService:
 
     # ------------------------------------------------------------ staff actions
 
-    def require_staff(self, user_id: str, doing: str) -> None:
-        if not self.directory.is_staff(user_id):
-            raise NotAllowed(f"Only facilitators and organizers can {doing}.")
-
     def launch(self, *, poll_id: str, channel_id: str, user_id: str) -> Poll:
         """Open a poll from the event file and post it in `channel_id`."""
-        self.require_staff(user_id, "launch polls")
+        self.directory.require_staff(user_id, "launch polls")
         now = self.clock.now()
         with transaction(self.engine) as session:
             poll = self._get(session, poll_id)
@@ -97,7 +92,7 @@ class PollService:
 
     def create(self, *, draft: dict[str, Any], channel_id: str, user_id: str) -> Poll:
         """Build a poll from the /poll new form and launch it; FieldErrors name bad fields."""
-        self.require_staff(user_id, "create polls")
+        self.directory.require_staff(user_id, "create polls")
         spec = validate_draft(draft)
         now = self.clock.now()
         with transaction(self.engine) as session:
@@ -118,7 +113,7 @@ class PollService:
 
     def close(self, *, poll_id: str | None, channel_id: str, user_id: str) -> Poll:
         """Close a poll (by default the newest open one in this channel); the message shows final results."""
-        self.require_staff(user_id, "close polls")
+        self.directory.require_staff(user_id, "close polls")
         now = self.clock.now()
         with transaction(self.engine) as session:
             poll = self._get(session, poll_id) if poll_id else self._latest_open(session, channel_id)
@@ -132,7 +127,7 @@ class PollService:
 
     def results(self, *, poll_id: str | None, channel_id: str, user_id: str) -> tuple[Poll, Tally]:
         """A poll's results for staff, whatever its visibility."""
-        self.require_staff(user_id, "see results before they are shown")
+        self.directory.require_staff(user_id, "see results before they are shown")
         with reading(self.engine) as session:
             poll = self._get(session, poll_id) if poll_id else self._latest(session, channel_id)
             result = tally(session, poll)
@@ -144,7 +139,7 @@ class PollService:
 
     def all_polls(self, *, user_id: str) -> list[tuple[Poll, int]]:
         """Every poll with its response count, open ones first."""
-        self.require_staff(user_id, "list polls")
+        self.directory.require_staff(user_id, "list polls")
         with reading(self.engine) as session:
             counts = dict(
                 session.execute(select(Response.poll_id, func.count()).group_by(Response.poll_id)).all()
@@ -304,8 +299,7 @@ class PollService:
             # From the directory's memory only: a vote never waits on a Slack API call.
             "role": person.role if (person := self.directory.person(user_id, ask_slack=False)) else None,
         }
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        stmt = insert(table).values(**values)
+        stmt = upsert(session, table).values(**values)
         stmt = stmt.on_conflict_do_update(
             index_elements=[table.c.poll_id, table.c.voter_key],
             set_={

@@ -18,7 +18,7 @@ def register(app: App, services: Services) -> None:
     assert closing is not None
 
     def staff(body: dict[str, Any], doing: str) -> None:
-        services.polls.require_staff(user_id(body), doing)
+        services.directory.require_staff(user_id(body), doing)
 
     @app.command("/wordcloud")
     def wordcloud_command(ack: Ack, body: dict[str, Any]) -> None:

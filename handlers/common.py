@@ -49,6 +49,17 @@ def metadata(body: dict[str, Any]) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def form_value(values: dict[str, Any], block: str, action: str = "value") -> Any:
+    """One input's value from a submitted view's state: the chosen option's value, the chosen
+    options' values, or the typed text (None when empty)."""
+    element = (values.get(block) or {}).get(action) or {}
+    if "selected_option" in element:
+        return (element["selected_option"] or {}).get("value")
+    if "selected_options" in element:
+        return [o.get("value") for o in element["selected_options"] or []]
+    return element.get("value")
+
+
 def tell(services: Services, target: dict[str, Any], text: str) -> None:
     """An ephemeral note to one person, through the outbox."""
     if not target.get("response_url") and not (target.get("channel") and target.get("user")):

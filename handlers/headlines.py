@@ -11,7 +11,17 @@ from slack_sdk.errors import SlackApiError
 from bot.errors import FieldErrors, UserError
 from bot.headlines_view import headline_modal, mine_blocks, missing_blocks, staff_list_blocks
 from bot.services import Services
-from handlers.common import SORRY, answering, command_answer, log, metadata, reply_target, tell, user_id
+from handlers.common import (
+    SORRY,
+    answering,
+    command_answer,
+    form_value,
+    log,
+    metadata,
+    reply_target,
+    tell,
+    user_id,
+)
 
 HELP = """*Vision headlines*
 • `/headline`: submit your team's headline (future success, in a sentence)
@@ -65,12 +75,12 @@ def register(app: App, services: Services) -> None:
             if verb == "mine":
                 return mine_blocks(headlines.mine(who), event, is_open=headlines.is_open())
             if verb == "list":
-                headlines.require_staff(who, "list every headline")
+                services.directory.require_staff(who, "list every headline")
                 return staff_list_blocks(
                     headlines.wall(include_hidden=True), headlines.missing_teams(), event
                 )
             if verb == "missing":
-                headlines.require_staff(who, "see which teams are missing")
+                services.directory.require_staff(who, "see which teams are missing")
                 return missing_blocks(headlines.missing_teams(), can_nudge=headlines.is_open())
             if verb == "nudge":
                 return _nudged(headlines.nudge_missing(user_id=who))
@@ -110,20 +120,12 @@ def register(app: App, services: Services) -> None:
         values = (view.get("state") or {}).get("values") or {}
         meta = metadata(body)
 
-        def value(block: str) -> Any:
-            element = (values.get(block) or {}).get("value") or {}
-            return (
-                (element.get("selected_option") or {}).get("value")
-                if "selected_option" in element
-                else element.get("value")
-            )
-
         try:
             h = headlines.submit(
                 user_id=user_id(body),
-                team_id=value("team"),
-                text=value("headline"),
-                explanation=value("explanation"),
+                team_id=form_value(values, "team"),
+                text=form_value(values, "headline"),
+                explanation=form_value(values, "explanation"),
                 headline_id=meta.get("headline"),
             )
         except FieldErrors as exc:

@@ -14,7 +14,7 @@ from bot.errors import FieldErrors, UserError
 from bot.event import PollKind
 from bot.render import answer_modal, choose_modal, survey_modal
 from bot.services import Services
-from handlers.common import SORRY, answering, log, metadata, reply_target, tell, user_id
+from handlers.common import SORRY, answering, form_value, log, metadata, reply_target, tell, user_id
 from handlers.poll_commands import new_poll_draft
 
 BAD_OPTION = "That option is not part of this poll."
@@ -75,7 +75,7 @@ def register(app: App, services: Services) -> None:
 
     @app.view("poll_answer")
     def submit_answer(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        text = _state(view, "answer", "text").get("value")
+        text = form_value(_values(view), "answer", "text")
         _submit(
             ack,
             body,
@@ -87,11 +87,11 @@ def register(app: App, services: Services) -> None:
 
     @app.view("poll_choose")
     def submit_choices(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        selected = _state(view, "choices", "choices").get("selected_options") or []
+        selected = form_value(_values(view), "choices", "choices") or []
 
         def work(meta: dict[str, Any]) -> None:
             try:
-                choices = [int(o["value"]) for o in selected]
+                choices = [int(value) for value in selected]
             except (KeyError, TypeError, ValueError):
                 raise UserError(BAD_OPTION) from None
             polls.vote(
@@ -105,16 +105,14 @@ def register(app: App, services: Services) -> None:
 
     @app.view("poll_survey")
     def submit_survey(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        values = (view.get("state") or {}).get("values") or {}
+        values = _values(view)
 
         def picked(block: str) -> Any:
-            element = (values.get(block) or {}).get("value") or {}
-            if "selected_options" in element:
-                return [int(o["value"]) for o in element.get("selected_options") or []]
-            if "selected_option" in element:
-                option = element.get("selected_option")
-                return int(option["value"]) if option else None
-            return element.get("value")
+            """A survey answer as numbers: a scale position, or the chosen interests."""
+            value = form_value(values, block)
+            if isinstance(value, list):
+                return [int(v) for v in value]
+            return None if value is None else int(value)
 
         def work(meta: dict[str, Any]) -> None:
             try:
@@ -127,7 +125,7 @@ def register(app: App, services: Services) -> None:
                 answers = {
                     "statements": statements,
                     "interests": picked("interests") or [],
-                    "comments": picked("comments"),
+                    "comments": form_value(values, "comments"),
                 }
             except (KeyError, TypeError, ValueError):
                 raise UserError(BAD_OPTION) from None
@@ -142,7 +140,7 @@ def register(app: App, services: Services) -> None:
 
     @app.view("poll_new")
     def submit_new(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        draft = new_poll_draft((view.get("state") or {}).get("values") or {})
+        draft = new_poll_draft(_values(view))
 
         def work(meta: dict[str, Any]) -> None:
             poll = polls.create(draft=draft, channel_id=meta.get("channel", ""), user_id=user_id(body))
@@ -172,8 +170,8 @@ def register(app: App, services: Services) -> None:
         ack()
 
 
-def _state(view: dict[str, Any], block: str, action: str) -> dict[str, Any]:
-    return (((view.get("state") or {}).get("values") or {}).get(block) or {}).get(action) or {}
+def _values(view: dict[str, Any]) -> dict[str, Any]:
+    return (view.get("state") or {}).get("values") or {}
 
 
 def _target(meta: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:

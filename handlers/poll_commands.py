@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -10,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.render import escape, new_poll_modal, poll_list_blocks, results_blocks
 from bot.services import Services
-from handlers.common import channel_id, command_answer, user_id
+from handlers.common import channel_id, command_answer, form_value, user_id
 
 HELP = """*Convene polls*
 • `/poll launch <id>`: post a poll from the event file in this channel
@@ -46,7 +45,7 @@ def dispatch(
         return {"text": HELP}
     if verb == "launch":
         if not poll_id:
-            polls.require_staff(who, "launch polls")
+            services.directory.require_staff(who, "launch polls")
             return {"text": "Which poll? `/poll launch <id>`; `/poll list` shows the ids."}
         poll = polls.launch(poll_id=poll_id, channel_id=channel, user_id=who)
         return {
@@ -61,7 +60,7 @@ def dispatch(
         return results_blocks(poll, tally)
     if verb == "display":
         if not poll_id:
-            polls.require_staff(who, "open display pages")
+            services.directory.require_staff(who, "open display pages")
             return {"text": "Which poll? `/poll display <id>` gives a link for the room's screen."}
         assert services.displays is not None
         url = services.displays.create(kind="poll", subject=poll_id.lower(), user_id=who)
@@ -73,7 +72,7 @@ def dispatch(
         rows = polls.all_polls(user_id=who)
         return poll_list_blocks(rows, event_title=services.event.title)
     if verb == "new":
-        polls.require_staff(who, "create polls")
+        services.directory.require_staff(who, "create polls")
         view = new_poll_modal(metadata={"channel": channel})
         client.views_open(trigger_id=body["trigger_id"], view=view)
         return {}
@@ -82,23 +81,10 @@ def dispatch(
 
 def new_poll_draft(values: dict[str, Any]) -> dict[str, Any]:
     """Read the /poll new form's state into a plain draft."""
-
-    def pick(block: str) -> Any:
-        element = (values.get(block) or {}).get("value") or {}
-        if "selected_option" in element:
-            return (element["selected_option"] or {}).get("value")
-        if "selected_options" in element:
-            return [o.get("value") for o in element["selected_options"] or []]
-        return element.get("value")
-
     return {
-        "question": pick("question"),
-        "kind": pick("kind"),
-        "options": pick("options"),
-        "results": pick("results"),
-        "anonymous": "yes" in (pick("anonymous") or []),
+        "question": form_value(values, "question"),
+        "kind": form_value(values, "kind"),
+        "options": form_value(values, "options"),
+        "results": form_value(values, "results"),
+        "anonymous": "yes" in (form_value(values, "anonymous") or []),
     }
-
-
-def dumps(data: Any) -> str:
-    return json.dumps(data, separators=(",", ":"))

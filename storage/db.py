@@ -8,6 +8,7 @@ from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -50,6 +51,11 @@ def _sqlite_begin(conn: Any) -> None:
     # the lock up front instead, readers stay deferred and never block.
     immediate = conn.get_execution_options().get("convene_write", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def upsert(session: Session, table: Any) -> Any:
+    """An INSERT for `table` that can take ON CONFLICT clauses, in the session's dialect."""
+    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 @contextmanager
