@@ -374,7 +374,8 @@ class Rehearsal:
         wall_start = time.monotonic()
         index = 0
         while True:
-            next_job = scheduler.pending()[0][0] if scheduler.pending() else None
+            pending = scheduler.pending()
+            next_job = pending[0][0] if pending else None
             next_action = actions[index][0] if index < len(actions) else None
             candidates = [t for t in (next_job, next_action) if t is not None]
             if not candidates:

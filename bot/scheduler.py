@@ -29,7 +29,7 @@ from bot.headlines_view import submit_button
 from bot.insights import concerned
 from bot.polls import tally_respondents
 from bot.render import question_card
-from bot.schedule import PlannedJob, plan
+from bot.schedule import PlannedJob, channel_offsets, plan
 from storage.db import reading, transaction
 from storage.models import JobRun, Poll
 
@@ -308,7 +308,7 @@ class Scheduler:
             together = [
                 s
                 for s in self.event.agenda()
-                if self.event.session_start(s) == start and minutes in _offsets(self, s)
+                if self.event.session_start(s) == start and minutes in channel_offsets(self.event, s)
             ]
             message = reminders.announcement(self.event, directory, together, minutes, delayed=delayed)
             channel = directory.channel(announcements)
@@ -470,9 +470,3 @@ class Scheduler:
             f":warning: Skipped {job.what} (due {due}, {job.to}): the bot was "
             f"{detail}, too late for it to still be useful.",
         )
-
-
-def _offsets(scheduler: Scheduler, session: object) -> list[int]:
-    from bot.schedule import channel_offsets
-
-    return channel_offsets(scheduler.event, session)  # type: ignore[arg-type]
