@@ -4,23 +4,34 @@ from __future__ import annotations
 
 import io
 import textwrap
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
+from bot.insights import Participation, PollResult
 
-matplotlib.use("Agg")  # draw to memory; there is no screen on a server
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-import matplotlib.pyplot as plt  # noqa: E402
 
-from bot.insights import Participation, PollResult  # noqa: E402
+@cache
+def _pyplot() -> Any:
+    """matplotlib's pyplot, drawing to memory (there is no screen on a server), imported on first
+    use so that processes which never draw a chart never load it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 BLUE, ORANGE, GREY = "#1f77b4", "#ff7f0e", "#9aa5b1"
 
 
-def _png(fig: plt.Figure) -> bytes:
+def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     # Fixed metadata keeps the bytes identical for identical input.
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
+    _pyplot().close(fig)
     return buffer.getvalue()
 
 
@@ -34,7 +45,7 @@ def results_chart(result: PollResult) -> bytes | None:
         return None
     sides = [g for g in result.by_side if not g.hidden and g.label in ("Management", "Labor")]
     labels = [_wrap(label) for label in result.labels][::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.55 * len(labels) + 1.4))
+    fig, ax = _pyplot().subplots(figsize=(8, 0.55 * len(labels) + 1.4))
     if len(sides) == 2:
         height = 0.38
         for offset, group, colour in ((height / 2, sides[0], BLUE), (-height / 2, sides[1], ORANGE)):
@@ -66,7 +77,7 @@ def participation_chart(participation: Participation) -> bytes | None:
         return None
     labels = [_wrap(label, 28) for label, _, _ in rows][::-1]
     values = [100 * done / total for _, done, total in rows][::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.55 * len(rows) + 1.4))
+    fig, ax = _pyplot().subplots(figsize=(8, 0.55 * len(rows) + 1.4))
     bars = ax.barh(range(len(rows)), values, color=BLUE)
     for bar, (_, done, total) in zip(bars, rows[::-1], strict=True):
         ax.text(bar.get_width() + 1, bar.get_y() + bar.get_height() / 2, f"{done} of {total}", va="center")

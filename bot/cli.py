@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape as esc
 
 from bot.event import Event, EventFileError, load_event
+from bot.settings import configure_logging
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -179,7 +180,7 @@ def run(event_file: EventArg) -> None:
     from handlers import create_app
 
     settings, event = _services_for_slack(event_file, ("slack_bot_token", "slack_app_token"))
-    _logging()
+    configure_logging()
     services = Services.build(settings, event)
     bolt = create_app(settings, services)
     services.start()
@@ -195,21 +196,32 @@ def serve(
     event_file: EventArg,
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Processes answering Slack. One of them leads (runs the schedule and sends); "
+            "the others take over if it dies. One per core is right for a large event.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the bot in HTTP mode on uvicorn: POST /slack/events (signature checked) and GET /healthz.
 
     Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.
     """
-    import uvicorn
-
     from handlers.web import EVENT_ENV
 
     _services_for_slack(event_file, ("slack_bot_token", "slack_signing_secret"))
-    os.environ[EVENT_ENV] = str(event_file)
-    _logging()
-    uvicorn.run(
-        "handlers.web:asgi_from_env", factory=True, host=host, port=port, log_level="info", access_log=False
-    )
+    os.environ[EVENT_ENV] = str(event_file.resolve())
+    # The event file is checked; now become uvicorn itself. Its worker processes then
+    # start from uvicorn, not from this command line and all it imported, and a signal
+    # sent to this process (Ctrl-C, a service manager's stop) reaches uvicorn directly.
+    argv = [sys.executable, "-m", "uvicorn", "handlers.web:asgi_from_env", "--factory"]
+    argv += ["--host", host, "--port", str(port), "--workers", str(workers)]
+    argv += ["--log-level", "info", "--no-access-log"]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)
 
 
 def _offline_services(event_file: Path) -> Any:
@@ -364,13 +376,6 @@ def db_upgrade() -> None:
     after = current(engine)
     console.print(
         f"Database at revision {after}" + ("" if before == after else f" (was {before or 'empty'})")
-    )
-
-
-def _logging() -> None:
-    logging.basicConfig(
-        level=os.environ.get("CONVENE_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
 
 

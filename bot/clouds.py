@@ -42,10 +42,8 @@ from functools import lru_cache
 from random import Random
 from typing import Any, TypeVar
 
-import matplotlib
-from PIL import Image, ImageColor
-from wordcloud.wordcloud import FONT_PATH as LIBRARY_FONT
-from wordcloud.wordcloud import STOPWORDS, WordCloud  # not "from wordcloud": see bench/wordcloud.py
+# The drawing libraries (wordcloud, matplotlib, numpy, Pillow) are imported where a
+# cloud is drawn, not here: a process answering votes never pays for them.
 
 EXTRA_STOP_WORDS = frozenset(
     {
@@ -55,7 +53,15 @@ EXTRA_STOP_WORDS = frozenset(
         "isnt", "doesnt", "didnt", "thats", "youre", "theyre", "let", "new", "need",
     }
 )  # fmt: skip
-STOP_WORDS = frozenset(w.replace("’", "'") for w in STOPWORDS) | EXTRA_STOP_WORDS
+
+
+@lru_cache(maxsize=1)
+def english_stop_words() -> frozenset[str]:
+    """The library's English stop words and EXTRA_STOP_WORDS."""
+    from wordcloud.wordcloud import STOPWORDS  # not "from wordcloud": see bench/wordcloud.py
+
+    return frozenset(w.replace("’", "'") for w in STOPWORDS) | EXTRA_STOP_WORDS
+
 
 # Plural-looking words that are not plurals of the word without the s.
 NOT_PLURALS = frozenset(
@@ -120,6 +126,9 @@ class CloudStyle:
             raise ValueError(f"a word cloud needs at least 50x50 pixels, not {self.width}x{self.height}")
         if self.max_words < 1:
             raise ValueError("max_words must be at least 1")
+        import matplotlib
+        from PIL import ImageColor
+
         if self.colormap not in matplotlib.colormaps:
             raise ValueError(f"unknown colormap {self.colormap!r}")
         ImageColor.getrgb(self.background)  # raises ValueError for an unknown colour
@@ -135,9 +144,6 @@ class Cloud:
     frequencies: list[tuple[str, int]]  # what was drawn, most frequent first
     skipped: list[str]  # words left out because the font cannot draw them, most frequent first
     answers: int  # how many texts went in
-
-
-DEFAULT_STYLE = CloudStyle()
 
 
 @dataclass
@@ -158,13 +164,14 @@ def word_frequencies(texts: Iterable[str], *, stop_words: Iterable[str] = ()) ->
 
 
 def make_cloud(
-    texts: Iterable[str], *, style: CloudStyle = DEFAULT_STYLE, stop_words: Iterable[str] = ()
+    texts: Iterable[str], *, style: CloudStyle | None = None, stop_words: Iterable[str] = ()
 ) -> Cloud:
     """Draw the answers as a word cloud PNG of exactly style.width x style.height.
 
     The same texts, stop words and style give byte-identical PNGs. Raises
     NoWords when nothing is left to draw.
     """
+    style = style or CloudStyle()
     analysis = _analyse(texts, stop_words)
     font = style.font_path or default_font()
     drawable: dict[str, int] = {}
@@ -180,6 +187,9 @@ def make_cloud(
         if analysis.saw_words:
             raise NoWords(ONLY_COMMON_WORDS)
         raise NoWords(NO_WORDS if analysis.nonblank else NO_ANSWERS)
+
+    from PIL import Image
+    from wordcloud.wordcloud import WordCloud
 
     scale = max(1.0, math.sqrt(style.width * style.height / LAYOUT_PIXELS))
     cloud = WordCloud(
@@ -239,6 +249,9 @@ def alt_text(cloud: Cloud, *, title: str, top: int = 10) -> str:
 @lru_cache(maxsize=1)
 def default_font() -> str:
     """DejaVu Sans from matplotlib (a dependency of wordcloud), else wordcloud's own font."""
+    import matplotlib
+    from wordcloud.wordcloud import FONT_PATH as LIBRARY_FONT
+
     path = os.path.join(matplotlib.get_data_path(), "fonts", "ttf", "DejaVuSans.ttf")
     return path if os.path.isfile(path) else str(LIBRARY_FONT)
 
@@ -360,7 +373,7 @@ def _token(raw: str, stop: Collection[str]) -> tuple[str | None, bool]:
 
 def _stop_lists(extra: Iterable[str]) -> tuple[Collection[str], dict[str, list[tuple[str, ...]]]]:
     """The caller's stop words added to the English list; entries of several words apart."""
-    words = set(STOP_WORDS)
+    words = set(english_stop_words())
     phrases: dict[str, list[tuple[str, ...]]] = {}
     for entry in extra:
         parts = tuple(
@@ -513,6 +526,9 @@ def _probably_in_dejavu(char: str) -> bool:
 def _color_func(colormap: str, background: str) -> Callable[..., str]:
     """Colours from the colormap, leaving out those too faint to read on the background
     (viridis's yellows on white), unless that would leave too few to tell words apart."""
+    import matplotlib
+    from PIL import ImageColor
+
     cmap = matplotlib.colormaps[colormap]
     colours = [tuple(round(255 * c) for c in cmap(i / 255)[:3]) for i in range(256)]
     back = ImageColor.getrgb(background)[:3]

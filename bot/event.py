@@ -437,8 +437,12 @@ def _friendly(err: Any) -> str:
     return msg[len("Value error, ") :] if msg.startswith("Value error, ") else msg
 
 
-def load_event(path: str | Path) -> Event:
-    """Load and validate an event file and its roster; raise EventFileError listing every problem."""
+def load_event(path: str | Path, *, check_colormap: bool = True) -> Event:
+    """Load and validate an event file and its roster; raise EventFileError listing every problem.
+
+    `check_colormap=False` skips the one check that loads matplotlib (about 30 MB):
+    for `convene serve`'s worker processes, whose parent has checked the whole file.
+    """
     path = Path(path)
     name = str(path)
     if not path.is_file():
@@ -515,7 +519,7 @@ def load_event(path: str | Path) -> Event:
         item["id"] for item in raw_sessions if isinstance(item, dict) and isinstance(item.get("id"), str)
     }
     _check_polls(out, polls, session_ids)
-    _check_closing(out, path, headlines, cloud, closing, sessions, polls)
+    _check_closing(out, path, headlines, cloud, closing, sessions, polls, check_colormap=check_colormap)
     if info is not None and len(set(info.days)) != len(info.days):
         out.add(("event", "days"), "a day is listed twice")
 
@@ -713,13 +717,15 @@ def _check_closing(
     closing: ClosingSettings | None,
     sessions: list[tuple[int, SessionSpec]],
     polls: list[tuple[int, PollSpec]],
+    *,
+    check_colormap: bool,
 ) -> None:
     session_ids = {s.id for _, s in sessions}
     if headlines is not None and headlines.session not in session_ids:
         out.add(("headlines", "session"), f"unknown session {headlines.session!r}")
     if cloud is not None and cloud.font and not (path.parent / cloud.font).is_file():
         out.add(("wordcloud", "font"), f"font file {cloud.font!r} not found (relative to the event file)")
-    if cloud is not None:
+    if cloud is not None and check_colormap:
         try:
             from matplotlib import colormaps
 

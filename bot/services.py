@@ -20,12 +20,14 @@ from bot.dispatcher import Delivery, Dispatcher
 from bot.display import Displays
 from bot.event import Event, load_event
 from bot.headlines import HeadlineService
+from bot.leader import Leadership
 from bot.polls import PollService, tally
 from bot.render import poll_message
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.summaries import Summaries
 from storage.db import make_engine
+from storage.locks import Lease, startup_lock
 from storage.migrate import upgrade
 from storage.models import Outbox, Poll
 
@@ -60,6 +62,7 @@ class Services:
     closing: Closing | None = None
     displays: Displays | None = None
     summaries: Summaries | None = None
+    leadership: Leadership | None = None
 
     @property
     def files_dir(self) -> Path:
@@ -81,8 +84,15 @@ class Services:
         if not isinstance(event, Event):
             event = load_event(event)
         engine = engine or make_engine(settings.database_url)
-        if migrate:
-            upgrade(engine)
+        with startup_lock(engine):  # processes starting together take turns
+            if migrate:
+                upgrade(engine)
+            services = cls._wire(settings, event, clock, engine)
+            services.polls.sync_from_event()
+        return services
+
+    @classmethod
+    def _wire(cls, settings: Settings, event: Event, clock: Clock, engine: Engine) -> Services:
         client = WebClient(
             token=settings.slack_bot_token.get_secret_value() or None,
             base_url=settings.slack_api_url,
@@ -96,7 +106,6 @@ class Services:
             directory=directory,
             anonymity_secret=settings.anonymity_secret(),
         )
-        polls.sync_from_event()
         dispatcher = Dispatcher(
             engine=engine,
             client=client,
@@ -121,11 +130,13 @@ class Services:
     def start(self, *, background: bool = True) -> None:
         """Connect to the workspace and start the clock.
 
-        Matches roster people and channels to Slack, settles sends a crash
-        interrupted, reconciles scheduled jobs with the event file, and (with
-        `background`) runs the scheduler and the outbox dispatcher in threads.
-        Without it (shell, tests) jobs run when `scheduler.run_due` is called
-        and messages go when `dispatcher.drain` is.
+        Matches roster people and channels to Slack, then (with `background`)
+        takes part in the lead among the processes on this database: the
+        leader settles sends a crash interrupted, reconciles scheduled jobs
+        with the event file and runs the scheduler and the outbox dispatcher in
+        threads; the others answer Slack and wait to take over. Without
+        `background` (shell, tests) this process is alone: jobs run when
+        `scheduler.run_due` is called and messages go when `dispatcher.drain` is.
         """
         unmatched = self.directory.resolve(self.client)
         if unmatched:
@@ -139,13 +150,27 @@ class Services:
             log.warning("channels not found in Slack: %s", ", ".join(f"#{m}" for m in missing))
         assert self.scheduler is not None
         if background:
-            self.dispatcher.start()
+            self.leadership = Leadership(Lease(self.engine), on_lead=self._lead, on_lose=self._follow)
+            if not self.leadership.start():
+                log.info("another process leads; this one answers Slack and stands by")
         else:
             self.dispatcher.recover()
-        self.scheduler.start(paused=not background)
+            self.scheduler.start(paused=True)
+
+    def _lead(self) -> None:
+        assert self.scheduler is not None
+        self.dispatcher.start()
+        self.scheduler.start()
+
+    def _follow(self) -> None:
+        assert self.scheduler is not None
+        self.scheduler.shutdown()
+        self.dispatcher.stop()
 
     def stop(self) -> None:
-        """Stop the scheduler and the dispatcher (safe to call twice)."""
+        """Stop the scheduler and the dispatcher and give up the lead (safe to call twice)."""
+        if self.leadership is not None:
+            self.leadership.stop()
         if self.scheduler is not None:
             self.scheduler.shutdown()
         self.dispatcher.stop()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -42,3 +44,11 @@ class Settings(BaseSettings):
         if not raw:
             raise RuntimeError("set CONVENE_ANONYMITY_KEY or SLACK_SIGNING_SECRET")
         return hashlib.sha256(b"convene-anonymity:" + raw.encode()).digest()
+
+
+def configure_logging() -> None:
+    """Log to stderr at CONVENE_LOG_LEVEL (INFO by default); each server worker process calls it too."""
+    logging.basicConfig(
+        level=os.environ.get("CONVENE_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s",
+    )

@@ -143,12 +143,18 @@ Ask a facilitator for a new one
 
 
 def asgi_from_env() -> Starlette:
-    """uvicorn factory for worker processes: rebuilds the app from the environment."""
-    from bot.settings import Settings
+    """uvicorn factory for worker processes: rebuilds the app from the environment.
+
+    `convene serve` has checked the event file before starting uvicorn, so the
+    workers skip the one check that would load matplotlib into each of them.
+    """
+    from bot.event import load_event
+    from bot.settings import Settings, configure_logging
     from handlers import create_app
 
+    configure_logging()
     settings = Settings()
-    app = create_app(settings, event=os.environ[EVENT_ENV])
+    app = create_app(settings, event=load_event(os.environ[EVENT_ENV], check_colormap=False))
     services = app.services  # type: ignore[attr-defined]
     services.start()
     return build_asgi(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
+
+from storage.locks import writer_queue
 
 DEFAULT_URL = "sqlite:///convene.db"
 
@@ -58,12 +60,34 @@ def upsert(session: Session, table: Any) -> Any:
     return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
 
 
+def _for_writing(engine: Engine) -> Engine:
+    """`engine` with the option that makes SQLite's BEGIN take the write lock, made once."""
+    writer = _WRITE_ENGINES.get(engine)
+    if writer is None:
+        writer = _WRITE_ENGINES.setdefault(engine, engine.execution_options(convene_write=True))
+    return writer
+
+
+_WRITE_ENGINES: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A write transaction on a bare connection, for hot paths that need no ORM."""
+    with writer_queue(engine), _for_writing(engine).begin() as conn:
+        yield conn
+
+
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
-    """A write transaction: commits on success, rolls back on error."""
+    """A write transaction: commits on success, rolls back on error.
+
+    On SQLite, writers queue for the database's one write lock (see `storage.locks`)
+    rather than polling for it.
+    """
     with (
-        _writer_lock(engine),
-        Session(engine.execution_options(convene_write=True), expire_on_commit=False) as session,
+        writer_queue(engine),
+        Session(_for_writing(engine), expire_on_commit=False) as session,
     ):
         try:
             yield session
@@ -71,24 +95,6 @@ def transaction(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
-
-
-_WRITERS: dict[str, threading.RLock] = {}
-_WRITERS_LOCK = threading.Lock()
-
-
-def _writer_lock(engine: Engine) -> Any:
-    """SQLite takes one writer at a time; queue this process's writers on a lock.
-
-    Without it, threads waiting for the database lock poll it with SQLite's
-    busy handler, which sleeps up to 100 ms between tries: under a burst of
-    votes the unlucky ones wait a second. PostgreSQL needs no such queue.
-    """
-    if engine.dialect.name != "sqlite":
-        return nullcontext()
-    key = str(engine.url)
-    with _WRITERS_LOCK:
-        return _WRITERS.setdefault(key, threading.RLock())
 
 
 @contextmanager

@@ -3,6 +3,7 @@ the example event, and a sandbox workspace with a clock the test controls."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -143,12 +144,17 @@ def wait_until(check: Callable[[], object], timeout: float = 20.0) -> None:
     raise AssertionError("timed out")
 
 
-@pytest.fixture
-def served(example_event: Event, engine: Engine, tmp_path: Path) -> Iterator[tuple[Workspace, str]]:
-    """`convene serve` on the example event as a real process, with the sandbox as its Slack."""
+@contextlib.contextmanager
+def serving(
+    event: Event, engine: Engine, tmp_path: Path, *, workers: int = 1
+) -> Iterator[tuple[Workspace, str, Path]]:
+    """`convene serve` on the example event as a real process, with the sandbox as its Slack.
+
+    Yields the workspace, the server's URL and its log file.
+    """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with Workspace(example_event, engine=engine, transport=http_transport(f"{url}/slack/events")) as ws:
+    with Workspace(event, engine=engine, transport=http_transport(f"{url}/slack/events")) as ws:
         env = {
             **os.environ,
             "DATABASE_URL": engine.url.render_as_string(hide_password=False),
@@ -157,20 +163,20 @@ def served(example_event: Event, engine: Engine, tmp_path: Path) -> Iterator[tup
             "SLACK_SIGNING_SECRET": ws.signing_secret,
             "CONVENE_PUBLIC_URL": url,
             "CONVENE_FILES_DIR": str(tmp_path / "files"),
+            "CONVENE_LOG_LEVEL": "INFO",
         }
         # The server's log goes to a file: an unread pipe fills up and stalls the server.
-        log = (tmp_path / "serve.log").open("wb")
+        log_path = tmp_path / "serve.log"
+        log = log_path.open("wb")
+        command = [sys.executable, "-m", "bot.cli", "serve", str(EXAMPLE), "--port", str(port)]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", str(EXAMPLE), "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            [*command, "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT
         )
         try:
 
             def healthy() -> bool:
                 if proc.poll() is not None:
-                    raise AssertionError((tmp_path / "serve.log").read_text())
+                    raise AssertionError(log_path.read_text())
                 try:
                     with urllib.request.urlopen(f"{url}/healthz", timeout=1) as r:
                         return r.status == 200
@@ -178,8 +184,15 @@ def served(example_event: Event, engine: Engine, tmp_path: Path) -> Iterator[tup
                     return False
 
             wait_until(healthy)
-            yield ws, url
+            yield ws, url, log_path
         finally:
             proc.terminate()
-            proc.wait(timeout=10)
+            proc.wait(timeout=20)
             log.close()
+
+
+@pytest.fixture
+def served(example_event: Event, engine: Engine, tmp_path: Path) -> Iterator[tuple[Workspace, str]]:
+    """`convene serve` on the example event as a real process, with the sandbox as its Slack."""
+    with serving(example_event, engine, tmp_path) as (ws, url, _log):
+        yield ws, url
