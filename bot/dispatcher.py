@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,6 +37,9 @@ from storage.models import Outbox
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# Replies to clicks (response_url) go out in batches of up to this many, this many at once.
+REPLY_BATCH = 200
+REPLY_THREADS = 8
 METADATA_TYPE = "convene_outbox"
 
 # Errors that retrying cannot fix, in words an organizer can act on.
@@ -111,11 +115,13 @@ class Dispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._replies: ThreadPoolExecutor | None = None
 
     # ------------------------------------------------------------ running
 
     def start(self) -> None:
         """Recover interrupted sends, then send in a background thread until stop()."""
+        self._stop.clear()
         self.recover()
         self._thread = threading.Thread(target=self._run, name="convene-outbox", daemon=True)
         self._thread.start()
@@ -125,6 +131,10 @@ class Dispatcher:
         self._wake.set()
         if self._thread:
             self._thread.join(timeout=10)
+            self._thread = None
+        if self._replies is not None:
+            self._replies.shutdown(wait=True)
+            self._replies = None
 
     def wake(self) -> None:
         """Tell the background thread there may be new work."""
@@ -159,7 +169,18 @@ class Dispatcher:
             while limit is None or done < limit:
                 sent_this_pass = 0
                 blocked: set[str] = set()
-                for row_id, kind, channel in self._due_rows():
+                due = self._due_rows()
+                replies = [row_id for row_id, kind, _ in due if kind in _BATCHED]
+                if replies:
+                    room = REPLY_BATCH if limit is None else min(REPLY_BATCH, limit - done)
+                    tried = self._send_replies(replies[:room])
+                    sent_this_pass += tried
+                    done += tried
+                    if limit is not None and done >= limit:
+                        return done
+                for row_id, kind, channel in due:
+                    if kind in _BATCHED:
+                        continue
                     lane = channel or f"row:{row_id}"
                     if lane in blocked:
                         continue
@@ -230,15 +251,77 @@ class Dispatcher:
         with transaction(self.engine) as session:
             row = session.get(Outbox, row_id)
             assert row is not None
-            if row.kind != "poll_refresh":
-                row.status, row.sent_at = "sent", self.clock.now()
-            row.last_error = None
-            row.result_channel = result.get("channel")
-            row.result_ts = result.get("ts")
-            if row.payload.get("private"):
-                row.payload = {"private": True}  # nothing personal outlives the send
-            if delivery.after:
-                delivery.after(session, result)
+            self._mark_sent(session, row, delivery, result)
+
+    def _mark_sent(self, session: Session, row: Outbox, delivery: Delivery, result: dict[str, Any]) -> None:
+        if row.kind != "poll_refresh":
+            row.status, row.sent_at = "sent", self.clock.now()
+        row.last_error = None
+        row.result_channel = result.get("channel")
+        row.result_ts = result.get("ts")
+        if row.payload.get("private"):
+            row.payload = {"private": True}  # nothing personal outlives the send
+        if delivery.after:
+            delivery.after(session, result)
+
+    def _send_replies(self, row_ids: list[int]) -> int:
+        """Claim, send and record a batch of replies to people's clicks; return how many were tried.
+
+        A reply goes to its own response_url, so replies keep no order among
+        themselves and wait on no channel's pace. In a burst of votes there is
+        one per vote: claiming and recording them a batch at a time, and
+        sending them side by side, keeps the dispatcher from queueing for the
+        database once per reply, and the live results from waiting behind them.
+        """
+        now = self.clock.now()
+        claimed: dict[int, Delivery] = {}
+        lanes_of: dict[int, str] = {}
+        with transaction(self.engine) as session:
+            # SKIP LOCKED (PostgreSQL): rows another dispatcher is claiming are left to it.
+            rows = session.exec(
+                select(Outbox)
+                .where(col(Outbox.id).in_(row_ids), Outbox.status == "pending", col(Outbox.not_before) <= now)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                delivery = self.renderers[row.kind](session, row)
+                if delivery is None:
+                    row.status = "sent"
+                    continue
+                row.status, row.claimed_at, row.attempts = "sending", now, row.attempts + 1
+                claimed[row.id] = delivery  # type: ignore[index]
+                lanes_of[row.id] = str(row.payload.get("lane") or f"row:{row.id}")  # type: ignore[index]
+        if not claimed:
+            return len(rows)
+        # One person's replies go one after another, in the order they were queued.
+        lanes: dict[str, list[int]] = {}
+        for row_id in sorted(claimed):
+            lanes.setdefault(lanes_of[row_id], []).append(row_id)
+
+        def send_lane(ids: list[int]) -> list[tuple[int, dict[str, Any] | _Failure]]:
+            return [(row_id, self._attempt(claimed[row_id])) for row_id in ids]
+
+        outcomes = {k: v for lane in self._pool().map(send_lane, lanes.values()) for k, v in lane}
+        with transaction(self.engine) as session:
+            for row in session.exec(select(Outbox).where(col(Outbox.id).in_(list(outcomes)))).all():
+                outcome = outcomes[row.id]  # type: ignore[index]
+                if not isinstance(outcome, _Failure):
+                    self._mark_sent(session, row, claimed[row.id], outcome)  # type: ignore[index]
+        for row_id, outcome in outcomes.items():
+            if isinstance(outcome, _Failure):
+                self._failed(row_id, claimed[row_id], None, outcome)
+        return len(rows)
+
+    def _attempt(self, delivery: Delivery) -> dict[str, Any] | _Failure:
+        try:
+            return self._call(delivery)
+        except _Failure as failure:
+            return failure
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._replies is None:
+            self._replies = ThreadPoolExecutor(max_workers=REPLY_THREADS, thread_name_prefix="convene-reply")
+        return self._replies
 
     def _call(self, delivery: Delivery) -> dict[str, Any]:
         if delivery.method == "response_url":
@@ -394,6 +477,8 @@ _METHOD_OF = {
     "respond": "response_url",
     "upload": "files_upload_v2",
 }
+# Kinds sent a batch at a time (see Dispatcher._send_replies).
+_BATCHED = {"respond"}
 # Kinds whose delivery leaves a message in the conversation that recover() can look for.
 _POSTS = {kind for kind, method in _METHOD_OF.items() if method in ("chat.postMessage", "files_upload_v2")}
 

@@ -11,9 +11,11 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -23,7 +25,7 @@ from bot.directory import Directory
 from bot.errors import FieldErrors, UserError
 from bot.event import MAX_OPTION_CHARS, MAX_OPTIONS, Event, PollKind, PollSpec, ResultsMode
 from bot.render import Tally, choice_labels, escape
-from storage.db import reading, transaction, upsert
+from storage.db import reading, transaction, writing
 from storage.models import Poll, Response, table_of
 
 MAX_TEXT_ANSWER = 1000
@@ -60,6 +62,7 @@ class PollService:
         self.clock = clock
         self.directory = directory
         self._secret = anonymity_secret
+        self._definitions: dict[str, Poll] = {}
 
     # ------------------------------------------------------------ definitions
 
@@ -165,36 +168,53 @@ class PollService:
 
         `reply_to` says where the confirmation goes: {"response_url": ...} or
         {"channel": ..., "user": ...}.
+
+        This is the path a burst of a thousand clicks takes, so it is lean: the
+        poll's definition comes from memory (it is fixed once launched), the
+        voter's key and role are worked out before the write lock, and the
+        transaction runs a few pre-built statements on a bare connection.
         """
         now = self.clock.now()
-        with transaction(self.engine) as session:
-            poll = session.get(Poll, poll_id)
-            if poll is None:
+        poll = self._definition(poll_id)
+        key = self.voter_key(poll, user_id)
+        # From the directory's memory only: a vote never waits on a Slack API call.
+        person = self.directory.person(user_id, ask_slack=False)
+        statements = _vote_statements(self.engine.dialect.name)
+        with writing(self.engine) as conn:
+            state = conn.execute(statements["state"], {"id": poll.id}).first()
+            status, message_ts = state if state is not None else ("deleted", None)
+            if status == "deleted":
                 raise UserError("That poll no longer exists.")
-            if poll.status == "closed":
+            if status == "closed":
                 raise UserError(
                     f"This poll is closed; your answer to _{escape(poll.question)}_ was not recorded."
                 )
-            if poll.status != "open":
+            if status != "open":
                 raise UserError("This poll is not open yet.")
             if poll.kind == PollKind.SURVEY:
                 answers = _check_survey(poll, answers)
             else:
                 choices, text = _check_answer(poll, choices, text)
-            key = self.voter_key(poll, user_id)
-            previous = session.exec(
-                select(Response).where(Response.poll_id == poll.id, Response.voter_key == key)
-            ).first()
-            repeated = (
-                previous is not None
-                and previous.choices == choices
-                and previous.text == text
-                and previous.answers == answers
-            )
+            previous = conn.execute(statements["previous"], {"poll_id": poll.id, "voter_key": key}).first()
+            repeated = previous is not None and tuple(previous) == (choices, text, answers)
             if not repeated:
-                self._upsert(session, poll, key, user_id, choices, text, now, answers)
-                if poll.message_ts:  # a pre-event poll answered by DM has no channel message
-                    outbox.request_refresh(session, poll_id=poll.id, now=now)
+                conn.execute(
+                    statements["upsert"],
+                    {
+                        "poll_id": poll.id,
+                        "voter_key": key,
+                        "choices": choices,
+                        "text": text,
+                        "answers": answers,
+                        # An anonymous answer keeps neither who nor when; only the role,
+                        # which results show only in groups of five or more.
+                        "user_id": None if poll.anonymous else user_id,
+                        "updated_at": None if poll.anonymous else now,
+                        "role": person.role if person else None,
+                    },
+                )
+                if message_ts:  # a pre-event poll answered by DM has no channel message
+                    outbox.request_refresh(conn, poll_id=poll.id, now=now)
             receipt = Receipt(
                 poll=poll,
                 answer="your survey answers" if answers is not None else _describe(poll, choices, text),
@@ -202,8 +222,21 @@ class PollService:
                 repeated=repeated,
             )
             if reply_to:
-                outbox.enqueue_notice(session, reply_to, receipt.message(), private=poll.anonymous, now=now)
+                outbox.enqueue_notice(conn, reply_to, receipt.message(), private=poll.anonymous, now=now)
             return receipt
+
+    def _definition(self, poll_id: str) -> Poll:
+        """A poll's question, kind, options and visibility: read once it has launched, when they
+        stop changing; read afresh while it is a draft (the event file may still change it)."""
+        poll = self._definitions.get(poll_id)
+        if poll is None:
+            with reading(self.engine) as session:
+                poll = session.get(Poll, poll_id)
+            if poll is None:
+                raise UserError("That poll no longer exists.")
+            if poll.status != "draft":
+                self._definitions[poll_id] = poll
+        return poll
 
     def current_answer(self, *, poll_id: str, user_id: str) -> Response | None:
         """The person's current answer (to pre-fill a modal)."""
@@ -274,43 +307,24 @@ class PollService:
             candidate = f"{base}-{n}"
         return candidate
 
-    def _upsert(
-        self,
-        session: Session,
-        poll: Poll,
-        key: str,
-        user_id: str,
-        choices: list[int] | None,
-        text: str | None,
-        now: datetime,
-        answers: dict[str, Any] | None = None,
-    ) -> None:
-        table = table_of(Response)
-        values = {
-            "poll_id": poll.id,
-            "voter_key": key,
-            "choices": choices,
-            "text": text,
-            "answers": answers,
-            # An anonymous answer keeps neither who nor when; only the role, which
-            # results show only in groups of five or more.
-            "user_id": None if poll.anonymous else user_id,
-            "updated_at": None if poll.anonymous else now,
-            # From the directory's memory only: a vote never waits on a Slack API call.
-            "role": person.role if (person := self.directory.person(user_id, ask_slack=False)) else None,
-        }
-        stmt = upsert(session, table).values(**values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[table.c.poll_id, table.c.voter_key],
+
+@cache
+def _vote_statements(dialect: str) -> dict[str, Any]:
+    """The statements a vote runs, built once per SQL dialect (values come as parameters)."""
+    polls, responses = table_of(Poll), table_of(Response)
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(responses)
+    return {
+        "state": select(polls.c.status, polls.c.message_ts).where(polls.c.id == bindparam("id")),
+        "previous": select(responses.c.choices, responses.c.text, responses.c.answers).where(
+            responses.c.poll_id == bindparam("poll_id"), responses.c.voter_key == bindparam("voter_key")
+        ),
+        "upsert": insert.on_conflict_do_update(
+            index_elements=[responses.c.poll_id, responses.c.voter_key],
             set_={
-                "role": stmt.excluded.role,
-                "choices": stmt.excluded.choices,
-                "text": stmt.excluded.text,
-                "answers": stmt.excluded.answers,
-                "updated_at": stmt.excluded.updated_at,
+                name: insert.excluded[name] for name in ("role", "choices", "text", "answers", "updated_at")
             },
-        )
-        session.execute(stmt)
+        ),
+    }
 
 
 def tally_respondents(session: Session, poll: Poll, polls: PollService, directory: Directory) -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -34,9 +35,13 @@ def channel_id(body: dict[str, Any]) -> str | None:
 
 
 def reply_target(body: dict[str, Any]) -> dict[str, Any]:
-    """Where an ephemeral answer to this interaction goes."""
+    """Where an ephemeral answer to this interaction goes (with whom it is for, to keep one
+    person's answers in order)."""
     if isinstance(body.get("response_url"), str):
-        return {"response_url": body["response_url"]}
+        target = {"response_url": body["response_url"]}
+        with contextlib.suppress(UserError):
+            target["user"] = user_id(body)
+        return target
     return {"channel": channel_id(body), "user": user_id(body)}
 
 

@@ -176,7 +176,7 @@ def _values(view: dict[str, Any]) -> dict[str, Any]:
 
 def _target(meta: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     if meta.get("response_url"):
-        return {"response_url": meta["response_url"]}
+        return {"response_url": meta["response_url"], "user": user_id(body)}
     if meta.get("channel") and meta.get("user"):
         return {"channel": meta["channel"], "user": meta["user"]}
     return {"channel": None, "user": user_id(body)}
