@@ -18,7 +18,7 @@ from sqlmodel import col, func, select
 from bot.errors import UserError
 from bot.event import PollKind
 from bot.polls import tally
-from bot.render import choice_labels
+from bot.render import choice_labels, top_two
 from storage.db import reading, transaction
 from storage.models import DisplayLink, Headline, Poll, Response
 
@@ -106,6 +106,7 @@ class Displays:
             if poll.kind == PollKind.RATING and result.respondents:
                 data["average"] = round(result.average or 0, 1)
                 data["agree"] = result.agree_share()
+                data["agree_label"] = top_two(poll)
         return data
 
     def _headlines(self) -> dict[str, Any]:
@@ -217,7 +218,7 @@ function renderPoll(d, body) {
   }
   let meta = d.total + (d.total === 1 ? " response" : " responses");
   if (d.average !== undefined) {
-    meta += " · average " + d.average + " · " + d.agree + "% agree or strongly agree";
+    meta += " · average " + d.average + " · " + d.agree + "% " + d.agree_label;
   }
   if (d.status === "closed") meta += " · closed";
   document.getElementById("meta").textContent = meta;

@@ -70,6 +70,15 @@ class Tally:
         return round(100 * sum(self.counts[3:]) / total) if total else 0
 
 
+def top_two(poll: Poll) -> str:
+    """What the share of 4s and 5s on a rating poll is called: its own labels for 4 and 5,
+    so "agree or strongly agree" on the default scale and "very confident or completely
+    confident" on a confidence scale, never "agree" for a question that asked no such thing."""
+    labels = {int(k): v for k, v in (poll.labels or {}).items()}
+    four, five = (labels.get(n, DEFAULT_RATING_LABELS[n]) for n in (4, 5))
+    return f"{four[:1].lower()}{four[1:]} or {five[:1].lower()}{five[1:]}"
+
+
 def choice_labels(poll: Poll) -> list[str]:
     """What each answer index is called: the options, or the five rating labels."""
     if poll.kind == PollKind.SURVEY:
@@ -141,7 +150,7 @@ def poll_message(poll: Poll, tally: Tally, *, updated: str | None = None) -> dic
             if poll.kind == PollKind.RATING and tally.respondents:
                 blocks.append(
                     _context(
-                        f"Average {tally.average:.1f} of 5 · {tally.agree_share()}% agree or strongly agree"
+                        f"Average {tally.average:.1f} of 5 · {tally.agree_share()}% {top_two(poll)}"
                     )
                 )
         elif tally.respondents or not closed:
@@ -200,7 +209,7 @@ def results_blocks(poll: Poll, tally: Tally) -> dict[str, Any]:
     if tally.invited is not None:
         footer = f"{tally.answered} of {tally.invited} have answered"
     if poll.kind == PollKind.RATING and tally.respondents:
-        footer += f" · average {tally.average:.1f} · {tally.agree_share()}% agree or strongly agree"
+        footer += f" · average {tally.average:.1f} · {tally.agree_share()}% {top_two(poll)}"
     blocks.append(_context(footer))
     return {"text": f"Results for {poll.id}: {footer}", "blocks": blocks[:50]}
 

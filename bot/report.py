@@ -25,7 +25,7 @@ from bot.charts import participation_chart, results_chart
 from bot.errors import UserError
 from bot.event import PollKind
 from bot.insights import FEWER, Group, PollResult, SurveyResult, participation, poll_result, survey_result
-from bot.render import choice_labels
+from bot.render import choice_labels, top_two
 from storage.db import reading
 from storage.models import Poll, Response
 
@@ -48,8 +48,9 @@ class Block:
     items: list[str] | None = None
 
 
-def _breakdown_rows(labels: list[str], groups: list[Group], rating: bool) -> list[list[str]]:
-    header = ["Group", "n", *(["% agree or strongly agree"] if rating else labels)]
+def _breakdown_rows(labels: list[str], groups: list[Group], rating: str | None) -> list[list[str]]:
+    """One row per group; for a rating poll (`rating` names its top two answers) the share of those."""
+    header = ["Group", "n", *([f"% {rating}"] if rating else labels)]
     rows = [header]
     for g in groups:
         if g.hidden:
@@ -147,14 +148,16 @@ class Report:
         blocks.append(Block("table", rows=rows))
         if rating and t.respondents:
             blocks.append(
-                Block("paragraph", f"{t.agree_share()}% agree or strongly agree (n = {t.respondents}).")
+                Block("paragraph", f"{t.agree_share()}% {top_two(p)} (n = {t.respondents}).")
             )
         if (chart := results_chart(r)) is not None:
             blocks.append(Block("image", text=p.question, image=chart, name=f"poll-{p.id}.png"))
         for title, groups in (("By side", r.by_side), ("By role", r.by_role), ("By team", r.by_team or [])):
             if groups:
                 blocks.append(Block("paragraph", f"**{title}**"))
-                blocks.append(Block("table", rows=_breakdown_rows(r.labels, groups, rating)))
+                blocks.append(
+                    Block("table", rows=_breakdown_rows(r.labels, groups, top_two(p) if rating else None))
+                )
         if p.anonymous:
             blocks.append(Block("paragraph", f"Groups of fewer than 5 people are not shown ({FEWER})."))
         return blocks
@@ -208,7 +211,9 @@ class Report:
             return []
         blocks = [Block("heading", "Evaluation")]
         if ratings:
-            rows = [["Statement", "Agree or strongly agree", "n"]]
+            names = {top_two(r.poll) for r in ratings}
+            share = names.pop().capitalize() if len(names) == 1 else "Rated 4 or 5"
+            rows = [["Statement", share, "n"]]
             rows += [
                 [r.poll.question, f"{r.tally.agree_share()}%", str(r.tally.respondents)] for r in ratings
             ]

@@ -18,7 +18,7 @@ from bot import outbox
 from bot.charts import participation_chart, results_chart
 from bot.event import PollKind
 from bot.insights import FEWER, PollResult, delivery_problems, participation, poll_result, top_words
-from bot.render import escape
+from bot.render import escape, top_two
 from storage.db import reading
 from storage.models import Poll
 
@@ -57,7 +57,7 @@ def describe_result(result: PollResult) -> str:
         return "\n".join(lines + t.survey_lines)
     if poll.kind == PollKind.RATING and t.respondents:
         lines.append(
-            f"{t.agree_share()}% agree or strongly agree (n = {t.respondents}), average {t.average:.1f}"
+            f"{t.agree_share()}% {top_two(poll)} (n = {t.respondents}), average {t.average:.1f}"
         )
         sides = [
             f"{g.label} {g.agree()}% (n = {g.respondents})" if not g.hidden else f"{g.label}: {FEWER}"

@@ -235,7 +235,9 @@ def test_rating_poll_shows_counts_and_average(ws: Workspace, clock: ManualClock)
         click(ws, who, "possible-here", f"poll_vote_{rating - 1}")
     ws.deliver()
     text = message_text(poll_message(ws, "possible-here"))
-    assert "Average 3.8 of 5" in text and "75% agree or strongly agree" in text
+    # The share of 4s and 5s is named by the poll's own labels: this scale asks about confidence.
+    assert "Average 3.8 of 5" in text and "75% very confident or completely confident" in text
+    assert "agree" not in text
     assert "*4 Very confident*\\n`" in text and "2 · 50%" in text
 
 
