@@ -14,7 +14,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func
+import sqlalchemy as sa
+from sqlalchemy import and_, bindparam, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -181,10 +182,10 @@ class PollService:
         person = self.directory.person(user_id, ask_slack=False)
         statements = _vote_statements(self.engine.dialect.name)
         with writing(self.engine) as conn:
-            state = conn.execute(statements["state"], {"id": poll.id}).first()
-            status, message_ts = state if state is not None else ("deleted", None)
-            if status == "deleted":
+            state = conn.execute(statements["state"], {"id": poll.id, "voter_key": key}).first()
+            if state is None:
                 raise UserError("That poll no longer exists.")
+            status, message_ts = state.status, state.message_ts
             if status == "closed":
                 raise UserError(
                     f"This poll is closed; your answer to _{escape(poll.question)}_ was not recorded."
@@ -195,8 +196,8 @@ class PollService:
                 answers = _check_survey(poll, answers)
             else:
                 choices, text = _check_answer(poll, choices, text)
-            previous = conn.execute(statements["previous"], {"poll_id": poll.id, "voter_key": key}).first()
-            repeated = previous is not None and tuple(previous) == (choices, text, answers)
+            previous = (state.choices, state.text, state.answers) if state.response_id is not None else None
+            repeated = previous == (choices, text, answers)
             if not repeated:
                 conn.execute(
                     statements["upsert"],
@@ -314,10 +315,22 @@ def _vote_statements(dialect: str) -> dict[str, Any]:
     polls, responses = table_of(Poll), table_of(Response)
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(responses)
     return {
-        "state": select(polls.c.status, polls.c.message_ts).where(polls.c.id == bindparam("id")),
-        "previous": select(responses.c.choices, responses.c.text, responses.c.answers).where(
-            responses.c.poll_id == bindparam("poll_id"), responses.c.voter_key == bindparam("voter_key")
-        ),
+        # The poll's state and the voter's current answer, in one round trip.
+        "state": sa.select(
+            polls.c.status,
+            polls.c.message_ts,
+            responses.c.id.label("response_id"),
+            responses.c.choices,
+            responses.c.text,
+            responses.c.answers,
+        )
+        .select_from(
+            polls.outerjoin(
+                responses,
+                and_(responses.c.poll_id == polls.c.id, responses.c.voter_key == bindparam("voter_key")),
+            )
+        )
+        .where(polls.c.id == bindparam("id")),
         "upsert": insert.on_conflict_do_update(
             index_elements=[responses.c.poll_id, responses.c.voter_key],
             set_={
