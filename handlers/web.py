@@ -13,6 +13,7 @@ import os
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+import anyio.to_thread
 from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
@@ -23,9 +24,11 @@ from starlette.routing import Route
 
 from bot.display import PAGE, Displays
 from bot.errors import UserError
+from storage.db import POOL_SIZE
 from storage.models import DisplayLink
 
 EVENT_ENV = "CONVENE_EVENT_FILE"
+REQUEST_THREADS = POOL_SIZE
 log = logging.getLogger("convene.web")
 
 
@@ -77,6 +80,12 @@ def build_asgi(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        # Requests run in anyio's thread pool (40 threads by default). Past a few
+        # threads per core they only queue on the database, and on PostgreSQL more
+        # threads than pooled connections means opening and closing connections
+        # in the middle of a burst; so requests share as many threads as the pool
+        # keeps connections.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         yield
         if on_shutdown:
             on_shutdown()

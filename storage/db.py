@@ -15,6 +15,7 @@ from sqlmodel import Session, create_engine
 from storage.locks import writer_queue
 
 DEFAULT_URL = "sqlite:///convene.db"
+POOL_SIZE = 16  # requests handled at once per process (handlers.web)
 
 
 def normalise_url(url: str) -> str:
@@ -33,7 +34,10 @@ def make_engine(url: str = DEFAULT_URL) -> Engine:
         sa_event.listen(engine, "connect", _sqlite_pragmas)
         sa_event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # Connections kept open: enough for every request thread (see handlers.web) with room
+    # for the dispatcher, the scheduler and the lead; overflow ones are opened and closed
+    # on demand, which a burst of votes should never need.
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE + 8, max_overflow=10)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
