@@ -1,18 +1,19 @@
 -- wrk script for bench/votes.py: each thread sends its share of pre-signed Slack
--- requests, one per voter, in order, then goes round again.
+-- requests, one per voter, in order; then repeats the first tenth of its share
+-- (a double click, or Slack retrying), which the bot must count once; then stops and
+-- leaves a file named thread-<n> in the folder given as the third argument.
 -- The bodies file holds one request per line: timestamp<TAB>signature<TAB>body.
 
-local threads = {}
 local counter = 0
 
 function setup(thread)
   counter = counter + 1
   thread:set("id", counter)
-  table.insert(threads, thread)
 end
 
 function init(args)
   local path, total = args[1], tonumber(args[2])
+  done_file = args[3] .. "/thread-" .. id
   requests = {}
   local n = 0
   for line in io.lines(path) do
@@ -26,10 +27,10 @@ function init(args)
       }, body)
     end
   end
+  repeats = math.max(1, math.floor(#requests / 10))
+  planned = #requests + repeats
   next_request = 0
-  sent = 0
   answered = 0
-  failures = 0
 end
 
 function request()
@@ -39,11 +40,23 @@ function request()
     primed = true
     return requests[1]
   end
-  -- Each thread walks its share of the votes; past the end it starts again, so the
-  -- rest of the run is repeated votes (a double click or a retry), which the bot
-  -- must count once.
-  next_request = next_request % #requests + 1
+  next_request = next_request + 1
+  if next_request > #requests then
+    -- the repeats: the first voters of this share again, round and round until stopped
+    return requests[(next_request - #requests - 1) % repeats + 1]
+  end
   return requests[next_request]
+end
+
+function response(status, headers, body)
+  answered = answered + 1
+  if answered == planned then
+    -- tell bench/votes.py this thread is through (wrk itself waits out its -d)
+    local f = io.open(done_file, "w")
+    f:write("done")
+    f:close()
+    wrk.thread:stop()
+  end
 end
 
 function done(summary, latency, requests_)

@@ -41,6 +41,18 @@ def event_channels(event: Event) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def seed_sandbox(sandbox: SlackSandbox, event: Event, *, absent: frozenset[str] = frozenset()) -> None:
+    """Give the sandbox the event's people (but those in `absent`) and channels."""
+    for person in event.people.values():
+        if person.id in absent:
+            continue
+        uid = person.slack_id or sandbox_user_id(person.id)
+        handle = person.email.split("@")[0] if person.email else person.id
+        sandbox.add_user(id=uid, name=handle, real_name=person.name, email=person.email)
+    for name in event_channels(event):
+        sandbox.add_channel(name=name)
+
+
 class Workspace:
     """The bot running against a sandbox workspace made from the event."""
 
@@ -63,14 +75,7 @@ class Workspace:
         self.sandbox = SlackSandbox(clock=self.clock, rate_limits=rate_limits).start()
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         try:
-            for person in event.people.values():
-                if person.id in absent:
-                    continue
-                uid = person.slack_id or sandbox_user_id(person.id)
-                handle = person.email.split("@")[0] if person.email else person.id
-                self.sandbox.add_user(id=uid, name=handle, real_name=person.name, email=person.email)
-            for name in event_channels(event):
-                self.sandbox.add_channel(name=name)
+            seed_sandbox(self.sandbox, event, absent=absent)
             self.signing_secret = secrets.token_hex(16)
             self._files = None if files_dir else tempfile.TemporaryDirectory(prefix="convene-files-")
             self.settings = Settings(
