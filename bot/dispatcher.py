@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 # Replies to clicks (response_url) go out in batches of up to this many, this many at once.
-REPLY_BATCH = 200
+REPLY_BATCH = 50
 REPLY_THREADS = 8
 METADATA_TYPE = "convene_outbox"
 
