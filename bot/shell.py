@@ -20,23 +20,52 @@ from rich.markup import escape as rich_escape
 
 from bot.clock import TravelClock
 from bot.event import Event
+from bot.manifest import COMMANDS
 from bot.sandbox import Call
 from bot.simulate import Reply
 from bot.workspace import Workspace
 
-SHELL_HELP = """[bold]Shell commands[/bold]
-  /as <name, roster id or email>   act as someone else (e.g. /as Priya)
-  /in <#channel>                   go to a channel (e.g. /in #lmi-plenary)
-  /channels                        list the workspace's channels
-  /people [text]                   find roster people
-  /show                            show the current channel again
-  /whoami                          who and where you are
-  /clock [+15m | 16:30 | next]     see or move the event's clock; scheduled sends run as it passes
-  /quit                            leave (Ctrl-D works too)
-[bold]Talking to the bot[/bold]
-  /poll help, /poll list, /poll launch <id>, /poll new, /poll close [id], /poll results [id]
-  <number>                         press the button with that number, e.g. 3
-In a form: answer each field; Enter keeps the default shown in [brackets]; /cancel closes the form."""
+BOT_COMMANDS = {spec["command"]: spec for spec in COMMANDS}
+
+
+def _usage(usage: str, meaning: str) -> str:
+    """A help line: the usage, then its meaning in the second column (on a line of its own when
+    the usage is too long to leave room)."""
+    if len(usage) <= 32:
+        return f"  {usage.ljust(33)}{meaning}"
+    return f"  {usage}\n  {'':33}{meaning}"
+
+
+# Escaped: square brackets in the usage would otherwise be read as Rich markup and vanish.
+SHELL_HELP = "\n".join(
+    [
+        "[bold]Shell commands[/bold]",
+        *(
+            rich_escape(line)
+            for line in [
+                "  /as <name, roster id or email>   act as someone else (e.g. /as Priya)",
+                "  /in <#channel>                   go to a channel (e.g. /in #lmi-plenary)",
+                "  /channels                        list the workspace's channels",
+                "  /people [text]                   find roster people",
+                "  /show                            show the current channel again",
+                "  /whoami                          who and where you are",
+                "  /clock [+15m | 16:30 | next]     see or move the event's clock; scheduled sends run "
+                "as it passes",
+                "  /quit                            leave (Ctrl-D works too)",
+            ]
+        ),
+        "[bold]Talking to the bot[/bold] (the slash commands it has in Slack)",
+        *(
+            rich_escape(_usage(f"{name} {spec['usage_hint']}", spec["description"]))
+            for name, spec in BOT_COMMANDS.items()
+        ),
+        rich_escape("  <number>                         press the button with that number, e.g. 3"),
+        rich_escape(
+            "In a form: answer each field; Enter keeps the default shown in [brackets]; "
+            "/cancel closes the form."
+        ),
+    ]
+)
 
 
 @dataclass
@@ -105,9 +134,15 @@ class Shell:
             self._whoami()
         elif word == "/clock":
             self._clock(rest)
-        elif word.startswith("/"):
+        elif word in BOT_COMMANDS:
             reply = self.ws.driver.command(self.user, line, channel=self.channel)
             self._show_reply(reply)
+        elif word.startswith("/"):
+            # Slack itself answers a command no app has, and never passes it on.
+            self.out.print(
+                f"{rich_escape(word)} is not a command here. The bot's: {', '.join(BOT_COMMANDS)}; "
+                "the shell's: /help lists them. A button is pressed by its number alone, e.g. 3."
+            )
         else:
             self.out.print("[dim]Only commands here: a slash command, a button number, or /help.[/dim]")
         self.flush()

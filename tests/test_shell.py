@@ -196,3 +196,19 @@ def test_summary_now_in_the_shell_shows_the_digest_and_a_chart(example_event: Ev
         assert "Daily digest: Friday, May 1: on its way to your direct messages." in out
         assert "• Superintendent: 1 of 47 answered a poll" in out
         assert "┌ direct message Convene\n│ 📎 collaboration-stage" in out
+
+
+def test_help_shows_every_bot_command_and_an_unknown_command_is_explained(
+    shell: tuple[Shell, Terminal],
+) -> None:
+    sh, term = shell
+    sh.handle("/help")
+    out = term.take()
+    # Usage in square brackets is printed as typed, not swallowed as terminal markup.
+    assert "/people [text]" in out and "close [id]" in out and "default shown in [brackets]" in out
+    for command in ("/poll", "/headline", "/wordcloud", "/closing", "/summary", "/agenda"):
+        assert f"  {command} " in out
+    sh.handle("/press 3")
+    out = term.take()
+    assert "/press is not a command here" in out and "/help" in out
+    assert "Unhandled request" not in out and "404" not in out
