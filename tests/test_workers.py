@@ -13,11 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot import outbox
 from bot.event import Event
+from bot.leader import Leadership
 from storage.db import transaction
 from storage.locks import Lease
 from storage.models import Outbox, Poll
@@ -143,3 +145,28 @@ def test_two_workers_share_the_work_and_survive_the_leader_being_killed(
         # record of an ephemeral reply to look it up by, so sending again beats losing it.
         confirmations = [sum(1 for e in ws.sandbox.ephemerals if e.user == voter) for voter in voters]
         assert min(confirmations) == 1 and max(confirmations) <= 2
+
+
+def test_a_leader_whose_database_connection_drops_steps_down_then_leads_again(any_engine: Engine) -> None:
+    if any_engine.dialect.name != "postgresql":
+        pytest.skip("on SQLite the lead is a file lock, which only the process's death can take away")
+    events: list[str] = []
+    lease = Lease(any_engine)
+    leadership = Leadership(
+        lease, on_lead=lambda: events.append("lead"), on_lose=lambda: events.append("lose"), retry=0.1
+    )
+    try:
+        assert leadership.start()
+        with any_engine.connect() as admin:  # the server ends the session that holds the lock
+            admin.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                )
+            )
+            admin.commit()
+        wait_until(lambda: events == ["lead", "lose", "lead"], timeout=10)
+        assert leadership.leading and lease.still_held()
+    finally:
+        leadership.stop()
+    assert events == ["lead", "lose", "lead", "lose"]
