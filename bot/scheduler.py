@@ -181,6 +181,12 @@ class Scheduler:
             return set()  # another process recorded them
         return {(j.id, j.at) for j in missed}
 
+    def describe(self, job_id: str) -> str:
+        """What a planned job does, in words ("reminder: Welcome remarks, 15 min before"); its id if
+        the plan has no such job."""
+        planned = self._plan.get(job_id)
+        return planned.what if planned else job_id
+
     def pending(self) -> list[tuple[datetime, str]]:
         """Jobs still to run, in time order."""
         return sorted((utc(j.next_run_time), j.id) for j in self.aps.get_jobs() if j.next_run_time)

@@ -259,8 +259,7 @@ class Shell:
 
     def _job_what(self, job_id: str) -> str:
         scheduler = self.ws.services.scheduler
-        planned = scheduler._plan.get(job_id) if scheduler else None  # noqa: SLF001
-        return planned.what if planned else job_id
+        return scheduler.describe(job_id) if scheduler else job_id
 
     def _whoami(self) -> None:
         person = self.ws.services.directory.person(self.user)
