@@ -182,8 +182,8 @@ class Scheduler:
         return {(j.id, j.at) for j in missed}
 
     def describe(self, job_id: str) -> str:
-        """What a planned job does, in words ("reminder: Welcome remarks, 15 min before"); its id if
-        the plan has no such job."""
+        """What a planned job does, in words ("daily digest: Saturday"); its id if the plan has no
+        such job."""
         planned = self._plan.get(job_id)
         return planned.what if planned else job_id
 
