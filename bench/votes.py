@@ -33,7 +33,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -44,7 +43,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from bot.sandbox import SlackSandbox  # noqa: E402
 from bot.simulate import sign  # noqa: E402
-from storage.db import normalise_url  # noqa: E402
+from storage.db import normalise_url, scratch_database  # noqa: E402
 
 SECRET = "bench-signing-secret"
 HERE = Path(__file__).resolve().parent
@@ -109,16 +108,8 @@ def fresh_database(server: str | None, folder: Path) -> Iterator[str]:
     if not server:
         yield f"sqlite:///{folder / 'votes.db'}"
         return
-    admin = create_engine(normalise_url(server), isolation_level="AUTOCOMMIT")
-    name = f"convene_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{normalise_url(server).rsplit('/', 1)[0]}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(server, "convene_bench") as url:
+        yield url
 
 
 def one_run(voters: int, database: str | None, workers: int) -> dict[str, float | int | str | None]:

@@ -1386,31 +1386,21 @@ class SlackSandbox:
             if not has_content:
                 return
         text, blocks, attachments = _message_content(body, status=400)
-        if _flag(body.get("replace_original")):
-            if target.message_ts:
-                index, message = self._find_message(target.channel, target.message_ts, status=404)
-                self._messages[target.channel][index] = replace(
-                    message, text=text, blocks=blocks, attachments=attachments
-                )
-            else:
-                self._ephemerals.append(
-                    Ephemeral(
-                        channel=target.channel,
-                        user=target.user,
-                        text=text,
-                        blocks=blocks,
-                        at=now,
-                        source="response_url",
-                        replace_original=True,
-                    )
-                )
+        replacing = _flag(body.get("replace_original"))
+        if replacing and target.message_ts:
+            index, message = self._find_message(target.channel, target.message_ts, status=404)
+            self._messages[target.channel][index] = replace(
+                message, text=text, blocks=blocks, attachments=attachments
+            )
             return
-        if body.get("response_type") == "in_channel":
+        if not replacing and body.get("response_type") == "in_channel":
             if target.channel not in self._channels:
                 raise _SlackError("channel_not_found", status=404)
             thread_ts = _str_or_none(body.get("thread_ts"))
             self._append_message(target.channel, text, blocks, attachments, thread_ts, now)
             return
+        # Ephemeral: a new one, or the replacement of an ephemeral original (a slash
+        # command's answer, say), which has no ts here to find it by.
         self._ephemerals.append(
             Ephemeral(
                 channel=target.channel,
@@ -1419,6 +1409,7 @@ class SlackSandbox:
                 blocks=blocks,
                 at=now,
                 source="response_url",
+                replace_original=replacing,
             )
         )
 

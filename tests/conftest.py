@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +23,7 @@ from bot.clock import ManualClock
 from bot.event import Event, load_event
 from bot.simulate import http_transport
 from bot.workspace import Workspace
-from storage.db import make_engine, normalise_url
+from storage.db import make_engine, normalise_url, scratch_database
 from storage.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,27 +31,13 @@ EXAMPLE = ROOT / "examples" / "symposium-2015" / "event.yaml"
 SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.json"
 
 
-def _postgres_database(url: str) -> Iterator[str]:
-    """A throwaway database on the server at `url`, dropped afterwards."""
-    admin = create_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
-    name = f"convene_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base = normalise_url(url).rsplit("/", 1)[0]
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The URL tests run against: DATABASE_URL's server (in a fresh database) or a SQLite file."""
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql")):
-        yield from _postgres_database(url)
+        with scratch_database(url, "convene_test") as database:
+            yield database
     else:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'convene.db'}"
 
@@ -114,7 +99,7 @@ def postgres_engine() -> Iterator[Engine]:
             pass
     except Exception as exc:  # noqa: BLE001 - any connection failure means "no server here"
         pytest.skip(f"PostgreSQL not reachable at {url} ({type(exc).__name__}); .ci/run starts one")
-    for database in _postgres_database(url):
+    with scratch_database(url, "convene_test") as database:
         engine = make_engine(database)
         upgrade(engine)
         yield engine

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from bot.workspace import Workspace
 from handlers.web import build_asgi
 from tests.conftest import ROOT
+from tests.test_closing import submit_headline
 
 PLENARY = "#lmi-plenary"
 ARTIFACTS = Path(os.environ.get("CONVENE_TEST_ARTIFACTS", ROOT / "test-artifacts"))
@@ -94,17 +95,7 @@ def test_hidden_and_anonymous_polls_show_nothing_they_hide(ws: Workspace) -> Non
 
 def test_headlines_wall_and_word_cloud_pages(ws: Workspace) -> None:
     for person, text in (("abc-usd-supt", "Partners lift graduation"), ("alhambra-usd-supt", "Hide me")):
-        user = ws.user(person)
-        ws.driver.command(user, "/headline", channel=PLENARY)
-        (view,) = ws.sandbox.open_views(user)
-        ws.driver.submit(
-            user,
-            view.id,
-            {
-                "headline": {"value": {"type": "plain_text_input", "value": text}},
-                "explanation": {"value": {"type": "plain_text_input", "value": None}},
-            },
-        )
+        submit_headline(ws, person, text)
     staff = ws.user("facilitator-lead")
     ws.driver.command(staff, "/headline hide 2", channel=PLENARY)
     reply = ws.driver.command(staff, "/closing display", channel=PLENARY).text
