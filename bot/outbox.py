@@ -14,12 +14,11 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, case
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from bot.clock import Clock
-from storage.db import transaction
+from storage.db import insert_for, transaction
 from storage.models import Outbox, table_of
 
 log = logging.getLogger(__name__)
@@ -36,7 +35,7 @@ def _statements(dialect: str) -> dict[str, Any]:
     compiled statement instead of building and compiling one per vote.
     """
     table = table_of(Outbox)
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    insert = insert_for(dialect, table)
     later = case((table.c.not_before > bindparam("now_"), table.c.not_before), else_=bindparam("now_"))
     return {
         # RETURNING says whether a row went in; rowcount is not reliable across drivers for this.

@@ -16,7 +16,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import and_, bindparam, func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -26,7 +25,7 @@ from bot.directory import Directory
 from bot.errors import FieldErrors, UserError
 from bot.event import MAX_OPTION_CHARS, MAX_OPTIONS, Event, PollKind, PollSpec, ResultsMode
 from bot.render import Tally, choice_labels, escape
-from storage.db import reading, transaction, writing
+from storage.db import insert_for, reading, transaction, writing
 from storage.models import Poll, Response, table_of
 
 MAX_TEXT_ANSWER = 1000
@@ -313,7 +312,7 @@ class PollService:
 def _vote_statements(dialect: str) -> dict[str, Any]:
     """The statements a vote runs, built once per SQL dialect (values come as parameters)."""
     polls, responses = table_of(Poll), table_of(Response)
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(responses)
+    insert = insert_for(dialect, responses)
     return {
         # The poll's state and the voter's current answer, in one round trip.
         "state": sa.select(

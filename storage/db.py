@@ -60,9 +60,14 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def insert_for(dialect: str, table: Any) -> Any:
+    """An INSERT for `table` that can take ON CONFLICT clauses, in the named SQL dialect."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 def upsert(session: Session, table: Any) -> Any:
     """An INSERT for `table` that can take ON CONFLICT clauses, in the session's dialect."""
-    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+    return insert_for(session.get_bind().dialect.name, table)
 
 
 def _for_writing(engine: Engine) -> Engine:
