@@ -171,7 +171,8 @@ class Dispatcher:
                 blocked: set[str] = set()
                 due = self._due_rows()
                 replies = [row_id for row_id, kind, _ in due if kind in _BATCHED]
-                if replies:
+                # Held like any other method after a 429 (Pacer.hold in _failed).
+                if replies and self.pacer.delay(_METHOD_OF["respond"]) <= 0:
                     room = REPLY_BATCH if limit is None else min(REPLY_BATCH, limit - done)
                     tried = self._send_replies(replies[:room])
                     sent_this_pass += tried

@@ -276,3 +276,17 @@ def test_two_dispatchers_on_one_database_never_send_a_row_twice(ws: Workspace) -
         list(pool.map(lambda d: d.drain(), [real, other]))
     assert [len(dm_texts(ws, p)) for p in people] == [1] * len(people)
     assert {r.status for r in rows(ws)} == {"sent"}
+
+
+def test_replies_to_clicks_wait_out_a_hold_like_every_other_send(ws: Workspace, clock: ManualClock) -> None:
+    voter = ws.user("abc-usd-supt")
+    url = ws.sandbox.new_response_url(channel_id=ws.sandbox.channel_id("#lmi-plenary"), user_id=voter)
+    with transaction(ws.engine) as session:
+        outbox.enqueue_notice(session, {"response_url": url, "user": voter}, "Recorded", now=clock.now())
+    # What a 429 from Slack leaves behind: no calls to the method until Retry-After has passed.
+    ws.services.dispatcher.pacer.hold("response_url", None, 5, whole_method=True)
+    ws.deliver()
+    assert ws.sandbox.calls_to("response_url") == [] and [r.status for r in rows(ws)] == ["pending"]
+    clock.advance(6)
+    ws.deliver()
+    assert [e.text for e in ws.sandbox.ephemerals if e.user == voter] == ["Recorded"]
