@@ -276,7 +276,7 @@ class Dispatcher:
         """
         now = self.clock.now()
         claimed: dict[int, Delivery] = {}
-        lanes_of: dict[int, str] = {}
+        lanes: dict[str, list[int]] = {}  # one person's replies go one after another, in queue order
         with transaction(self.engine) as session:
             # SKIP LOCKED (PostgreSQL): rows another dispatcher is claiming are left to it.
             rows = session.exec(
@@ -284,20 +284,16 @@ class Dispatcher:
                 .where(col(Outbox.id).in_(row_ids), Outbox.status == "pending", col(Outbox.not_before) <= now)
                 .with_for_update(skip_locked=True)
             ).all()
-            for row in rows:
+            for row in sorted(rows, key=lambda r: r.id or 0):
                 delivery = self.renderers[row.kind](session, row)
                 if delivery is None:
                     row.status = "sent"
                     continue
                 row.status, row.claimed_at, row.attempts = "sending", now, row.attempts + 1
                 claimed[row.id] = delivery  # type: ignore[index]
-                lanes_of[row.id] = str(row.payload.get("lane") or f"row:{row.id}")  # type: ignore[index]
+                lanes.setdefault(str(row.payload.get("lane") or f"row:{row.id}"), []).append(row.id)  # type: ignore[arg-type]
         if not claimed:
             return len(rows)
-        # One person's replies go one after another, in the order they were queued.
-        lanes: dict[str, list[int]] = {}
-        for row_id in sorted(claimed):
-            lanes.setdefault(lanes_of[row_id], []).append(row_id)
 
         def send_lane(ids: list[int]) -> list[tuple[int, dict[str, Any] | _Failure]]:
             return [(row_id, self._attempt(claimed[row_id])) for row_id in ids]

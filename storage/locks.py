@@ -142,10 +142,6 @@ class Lease:
         self._conn: Connection | None = None
         self._held = False
 
-    @property
-    def held(self) -> bool:
-        return self._held
-
     def try_acquire(self) -> bool:
         """Take the lead if nobody holds it; True if this process now leads."""
         if self._held:
