@@ -41,17 +41,19 @@ SHELL_HELP = "\n".join(
     [
         "[bold]Shell commands[/bold]",
         *(
-            rich_escape(line)
-            for line in [
-                "  /as <name, roster id or email>   act as someone else (e.g. /as Priya)",
-                "  /in <#channel>                   go to a channel (e.g. /in #lmi-plenary)",
-                "  /channels                        list the workspace's channels",
-                "  /people [text]                   find roster people",
-                "  /show                            show the current channel again",
-                "  /whoami                          who and where you are",
-                "  /clock [+15m | 16:30 | next]     see or move the event's clock; scheduled sends run "
-                "as it passes",
-                "  /quit                            leave (Ctrl-D works too)",
+            rich_escape(_usage(usage, meaning))
+            for usage, meaning in [
+                ("/as <name, roster id or email>", "act as someone else (e.g. /as Priya)"),
+                ("/in <#channel>", "go to a channel (e.g. /in #lmi-plenary)"),
+                ("/channels", "list the workspace's channels"),
+                ("/people [text]", "find roster people"),
+                ("/show", "show the current channel again"),
+                ("/whoami", "who and where you are"),
+                (
+                    "/clock [+15m | 16:30 | next]",
+                    "see or move the event's clock; scheduled sends run as it passes",
+                ),
+                ("/quit", "leave (Ctrl-D works too)"),
             ]
         ),
         "[bold]Talking to the bot[/bold] (the slash commands it has in Slack)",
@@ -59,7 +61,7 @@ SHELL_HELP = "\n".join(
             rich_escape(_usage(f"{name} {spec['usage_hint']}", spec["description"]))
             for name, spec in BOT_COMMANDS.items()
         ),
-        rich_escape("  <number>                         press the button with that number, e.g. 3"),
+        rich_escape(_usage("<number>", "press the button with that number, e.g. 3")),
         rich_escape(
             "In a form: answer each field; Enter keeps the default shown in [brackets]; "
             "/cancel closes the form."
