@@ -36,18 +36,11 @@ sys.path.insert(0, str(ROOT))
 
 from bot.event import load_event  # noqa: E402
 from bot.sandbox import SlackSandbox  # noqa: E402
+from bot.simulate import free_port  # noqa: E402
 from bot.workspace import seed_sandbox  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "symposium-2015" / "event.yaml"
 LEADING = re.compile(r"schedule reconciled")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_once(env: dict[str, str], workers: int, log_path: Path) -> tuple[float, float]:

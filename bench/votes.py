@@ -26,7 +26,6 @@ import re
 import resource
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from bot.sandbox import SlackSandbox  # noqa: E402
-from bot.simulate import sign  # noqa: E402
+from bot.simulate import free_port, sign  # noqa: E402
 from storage.db import normalise_url, scratch_database  # noqa: E402
 
 SECRET = "bench-signing-secret"
@@ -71,12 +70,6 @@ polls:
     session: s1
 """)
     return folder / "event.yaml"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def post(url: str, fields: dict[str, str]) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -40,6 +41,13 @@ class Reply:
     @property
     def text(self) -> str:
         return self.json.get("text", self.body)
+
+
+def free_port() -> int:
+    """A loopback port free now, for a local server to listen on (the bot under test)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def sign(secret: str, body: bytes, *, timestamp: int | None = None) -> dict[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from sqlmodel import SQLModel
 
 from bot.clock import ManualClock
 from bot.event import Event, load_event
-from bot.simulate import http_transport
+from bot.simulate import free_port, http_transport
 from bot.workspace import Workspace
 from storage.db import make_engine, normalise_url, scratch_database
 from storage.migrate import upgrade
@@ -112,12 +111,6 @@ def any_engine(request: pytest.FixtureRequest) -> Engine:
     if request.param == "configured":
         return request.getfixturevalue("engine")
     return empty(request.getfixturevalue("postgres_engine"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_until(check: Callable[[], object], timeout: float = 20.0) -> None:

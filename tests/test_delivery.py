@@ -19,6 +19,7 @@ from bot.clock import ManualClock
 from bot.dispatcher import Dispatcher
 from bot.event import Event
 from bot.sandbox import SlackSandbox
+from bot.simulate import free_port
 from bot.synthetic import fanout_event, sandbox_users
 from bot.workspace import Workspace
 from storage.db import transaction
@@ -207,7 +208,7 @@ def test_sigkill_in_the_middle_of_a_500_dm_fanout_delivers_each_exactly_once(
         }
 
         def start() -> subprocess.Popen[bytes]:
-            port = _free_port()
+            port = free_port()
             return subprocess.Popen(
                 [sys.executable, "-m", "bot.cli", "serve", str(event_file), "--port", str(port)],
                 env=env,
@@ -255,14 +256,6 @@ def test_sigkill_in_the_middle_of_a_500_dm_fanout_delivers_each_exactly_once(
         with Session(engine) as session:
             statuses = {r.status for r in session.exec(select(Outbox).where(Outbox.kind == "dm"))}
         assert statuses == {"sent"}
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_two_dispatchers_on_one_database_never_send_a_row_twice(ws: Workspace) -> None:
