@@ -22,13 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.clock import SystemClock  # noqa: E402
-from bot.event import load_event  # noqa: E402
-from bot.pacing import Pacer  # noqa: E402
-from bot.sandbox import SlackSandbox  # noqa: E402
-from bot.services import Services  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.synthetic import fanout_event, sandbox_users  # noqa: E402
+from bot.app.services import Services  # noqa: E402
+from bot.core.clock import SystemClock  # noqa: E402
+from bot.core.settings import Settings  # noqa: E402
+from bot.delivery.pacing import Pacer  # noqa: E402
+from bot.devkit.sandbox import SlackSandbox  # noqa: E402
+from bot.devkit.synthetic import fanout_event, sandbox_users  # noqa: E402
+from bot.event.spec import load_event  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 
 

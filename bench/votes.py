@@ -40,8 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from bot.sandbox import SlackSandbox  # noqa: E402
-from bot.simulate import free_port, sign  # noqa: E402
+from bot.devkit.sandbox import SlackSandbox  # noqa: E402
+from bot.devkit.simulate import free_port, sign  # noqa: E402
 from storage.db import normalise_url, scratch_database  # noqa: E402
 
 SECRET = "bench-signing-secret"

@@ -14,11 +14,11 @@ from pydantic import SecretStr
 from rich.console import Console
 from rich.markup import escape as esc
 
-from bot.event import Event, EventFileError, load_event
-from bot.settings import configure_logging
+from bot.core.settings import configure_logging
+from bot.event.spec import Event, EventFileError, load_event
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
 app = typer.Typer(
     help="Convene: polls, headlines and reminders for a live event, in Slack.\n\n"
@@ -99,7 +99,7 @@ def print_agenda(event: Event) -> None:
 
 def print_schedule(event: Event) -> None:
     """Every planned send: what, to whom, when (event time)."""
-    from bot.schedule import plan
+    from bot.event.plan import plan
 
     jobs = plan(event)
     console.print(f"\n[bold]Planned sends[/bold] ({len(jobs)}, {event.info.timezone})", highlight=False)
@@ -128,7 +128,7 @@ def manifest(
     name: Annotated[str, typer.Option(help="The app's name in Slack.")] = "Convene",
 ) -> None:
     """Print the Slack app manifest (paste it at api.slack.com/apps → Create New App → From a manifest)."""
-    from bot.manifest import build_manifest
+    from bot.slack.manifest import build_manifest
 
     event = _load(event_file)
     print(json.dumps(build_manifest(event, request_url=request_url, name=name), indent=2))
@@ -149,14 +149,14 @@ def shell(
     Act as anyone on the roster (`/as Maria`), type slash commands (`/poll launch warmup`),
     press buttons by number, fill in forms. Type `/help` inside for more.
     """
-    from bot.shell import run_shell
+    from bot.devkit.shell import run_shell
 
     event = _load(event_file)
     run_shell(event, database=database, start_as=as_)
 
 
 def _services_for_slack(event_file: Path, need: tuple[str, ...]) -> tuple[Settings, Event]:
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
     settings = Settings()
     missing = [name.upper() for name in need if not getattr(settings, name).get_secret_value()]
@@ -176,7 +176,7 @@ def run(event_file: EventArg) -> None:
     """Run the bot in Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; no public URL)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.services import Services
+    from bot.app.services import Services
     from handlers import create_app
 
     settings, event = _services_for_slack(event_file, ("slack_bot_token", "slack_app_token"))
@@ -228,8 +228,8 @@ def _offline_services(event_file: Path) -> Any:
     """The core over DATABASE_URL, for commands that read what was recorded and send nothing."""
     import secrets
 
-    from bot.services import Services
-    from bot.settings import Settings
+    from bot.app.services import Services
+    from bot.core.settings import Settings
 
     event = _load(event_file)
     settings = Settings()
@@ -258,7 +258,7 @@ def report(
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from bot.report import Report
+    from bot.insights.report import Report
 
     services = _offline_services(event_file)
     with Progress(
@@ -280,7 +280,7 @@ def export(
     """Export every response, one row each. People are named only for polls that are not anonymous."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from bot.report import export_rows, write_export
+    from bot.insights.report import export_rows, write_export
 
     services = _offline_services(event_file)
     with Progress(
@@ -318,7 +318,7 @@ def rehearse(
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from bot.rehearsal import rehearse_event
+    from bot.devkit.rehearsal import rehearse_event
 
     _load(event_file)  # problems in the file are reported the usual way
     out.mkdir(parents=True, exist_ok=True)
@@ -365,7 +365,7 @@ def rehearse(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the schema at DATABASE_URL (default sqlite:///convene.db)."""
-    from bot.settings import Settings
+    from bot.core.settings import Settings
     from storage.db import make_engine
     from storage.migrate import current, upgrade
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.services import Services
-from bot.settings import Settings
+from bot.app.services import Services
+from bot.core.settings import Settings
 from handlers import agenda, closing, headlines, poll_answers, poll_commands, summary
 
 log = logging.getLogger("convene.handlers")

@@ -10,10 +10,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
-from bot.agenda import now_and_next, rounds
-from bot.agenda_view import home_view, my_day_blocks, now_next_blocks
-from bot.errors import UserError
-from bot.services import Services
+from bot.agenda.service import now_and_next, rounds
+from bot.agenda.views import home_view, my_day_blocks, now_next_blocks
+from bot.app.services import Services
+from bot.core.errors import UserError
 from handlers.common import log, user_id
 from storage.db import reading
 from storage.models import Poll

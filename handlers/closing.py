@@ -7,8 +7,8 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.errors import UserError
-from bot.services import Services
+from bot.app.services import Services
+from bot.core.errors import UserError
 from handlers.common import channel_id, command_answer, user_id
 
 

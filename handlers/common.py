@@ -8,9 +8,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from bot import outbox
-from bot.errors import FieldErrors, UserError
-from bot.services import Services
+from bot.app.services import Services
+from bot.core.errors import FieldErrors, UserError
+from bot.delivery import outbox
 
 log = logging.getLogger("convene.handlers")
 

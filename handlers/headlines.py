@@ -8,9 +8,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import FieldErrors, UserError
-from bot.headlines_view import headline_modal, mine_blocks, missing_blocks, staff_list_blocks
-from bot.services import Services
+from bot.app.services import Services
+from bot.core.errors import FieldErrors, UserError
+from bot.headlines.views import headline_modal, mine_blocks, missing_blocks, staff_list_blocks
 from handlers.common import (
     SORRY,
     answering,

@@ -10,10 +10,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import FieldErrors, UserError
-from bot.event import PollKind
-from bot.render import answer_modal, choose_modal, survey_modal
-from bot.services import Services
+from bot.app.services import Services
+from bot.core.errors import FieldErrors, UserError
+from bot.event.spec import PollKind
+from bot.polls.views import answer_modal, choose_modal, survey_modal
 from handlers.common import SORRY, answering, form_value, log, metadata, reply_target, tell, user_id
 from handlers.poll_commands import new_poll_draft
 

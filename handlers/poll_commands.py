@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.render import escape, new_poll_modal, poll_list_blocks, results_blocks
-from bot.services import Services
+from bot.app.services import Services
+from bot.polls.views import escape, new_poll_modal, poll_list_blocks, results_blocks
 from handlers.common import channel_id, command_answer, form_value, user_id
 
 HELP = """*Convene polls*

@@ -7,8 +7,8 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.errors import NotAllowed, UserError
-from bot.services import Services
+from bot.app.services import Services
+from bot.core.errors import NotAllowed, UserError
 from handlers.common import command_answer, user_id
 from storage.db import transaction
 

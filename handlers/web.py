@@ -22,8 +22,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from bot.display import PAGE, Displays
-from bot.errors import UserError
+from bot.core.errors import UserError
+from bot.displays.service import PAGE, Displays
 from storage.db import POOL_SIZE
 from storage.models import DisplayLink
 
@@ -157,8 +157,8 @@ def asgi_from_env() -> Starlette:
     `convene serve` has checked the event file before starting uvicorn, so the
     workers skip the one check that would load matplotlib into each of them.
     """
-    from bot.event import load_event
-    from bot.settings import Settings, configure_logging
+    from bot.core.settings import Settings, configure_logging
+    from bot.event.spec import load_event
     from handlers import create_app
 
     configure_logging()

@@ -18,10 +18,10 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from bot.clock import ManualClock
-from bot.event import Event, load_event
-from bot.simulate import free_port, http_transport
-from bot.workspace import Workspace
+from bot.core.clock import ManualClock
+from bot.devkit.simulate import free_port, http_transport
+from bot.devkit.workspace import Workspace
+from bot.event.spec import Event, load_event
 from storage.db import make_engine, normalise_url, scratch_database
 from storage.migrate import upgrade
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.clock import ManualClock
-from bot.workspace import Workspace
+from bot.core.clock import ManualClock
+from bot.devkit.workspace import Workspace
 
 
 def home_of(ws: Workspace, person: str):  # type: ignore[no-untyped-def]

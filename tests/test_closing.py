@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from PIL import Image
 
-from bot.workspace import Workspace
+from bot.devkit.workspace import Workspace
 
 PLENARY = "#lmi-plenary"
 ANSWERS = [

@@ -14,14 +14,14 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot import outbox
-from bot.clock import ManualClock
-from bot.dispatcher import Dispatcher
-from bot.event import Event
-from bot.sandbox import SlackSandbox
-from bot.simulate import free_port
-from bot.synthetic import fanout_event, sandbox_users
-from bot.workspace import Workspace
+from bot.core.clock import ManualClock
+from bot.delivery import outbox
+from bot.delivery.dispatcher import Dispatcher
+from bot.devkit.sandbox import SlackSandbox
+from bot.devkit.simulate import free_port
+from bot.devkit.synthetic import fanout_event, sandbox_users
+from bot.devkit.workspace import Workspace
+from bot.event.spec import Event
 from storage.db import transaction
 from storage.models import Outbox
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from bot.workspace import Workspace
+from bot.devkit.workspace import Workspace
 from handlers.web import build_asgi
 from tests.conftest import ROOT
 from tests.test_closing import submit_headline

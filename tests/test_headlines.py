@@ -9,10 +9,10 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.clock import ManualClock
-from bot.event import load_event
-from bot.headlines_view import wall_messages
-from bot.workspace import Workspace
+from bot.core.clock import ManualClock
+from bot.devkit.workspace import Workspace
+from bot.event.spec import load_event
+from bot.headlines.views import wall_messages
 from storage.models import Headline
 from tests.conftest import EXAMPLE
 

@@ -9,8 +9,8 @@ import sys
 import jsonschema
 import pytest
 
-from bot.event import Event
-from bot.manifest import build_manifest
+from bot.event.spec import Event
+from bot.slack.manifest import build_manifest
 from tests.conftest import EXAMPLE, SCHEMA
 
 

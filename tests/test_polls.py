@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.clock import ManualClock
-from bot.event import Event
-from bot.workspace import Workspace
+from bot.core.clock import ManualClock
+from bot.devkit.workspace import Workspace
+from bot.event.spec import Event
 from storage.models import Outbox, Poll, Response
 
 PLENARY = "#lmi-plenary"

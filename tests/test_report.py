@@ -11,8 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from bot.report import Report, export_rows
-from bot.workspace import Workspace
+from bot.devkit.workspace import Workspace
+from bot.insights.report import Report, export_rows
 from tests.conftest import EXAMPLE
 from tests.test_summaries import launch_and_vote, people_with_role
 
@@ -61,7 +61,7 @@ def test_the_report_has_the_shape_of_the_2015_summary(ws: Workspace, tmp_path: P
 
 
 def test_the_export_names_people_only_for_named_polls(ws: Workspace, tmp_path: Path) -> None:
-    from bot.report import write_export
+    from bot.insights.report import write_export
 
     anonymous = run_the_event(ws)
     rows = export_rows(ws.services)

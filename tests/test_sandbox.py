@@ -17,8 +17,8 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 from slack_sdk.models.metadata import Metadata
 from slack_sdk.webhook import WebhookClient
 
-from bot.clock import ManualClock
-from bot.sandbox import Call, SlackSandbox
+from bot.core.clock import ManualClock
+from bot.devkit.sandbox import Call, SlackSandbox
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "Poll: *what are you looking forward to?*"}}
 MODAL = {

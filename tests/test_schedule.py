@@ -11,10 +11,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.clock import ManualClock
-from bot.event import Event, load_event
-from bot.schedule import plan
-from bot.workspace import Workspace
+from bot.core.clock import ManualClock
+from bot.devkit.workspace import Workspace
+from bot.event.plan import plan
+from bot.event.spec import Event, load_event
 from storage.models import BreakoutChoice, JobRun
 from tests.conftest import EXAMPLE
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from bot.report import Report
-from bot.workspace import Workspace
+from bot.devkit.workspace import Workspace
+from bot.insights.report import Report
 from storage.models import Response
 
 

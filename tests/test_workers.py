@@ -17,9 +17,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot import outbox
-from bot.event import Event
-from bot.leader import Leadership
+from bot.app.leader import Leadership
+from bot.delivery import outbox
+from bot.event.spec import Event
 from storage.db import transaction
 from storage.locks import Lease
 from storage.models import Outbox, Poll
@@ -36,7 +36,7 @@ sys.stdin.read()  # hold it until the test closes this pipe or kills the process
 HOLD_WRITER = """
 import sys, time
 from datetime import UTC, datetime
-from bot import outbox
+from bot.delivery import outbox
 from storage.db import make_engine, transaction
 from storage.locks import writer_queue
 engine = make_engine(sys.argv[1])
@@ -106,7 +106,7 @@ def test_writers_in_two_processes_take_turns_on_sqlite(
         assert list(session.exec(select(Outbox.key).order_by(col(Outbox.id)))) == ["first", "second"]
 
 
-LEADS = re.compile(r" (\d+) INFO bot\.leader: this process leads")
+LEADS = re.compile(r" (\d+) INFO bot\.app\.leader: this process leads")
 
 
 @pytest.mark.slow

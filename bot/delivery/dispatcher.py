@@ -1,0 +1,498 @@
+"""The outbox dispatcher: the one place that sends to Slack.
+
+Each row goes through three steps, each its own transaction:
+
+1. claim: pending -> sending (committed before any byte goes to Slack);
+2. call Slack;
+3. record: sending -> sent (with channel and ts), back to pending (retry
+   later), or failed (with the reason, reported to organizers).
+
+A crash between 1 and 3 leaves the row in `sending`: the message may or may
+not have reached Slack. Every chat.postMessage carries the row's key as
+message metadata, so on start `recover()` looks for it in the channel's
+history and records the message if it is there, or sends it again if not:
+a message is never lost and never sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bot.core.clock import Clock, utc
+from bot.delivery.pacing import Pacer
+from storage.db import transaction
+from storage.models import Outbox
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+# Replies to clicks (response_url) go out in batches of up to this many, this many at once.
+REPLY_BATCH = 50
+REPLY_THREADS = 8
+METADATA_TYPE = "convene_outbox"
+
+# Errors that retrying cannot fix, in words an organizer can act on.
+PERMANENT: dict[str, str] = {
+    "channel_not_found": "the channel does not exist, or the bot cannot see it (check the name in the event "
+    "file; invite the bot to private channels)",
+    "not_in_channel": "the bot is not in the channel and could not join it (invite it: /invite @Convene)",
+    "is_archived": "the channel is archived",
+    "user_not_found": "that person is not in this Slack workspace",
+    "user_disabled": "that person's Slack account is deactivated",
+    "account_inactive": "the bot's own Slack account or token has been deactivated",
+    "cannot_dm_bot": "that account is a bot",
+    "invalid_blocks": "the message broke one of Slack's layout limits",
+    "msg_too_long": "the message is longer than Slack allows",
+    "no_text": "the message was empty",
+    "message_not_found": "the message to update was deleted",
+    "cant_update_message": "the message to update was not posted by the bot",
+    "invalid_auth": "the bot token is not valid",
+    "not_authed": "no bot token was given",
+    "missing_scope": "the app lacks a permission (reinstall it from the current manifest)",
+    "restricted_action": "the workspace does not allow the bot to post there",
+    "expired_url": "the person's reply link expired (Slack keeps it for 30 minutes)",
+    "used_url": "the person's reply link was used up",
+}
+
+Renderer = Callable[[Session, Outbox], "Delivery | None"]
+
+
+class Delivery:
+    """The Slack call a row renders to, and what to record once it succeeds."""
+
+    def __init__(
+        self,
+        method: str,
+        args: dict[str, Any],
+        after: Callable[[Session, dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.method = method
+        self.args = args
+        self.after = after
+
+
+class _Failure(Exception):
+    def __init__(self, error: str, status: int, retry_after: float | None = None) -> None:
+        super().__init__(error)
+        self.error = error
+        self.status = status
+        self.retry_after = retry_after
+
+
+class Dispatcher:
+    """Sends due outbox rows in id order (per channel), paced to Slack's limits."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        client: WebClient,
+        clock: Clock,
+        renderers: dict[str, Renderer],
+        refresh_interval: float = 2.0,
+        pacer: Pacer | None = None,
+        on_failure: Callable[[Session, Outbox, str], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.client = client
+        self.clock = clock
+        self.renderers = renderers
+        self.refresh_interval = timedelta(seconds=refresh_interval)
+        self.pacer = pacer or Pacer(clock)
+        self.on_failure = on_failure
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._replies: ThreadPoolExecutor | None = None
+
+    # ------------------------------------------------------------ running
+
+    def start(self) -> None:
+        """Recover interrupted sends, then send in a background thread until stop()."""
+        self._stop.clear()
+        self.recover()
+        self._thread = threading.Thread(target=self._run, name="convene-outbox", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout=10)
+            self._thread = None
+        if self._replies is not None:
+            self._replies.shutdown(wait=True)
+            self._replies = None
+
+    def wake(self) -> None:
+        """Tell the background thread there may be new work."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.drain()
+            except Exception:  # keep the dispatcher alive; rows stay pending
+                log.exception("outbox dispatcher pass failed")
+            self._wake.wait(timeout=0.05)
+            self._wake.clear()
+
+    def next_due(self) -> datetime | None:
+        """When the earliest pending row becomes due (None if nothing is pending)."""
+        with Session(self.engine) as session:
+            value = session.exec(
+                select(Outbox.not_before)
+                .where(Outbox.status == "pending")
+                .order_by(col(Outbox.not_before))
+                .limit(1)
+            ).first()
+        return utc(value) if value else None
+
+    # ------------------------------------------------------------ sending
+
+    def drain(self, limit: int | None = None) -> int:
+        """Send every row that is due and allowed by the rate limits now; return how many were tried."""
+        with self._lock:
+            done = 0
+            while limit is None or done < limit:
+                sent_this_pass = 0
+                blocked: set[str] = set()
+                due = self._due_rows()
+                replies = [row_id for row_id, kind, _ in due if kind in _BATCHED]
+                # Held like any other method after a 429 (Pacer.hold in _failed).
+                if replies and self.pacer.delay(_METHOD_OF["respond"]) <= 0:
+                    room = REPLY_BATCH if limit is None else min(REPLY_BATCH, limit - done)
+                    tried = self._send_replies(replies[:room])
+                    sent_this_pass += tried
+                    done += tried
+                    if limit is not None and done >= limit:
+                        return done
+                for row_id, kind, channel in due:
+                    if kind in _BATCHED:
+                        continue
+                    lane = channel or f"row:{row_id}"
+                    if lane in blocked:
+                        continue
+                    method = _METHOD_OF.get(kind, "")
+                    if self.pacer.delay(method, channel) > 0:
+                        blocked.add(lane)  # keep per-channel order: later rows wait too
+                        continue
+                    if not self._send_one(row_id):
+                        blocked.add(lane)
+                    sent_this_pass += 1
+                    done += 1
+                    if limit is not None and done >= limit:
+                        return done
+                if sent_this_pass == 0:
+                    return done
+            return done
+
+    def _due_rows(self) -> list[tuple[int, str, str | None]]:
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(Outbox.id, Outbox.kind, Outbox.channel)
+                .where(Outbox.status == "pending", col(Outbox.not_before) <= self.clock.now())
+                .order_by(col(Outbox.id))
+                .limit(500)
+            ).all()
+        return [(r[0], r[1], r[2]) for r in rows if r[0] is not None]
+
+    def _send_one(self, row_id: int) -> bool:
+        """Claim, call, record one row; False if it was held back (retry or failure)."""
+        now = self.clock.now()
+        with transaction(self.engine) as session:
+            # Locked (on PostgreSQL; SQLite's write transaction already is), so two
+            # dispatchers on one database can never both claim a row.
+            row = session.get(Outbox, row_id, with_for_update=True)
+            if row is None or row.status != "pending" or utc(row.not_before or now) > now:
+                return True
+            renderer = self.renderers.get(row.kind)
+            delivery = renderer(session, row) if renderer else None
+            if renderer is None:
+                row.status, row.last_error = "failed", f"no renderer for {row.kind}"
+                return True
+            if delivery is None:  # nothing to send (a refresh for a poll with no channel message)
+                row.status = "sent"
+                return True
+            if row.kind == "poll_refresh":
+                # Re-rendered from the database every time, so a refresh is
+                # safe to repeat; claiming it as sent now means a vote that
+                # lands during the call re-arms it rather than being missed.
+                row.status, row.sent_at, row.not_before = "sent", now, now + self.refresh_interval
+            else:
+                row.status, row.claimed_at = "sending", now
+            row.attempts += 1
+            if delivery.method == "chat.postMessage":
+                delivery.args["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"key": row.key}}
+            channel = row.channel
+        try:
+            result = self._call(delivery)
+        except _Failure as failure:
+            self.pacer.note(delivery.method, channel)
+            return self._failed(row_id, delivery, channel, failure)
+        # Noted once Slack has answered: the latest moment it can have counted the
+        # call, so the window never opens before Slack's does.
+        self.pacer.note(delivery.method, channel)
+        self._record_sent(row_id, delivery, result)
+        return True
+
+    def _record_sent(self, row_id: int, delivery: Delivery, result: dict[str, Any]) -> None:
+        with transaction(self.engine) as session:
+            row = session.get(Outbox, row_id)
+            assert row is not None
+            self._mark_sent(session, row, delivery, result)
+
+    def _mark_sent(self, session: Session, row: Outbox, delivery: Delivery, result: dict[str, Any]) -> None:
+        if row.kind != "poll_refresh":
+            row.status, row.sent_at = "sent", self.clock.now()
+        row.last_error = None
+        row.result_channel = result.get("channel")
+        row.result_ts = result.get("ts")
+        if row.payload.get("private"):
+            row.payload = {"private": True}  # nothing personal outlives the send
+        if delivery.after:
+            delivery.after(session, result)
+
+    def _send_replies(self, row_ids: list[int]) -> int:
+        """Claim, send and record a batch of replies to people's clicks; return how many were tried.
+
+        A reply goes to its own response_url, so replies keep no order among
+        themselves and wait on no channel's pace. In a burst of votes there is
+        one per vote: claiming and recording them a batch at a time, and
+        sending them side by side, keeps the dispatcher from queueing for the
+        database once per reply, and the live results from waiting behind them.
+        """
+        now = self.clock.now()
+        claimed: dict[int, Delivery] = {}
+        lanes: dict[str, list[int]] = {}  # one person's replies go one after another, in queue order
+        with transaction(self.engine) as session:
+            # SKIP LOCKED (PostgreSQL): rows another dispatcher is claiming are left to it.
+            rows = session.exec(
+                select(Outbox)
+                .where(col(Outbox.id).in_(row_ids), Outbox.status == "pending", col(Outbox.not_before) <= now)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in sorted(rows, key=lambda r: r.id or 0):
+                delivery = self.renderers[row.kind](session, row)
+                if delivery is None:
+                    row.status = "sent"
+                    continue
+                row.status, row.claimed_at, row.attempts = "sending", now, row.attempts + 1
+                claimed[row.id] = delivery  # type: ignore[index]
+                lanes.setdefault(str(row.payload.get("lane") or f"row:{row.id}"), []).append(row.id)  # type: ignore[arg-type]
+        if not claimed:
+            return len(rows)
+
+        def send_lane(ids: list[int]) -> list[tuple[int, dict[str, Any] | _Failure]]:
+            return [(row_id, self._attempt(claimed[row_id])) for row_id in ids]
+
+        outcomes = {k: v for lane in self._pool().map(send_lane, lanes.values()) for k, v in lane}
+        with transaction(self.engine) as session:
+            for row in session.exec(select(Outbox).where(col(Outbox.id).in_(list(outcomes)))).all():
+                outcome = outcomes[row.id]  # type: ignore[index]
+                if not isinstance(outcome, _Failure):
+                    self._mark_sent(session, row, claimed[row.id], outcome)  # type: ignore[index]
+        for row_id, outcome in outcomes.items():
+            if isinstance(outcome, _Failure):
+                self._failed(row_id, claimed[row_id], None, outcome)
+        return len(rows)
+
+    def _attempt(self, delivery: Delivery) -> dict[str, Any] | _Failure:
+        try:
+            return self._call(delivery)
+        except _Failure as failure:
+            return failure
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._replies is None:
+            self._replies = ThreadPoolExecutor(max_workers=REPLY_THREADS, thread_name_prefix="convene-reply")
+        return self._replies
+
+    def _call(self, delivery: Delivery) -> dict[str, Any]:
+        if delivery.method == "response_url":
+            args = dict(delivery.args)
+            try:
+                answer = WebhookClient(args.pop("url"), timeout=10).send_dict(args)
+            except OSError as exc:
+                raise _Failure(f"connection: {exc}", 0) from None
+            if answer.status_code == 404:
+                raise _Failure(answer.body.strip() or "expired_url", 404)
+            if answer.status_code != 200:
+                raise _Failure("server_error", answer.status_code, _retry_after(answer.headers))
+            return {}
+        try:
+            if delivery.method == "files_upload_v2":  # three calls (URL, upload, complete) in one helper
+                args = dict(delivery.args)
+                if str(args.get("channel", "")).startswith(("U", "W")):  # to a person: their DM's id
+                    args["channel"] = self.client.conversations_open(users=args["channel"])["channel"]["id"]
+                response = self.client.files_upload_v2(**{k: v for k, v in args.items() if v is not None})
+            else:
+                response = self.client.api_call(delivery.method, json=delivery.args)
+        except SlackApiError as exc:
+            status = getattr(exc.response, "status_code", 0)
+            data = exc.response.data if isinstance(exc.response.data, dict) else {}
+            raise _Failure(
+                str(data.get("error", "unknown_error")), status, _retry_after(exc.response.headers)
+            ) from None
+        except OSError as exc:  # refused, reset, timed out
+            raise _Failure(f"connection: {exc}", 0) from None
+        return dict(response.data) if isinstance(response.data, dict) else {}
+
+    def _failed(self, row_id: int, delivery: Delivery, channel: str | None, failure: _Failure) -> bool:
+        if failure.status == 429:
+            wait = max(1.0, failure.retry_after or 1.0)
+            whole = delivery.method != "chat.postMessage"
+            self.pacer.hold(delivery.method, channel, wait, whole_method=whole)
+            return self._retry(row_id, "ratelimited", timedelta(seconds=wait), count=False)
+        if failure.error == "not_in_channel" and self._join(delivery.args.get("channel")):
+            return self._retry(row_id, "joined the channel", timedelta(0), count=False)
+        if failure.error in PERMANENT:
+            self._give_up(row_id, failure.error)
+            return False
+        return self._retry(row_id, failure.error, None)
+
+    def _join(self, channel: Any) -> bool:
+        """Join a public channel after not_in_channel (needs channels:join)."""
+        if not isinstance(channel, str) or not channel.startswith("C"):
+            return False
+        try:
+            self.client.conversations_join(channel=channel)
+            return True
+        except (SlackApiError, OSError) as exc:
+            log.warning("could not join %s: %s", channel, exc)
+            return False
+
+    def _retry(self, row_id: int, error: str, delay: timedelta | None, count: bool = True) -> bool:
+        with transaction(self.engine) as session:
+            row = session.get(Outbox, row_id)
+            assert row is not None
+            if not count:
+                row.attempts = max(0, row.attempts - 1)
+            row.last_error = error
+            if row.attempts >= MAX_ATTEMPTS:
+                row.status = "failed"
+                self._report(session, row, error)
+            else:
+                row.status = "pending"
+                backoff = timedelta(seconds=min(60, 2**row.attempts))
+                row.not_before = self.clock.now() + (delay if delay is not None else backoff)
+        return False
+
+    def _give_up(self, row_id: int, error: str) -> None:
+        with transaction(self.engine) as session:
+            row = session.get(Outbox, row_id)
+            assert row is not None
+            row.status, row.last_error = "failed", error
+            self._report(session, row, error)
+        log.warning("outbox row %s failed: %s", row_id, error)
+
+    def _report(self, session: Session, row: Outbox, error: str) -> None:
+        if self.on_failure:
+            self.on_failure(session, row, PERMANENT.get(error, error))
+
+    # ------------------------------------------------------------ recovery
+
+    def recover(self) -> int:
+        """Settle rows a crash left in `sending`; return how many were found already delivered."""
+        with Session(self.engine) as session:
+            stuck = session.exec(select(Outbox).where(Outbox.status == "sending")).all()
+        delivered = 0
+        for row in stuck:
+            found = self._find_delivered(row) if row.kind in _POSTS else None
+            with transaction(self.engine) as session:
+                current = session.get(Outbox, row.id)
+                if current is None or current.status != "sending":
+                    continue
+                if found:
+                    current.status, current.sent_at = "sent", self.clock.now()
+                    current.result_channel, current.result_ts = found.get("channel"), found.get("ts")
+                    renderer = self.renderers.get(current.kind)
+                    delivery = renderer(session, current) if renderer else None
+                    if delivery and delivery.after:
+                        delivery.after(session, found)
+                    delivered += 1
+                else:
+                    current.status = "pending"
+                    current.last_error = "interrupted; sending again"
+        if stuck:
+            log.info("recovered %d interrupted sends (%d had reached Slack)", len(stuck), delivered)
+        return delivered
+
+    def _find_delivered(self, row: Outbox) -> dict[str, Any] | None:
+        """Look for the row's key in the metadata of recent messages in its channel."""
+        channel = row.channel or row.payload.get("channel")
+        if not channel:
+            return None
+        try:
+            if channel.startswith(("U", "W")):
+                channel = self.client.conversations_open(users=channel)["channel"]["id"]
+            claimed = utc(row.claimed_at or self.clock.now())
+            oldest = f"{(claimed - timedelta(seconds=5)).timestamp():.6f}"
+            cursor = None
+            while True:
+                page = self.client.conversations_history(
+                    channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
+                )
+                messages: list[dict[str, Any]] = page.get("messages", [])
+                for message in messages:
+                    meta = message.get("metadata") or {}
+                    if (
+                        meta.get("event_type") == METADATA_TYPE
+                        and (meta.get("event_payload") or {}).get("key") == row.key
+                    ):
+                        return {"channel": channel, "ts": message.get("ts"), "message": message}
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    return None
+        except (SlackApiError, OSError) as exc:
+            # Cannot tell: sending again risks a duplicate, not sending risks a loss.
+            # Slack answers history for any channel the bot posts in, so this is rare;
+            # prefer delivery.
+            log.warning("could not check whether row %s was delivered: %s", row.id, exc)
+            return None
+
+
+# Which Slack method each outbox kind ends in (for pacing before rendering).
+_METHOD_OF = {
+    "post": "chat.postMessage",
+    "dm": "chat.postMessage",
+    "poll_post": "chat.postMessage",
+    "poll_refresh": "chat.update",
+    "ephemeral": "chat.postEphemeral",
+    "respond": "response_url",
+    "upload": "files_upload_v2",
+}
+# Kinds sent a batch at a time (see Dispatcher._send_replies).
+_BATCHED = {"respond"}
+# Kinds whose delivery leaves a message in the conversation that recover() can look for.
+_POSTS = {kind for kind, method in _METHOD_OF.items() if method in ("chat.postMessage", "files_upload_v2")}
+
+
+def _carries(row: Outbox, message: dict[str, Any]) -> bool:
+    """Whether a message in the history is this row's delivery: its metadata key, or for an upload
+    its file name (unique per row, since it carries the image's digest)."""
+    meta = message.get("metadata") or {}
+    if meta.get("event_type") == METADATA_TYPE and (meta.get("event_payload") or {}).get("key") == row.key:
+        return True
+    filename = row.payload.get("filename")
+    return bool(filename) and any(f.get("name") == filename for f in message.get("files") or [])
+
+
+def _retry_after(headers: Any) -> float | None:
+    try:
+        value = (headers or {}).get("Retry-After") or (headers or {}).get("retry-after")
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None

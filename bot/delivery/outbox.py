@@ -1,0 +1,147 @@
+"""The outbox: what the bot must send, written in the same transaction as its cause.
+
+A launch, a vote, a reminder or a close adds rows here; `bot.delivery.dispatcher` sends
+them. A live poll has one refresh row that is re-armed rather than duplicated,
+so a burst of votes becomes one `chat.update` per refresh interval.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import bindparam, case
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
+
+from bot.core.clock import Clock
+from storage.db import insert_for, transaction
+from storage.models import Outbox, table_of
+
+log = logging.getLogger(__name__)
+
+
+Executor = Session | Connection
+
+
+@cache
+def _statements(dialect: str) -> dict[str, Any]:
+    """The outbox's write statements for one SQL dialect, built once.
+
+    Values come as parameters at execution, so a burst of votes reuses one
+    compiled statement instead of building and compiling one per vote.
+    """
+    table = table_of(Outbox)
+    insert = insert_for(dialect, table)
+    later = case((table.c.not_before > bindparam("now_"), table.c.not_before), else_=bindparam("now_"))
+    return {
+        # RETURNING says whether a row went in; rowcount is not reliable across drivers for this.
+        "enqueue": insert.on_conflict_do_nothing(index_elements=[table.c.key]).returning(table.c.id),
+        "refresh_now": insert.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={"status": "pending", "not_before": bindparam("now_"), "attempts": 0},
+        ),
+        "refresh": insert.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={"status": "pending", "attempts": 0, "not_before": later},
+            # Already pending: nothing to write, which keeps a vote burst cheap.
+            where=table.c.status != "pending",
+        ),
+    }
+
+
+def _dialect(executor: Executor) -> str:
+    bind = executor.get_bind() if isinstance(executor, Session) else executor
+    return bind.dialect.name
+
+
+def enqueue(
+    session: Executor,
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    key: str | None = None,
+    channel: str | None = None,
+    not_before: datetime | None = None,
+) -> bool:
+    """Queue a send inside the caller's transaction; a repeated `key` is ignored (returns False)."""
+    values = dict(
+        key=key or f"{kind}:{uuid.uuid4().hex}",
+        kind=kind,
+        channel=channel,
+        payload=payload,
+        status="pending",
+        not_before=not_before or now,
+        attempts=0,
+        created_at=now,
+    )
+    return session.execute(_statements(_dialect(session))["enqueue"], values).first() is not None
+
+
+def request_refresh(session: Executor, *, poll_id: str, now: datetime, immediate: bool = False) -> None:
+    """Ask for the poll message to be re-rendered: at most one pending refresh per poll.
+
+    A refresh row that was sent keeps, in `not_before`, the earliest moment the
+    next one may go; re-arming takes the later of that and now. `immediate`
+    (closing a poll) ignores the interval so final results show at once.
+    """
+    values = dict(
+        key=f"poll-refresh:{poll_id}",
+        kind="poll_refresh",
+        channel=None,
+        payload={"poll_id": poll_id},
+        status="pending",
+        not_before=now,
+        attempts=0,
+        created_at=now,
+        now_=now,
+    )
+    session.execute(_statements(_dialect(session))["refresh_now" if immediate else "refresh"], values)
+
+
+def enqueue_notice(
+    session: Executor, reply_to: dict[str, Any], text: str, *, now: datetime, private: bool = False
+) -> None:
+    """Queue an ephemeral note to one person.
+
+    `reply_to` is {"response_url": ..., "user": ...} (preferred: not rate-limited
+    like chat.postEphemeral; the user keeps one person's notes in order) or
+    {"channel": ..., "user": ...}. A private note is erased from the outbox once sent.
+    """
+    payload: dict[str, Any] = {"text": text, "private": private}
+    if reply_to.get("response_url"):
+        payload["response_url"] = reply_to["response_url"]
+        if reply_to.get("user"):
+            payload["lane"] = reply_to["user"]
+        enqueue(session, kind="respond", payload=payload, now=now)
+    else:
+        payload.update(channel=reply_to["channel"], user=reply_to["user"])
+        enqueue(session, kind="ephemeral", channel=reply_to["channel"], payload=payload, now=now)
+
+
+def notify(engine: Engine, clock: Clock, reply_to: dict[str, Any], text: str) -> None:
+    """Queue an ephemeral note in a transaction of its own."""
+    with transaction(engine) as session:
+        enqueue_notice(session, reply_to, text, now=clock.now())
+
+
+def enqueue_dm(
+    session: Session,
+    *,
+    user: str,
+    text: str,
+    now: datetime,
+    key: str,
+    blocks: list[dict[str, Any]] | None = None,
+    describe: str = "a direct message",
+    not_before: datetime | None = None,
+) -> bool:
+    """Queue a direct message to one Slack user (posted to the user id: no conversations.open needed)."""
+    payload: dict[str, Any] = {"user": user, "text": text, "describe": describe}
+    if blocks:
+        payload["blocks"] = blocks
+    return enqueue(session, kind="dm", key=key, channel=user, payload=payload, now=now, not_before=not_before)

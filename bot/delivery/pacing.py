@@ -1,0 +1,80 @@
+"""Client-side pacing: stay under Slack's rate limits instead of bouncing off them.
+
+Limits are sliding windows, (calls, seconds), per method ("chat.update") or per
+method and channel ("chat.postMessage:per_channel"). A 429 holds the method
+(or the channel) for its Retry-After. Time comes from the injected clock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from datetime import datetime, timedelta
+
+from bot.core.clock import Clock
+
+# Published tiers (Tier 3 about 50 a minute, Tier 4 about 100) and the documented
+# "one message per second per channel" for chat.postMessage.
+SLACK_LIMITS: dict[str, tuple[int, float]] = {
+    "chat.postMessage:per_channel": (1, 1.0),
+    "chat.update": (50, 60.0),
+    "conversations.open": (50, 60.0),
+    "conversations.history": (50, 60.0),
+    "chat.postEphemeral": (100, 60.0),
+}
+
+
+class Pacer:
+    """Decides how long a call must wait; thread-safe."""
+
+    def __init__(self, clock: Clock, limits: dict[str, tuple[int, float]] | None = None) -> None:
+        self.clock = clock
+        self.limits = dict(SLACK_LIMITS if limits is None else limits)
+        self._calls: dict[str, deque[datetime]] = {}
+        self._held: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+
+    def _keys(self, method: str, channel: str | None) -> list[tuple[str, str]]:
+        """(limit key, window key) pairs that apply to one call."""
+        keys = []
+        if method in self.limits:
+            keys.append((method, method))
+        per_channel = f"{method}:per_channel"
+        if channel and per_channel in self.limits:
+            keys.append((per_channel, f"{per_channel}:{channel}"))
+        return keys
+
+    def delay(self, method: str, channel: str | None = None) -> float:
+        """Seconds until a call to `method` in `channel` is allowed (0 if now)."""
+        now = self.clock.now()
+        wait = 0.0
+        with self._lock:
+            for held_key in (method, f"{method}@{channel}"):
+                until = self._held.get(held_key)
+                if until and until > now:
+                    wait = max(wait, (until - now).total_seconds())
+            for limit_key, window_key in self._keys(method, channel):
+                count, seconds = self.limits[limit_key]
+                calls = self._calls.get(window_key)
+                if not calls:
+                    continue
+                horizon = now - timedelta(seconds=seconds)
+                while calls and calls[0] <= horizon:
+                    calls.popleft()
+                if len(calls) >= count:
+                    wait = max(wait, (calls[0] + timedelta(seconds=seconds) - now).total_seconds())
+        return wait
+
+    def note(self, method: str, channel: str | None = None) -> None:
+        """Record that a call was made now."""
+        now = self.clock.now()
+        with self._lock:
+            for _, window_key in self._keys(method, channel):
+                self._calls.setdefault(window_key, deque()).append(now)
+
+    def hold(self, method: str, channel: str | None, seconds: float, *, whole_method: bool) -> None:
+        """After a 429: no calls to the method (or to this channel) for `seconds`."""
+        until = self.clock.now() + timedelta(seconds=seconds)
+        key = method if whole_method or not channel else f"{method}@{channel}"
+        with self._lock:
+            self._held[key] = max(until, self._held.get(key, until))

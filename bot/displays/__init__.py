@@ -1,0 +1,4 @@
+"""The room's screen: read-only display links and the data their pages show.
+
+May import `bot.closing`, `bot.agenda`, `bot.polls`, `bot.headlines` and the layers below them.
+"""

@@ -1,0 +1,167 @@
+"""The event's clock: every send the agenda implies, planned from the event file.
+
+Pure functions of the event: `plan(event)` lists jobs with stable ids
+(`reminder:<session>:<minutes>`, ...) and UTC instants; the scheduler turns them
+into APScheduler jobs and `convene check` prints them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot.event.spec import Event, PollSpec, SessionKind, SessionSpec
+
+PERSONAL_KINDS = {SessionKind.ROLE_ALIKE, SessionKind.TEAM_TIME, SessionKind.BREAKOUT}
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    """One scheduled job: what it sends, to whom, when (UTC)."""
+
+    id: str
+    at: datetime
+    what: str
+    to: str
+
+    @property
+    def kind(self) -> str:
+        return self.id.split(":", 1)[0]
+
+    @property
+    def subject(self) -> str:
+        """The session or poll id the job is about."""
+        return self.id.split(":")[1]
+
+
+def channel_offsets(event: Event, session: SessionSpec) -> list[int]:
+    if session.reminders is not None:
+        return session.reminders
+    return [] if session.kind == SessionKind.MEAL else event.reminders.minutes_before
+
+
+def reminder_channels(event: Event, session: SessionSpec) -> list[str]:
+    """Channel names a session's reminder goes to: announcements, then the session's own."""
+    names = []
+    if "announcements" in event.channels:
+        names.append(event.channels["announcements"])
+    if session.channel:
+        own = event.channels.get(session.channel.lstrip("#"), session.channel.lstrip("#"))
+        if own not in names:
+            names.append(own)
+    return names
+
+
+def audience(event: Event, session: SessionSpec) -> str:
+    """Who a session's personal reminders go to, in words."""
+    if session.kind == SessionKind.ROLE_ALIKE:
+        n = sum(1 for p in event.people.values() if p.role == session.role)
+        label = event.roles[session.role].label if session.role in event.roles else session.role
+        return f"{n} × {label}"
+    if session.kind == SessionKind.TEAM_TIME:
+        n = sum(1 for p in event.people.values() if p.team)
+        return f"every team member ({n})"
+    return "those who chose it"
+
+
+def plan(event: Event) -> list[PlannedJob]:
+    """Every job the event implies, in time order."""
+    jobs: list[PlannedJob] = []
+    for session in event.agenda():
+        start = event.session_start(session)
+        channels = ", ".join(f"#{c}" for c in reminder_channels(event, session))
+        if channels:
+            for minutes in channel_offsets(event, session):
+                jobs.append(
+                    PlannedJob(
+                        f"reminder:{session.id}:{minutes}",
+                        start - timedelta(minutes=minutes),
+                        f"reminder: {session.title} ({minutes} min before)",
+                        channels,
+                    )
+                )
+        if session.kind in PERSONAL_KINDS and session.reminders != []:
+            for minutes in event.reminders.dm_minutes_before:
+                jobs.append(
+                    PlannedJob(
+                        f"dm-reminder:{session.id}:{minutes}",
+                        start - timedelta(minutes=minutes),
+                        f"personal reminder: {session.title}",
+                        f"DM to {audience(event, session)}",
+                    )
+                )
+    closing = next((s for s in event.agenda() if s.kind == SessionKind.CLOSING), None)
+    if closing is not None and (event.headlines is not None or event.closing.wordclouds):
+        shows = (["the headlines wall"] if event.headlines else []) + [
+            f"{name} word cloud" for name in event.closing.wordclouds
+        ]
+        channel = (
+            closing.channel or event.channels.get("closing") or event.channels.get("announcements") or "?"
+        )
+        jobs.append(
+            PlannedJob(
+                f"closing:{closing.id}",
+                event.session_start(closing),
+                "closing session: " + ", ".join(shows),
+                f"#{channel.lstrip('#')}",
+            )
+        )
+    organizers = f"DM to organizers ({len(event.organizers)})"
+    if event.organizers and event.summaries.after_session_minutes is not None:
+        with_polls = {p.session for p in event.polls.values() if p.session}
+        for session in event.agenda():
+            if session.id in with_polls:
+                at = event.session_end(session) + timedelta(minutes=event.summaries.after_session_minutes)
+                jobs.append(PlannedJob(f"summary:{session.id}", at, f"summary: {session.title}", organizers))
+    if event.organizers and event.summaries.digest_after_minutes is not None:
+        for day in event.info.days:
+            sessions = [s for s in event.agenda() if s.day == day]
+            if sessions:
+                last = max(event.session_end(s) for s in sessions)
+                at = last + timedelta(minutes=event.summaries.digest_after_minutes)
+                jobs.append(
+                    PlannedJob(f"digest:{day.isoformat()}", at, f"daily digest: {day:%A}", organizers)
+                )
+    everyone = f"DM to everyone on the roster ({len(event.people)})"
+    for poll in event.polls.values():
+        times = dm_times(event, poll)
+        if times is None:
+            continue
+        opens, nudges, closes = times
+        what = "pre-event poll" if poll.pre_event else "survey"
+        jobs.append(PlannedJob(f"poll-open:{poll.id}", opens, f"{what} opens: {poll.id}", everyone))
+        for n, nudge in enumerate(nudges, 1):
+            jobs.append(
+                PlannedJob(
+                    f"poll-nudge:{poll.id}:{n}",
+                    nudge,
+                    f"nudge {n}: {poll.id}",
+                    "DM to those who have not answered",
+                )
+            )
+        if closes is not None:
+            jobs.append(
+                PlannedJob(
+                    f"poll-close:{poll.id}", closes, f"{what} closes: {poll.id}", "organizers get the count"
+                )
+            )
+    return sorted(jobs, key=lambda j: (j.at, j.id))
+
+
+def dm_times(event: Event, poll: PollSpec) -> tuple[datetime, list[datetime], datetime | None] | None:
+    """When a poll sent by DM (pre_event, or dm for a survey) opens, nudges and closes, in UTC."""
+    if poll.pre_event is not None:
+        pre = poll.pre_event
+        return _utc(event, pre.opens), [_utc(event, n) for n in pre.nudges], _utc(event, pre.closes)
+    if poll.dm is not None:
+        dm = poll.dm
+        if dm.opens in event.sessions:
+            opens = event.session_start(event.sessions[dm.opens])
+        else:
+            opens = _utc(event, datetime.strptime(dm.opens, "%Y-%m-%d %H:%M"))
+        return opens, [_utc(event, n) for n in dm.nudges], _utc(event, dm.closes) if dm.closes else None
+    return None
+
+
+def _utc(event: Event, local: datetime) -> datetime:
+    return local.replace(tzinfo=event.tz).astimezone(UTC)

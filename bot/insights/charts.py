@@ -1,0 +1,89 @@
+"""Charts as PNG images, for summaries and the report (matplotlib, no display needed)."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from bot.insights.results import Participation, PollResult
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+@cache
+def _pyplot() -> Any:
+    """matplotlib's pyplot, drawing to memory (there is no screen on a server), imported on first
+    use so that processes which never draw a chart never load it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+BLUE, ORANGE, GREY = "#1f77b4", "#ff7f0e", "#9aa5b1"
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    # Fixed metadata keeps the bytes identical for identical input.
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    _pyplot().close(fig)
+    return buffer.getvalue()
+
+
+def _wrap(label: str, width: int = 32) -> str:
+    return "\n".join(textwrap.wrap(label, width)) or label
+
+
+def results_chart(result: PollResult) -> bytes | None:
+    """Horizontal bars of a choice or rating poll's answers; by side too when both sides show."""
+    if not result.labels or not result.tally.respondents:
+        return None
+    sides = [g for g in result.by_side if not g.hidden and g.label in ("Management", "Labor")]
+    labels = [_wrap(label) for label in result.labels][::-1]
+    fig, ax = _pyplot().subplots(figsize=(8, 0.55 * len(labels) + 1.4))
+    if len(sides) == 2:
+        height = 0.38
+        for offset, group, colour in ((height / 2, sides[0], BLUE), (-height / 2, sides[1], ORANGE)):
+            values = [group.percent(i) or 0 for i in range(len(result.labels))][::-1]
+            ax.barh(
+                [y + offset for y in range(len(labels))],
+                values,
+                height=height,
+                color=colour,
+                label=f"{group.label} (n = {group.respondents})",
+            )
+        ax.set_xlabel("% of each side's respondents")
+        ax.legend(loc="lower right", frameon=False)
+    else:
+        values = [result.tally.percent(i) for i in range(len(result.labels))][::-1]
+        ax.barh(range(len(labels)), values, color=BLUE)
+        ax.set_xlabel(f"% of respondents (n = {result.tally.respondents})")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlim(0, 100)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title(_wrap(result.poll.question, 70), loc="left", fontsize=11)
+    return _png(fig)
+
+
+def participation_chart(participation: Participation) -> bytes | None:
+    """The share of each role that answered at least one named poll."""
+    rows = [(label, done, total) for label, done, total in participation.by_role if total]
+    if not rows:
+        return None
+    labels = [_wrap(label, 28) for label, _, _ in rows][::-1]
+    values = [100 * done / total for _, done, total in rows][::-1]
+    fig, ax = _pyplot().subplots(figsize=(8, 0.55 * len(rows) + 1.4))
+    bars = ax.barh(range(len(rows)), values, color=BLUE)
+    for bar, (_, done, total) in zip(bars, rows[::-1], strict=True):
+        ax.text(bar.get_width() + 1, bar.get_y() + bar.get_height() / 2, f"{done} of {total}", va="center")
+    ax.set_yticks(range(len(rows)), labels)
+    ax.set_xlim(0, 110)
+    ax.set_xlabel("% who answered at least one poll")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title("Participation by role", loc="left", fontsize=11)
+    return _png(fig)

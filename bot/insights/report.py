@@ -1,0 +1,409 @@
+"""The post-event report (report.md and a self-contained report.html) and the response export.
+
+The report has the shape of the 2015 symposium's summary report: the event,
+its sessions, participation, every poll's results with charts and role
+breakdowns, the word clouds, the headlines, and the evaluation figures. It is
+built from `bot.insights.results`, so anonymous results appear only in groups of five
+or more; the export names people only for polls that are not anonymous.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import col, select
+
+from bot.core.errors import UserError
+from bot.event.spec import PollKind
+from bot.insights.charts import participation_chart, results_chart
+from bot.insights.results import (
+    FEWER,
+    Group,
+    PollResult,
+    SurveyResult,
+    participation,
+    poll_result,
+    survey_result,
+)
+from bot.polls.views import choice_labels, top_two
+from storage.db import reading
+from storage.models import Poll, Response
+
+if TYPE_CHECKING:
+    from bot.app.services import Services
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Block:
+    """One piece of the report: a heading, a paragraph, a table, an image, or a list."""
+
+    kind: str
+    text: str = ""
+    level: int = 2
+    rows: list[list[str]] | None = None
+    image: bytes | None = None
+    name: str = ""
+    items: list[str] | None = None
+
+
+def _breakdown_rows(labels: list[str], groups: list[Group], rating: str | None) -> list[list[str]]:
+    """One row per group; for a rating poll (`rating` names its top two answers) the share of those."""
+    header = ["Group", "n", *([f"% {rating}"] if rating else labels)]
+    rows = [header]
+    for g in groups:
+        if g.hidden:
+            rows.append([g.label, FEWER, *([""] if rating else ["" for _ in labels])])
+        elif rating:
+            rows.append([g.label, str(g.respondents), f"{g.agree()}%"])
+        else:
+            rows.append([g.label, str(g.respondents), *[f"{g.percent(i)}%" for i in range(len(labels))]])
+    return rows
+
+
+class Report:
+    """Builds the report's blocks and writes them as Markdown and HTML."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.event = services.event
+
+    def blocks(self, progress: Progress = lambda _: None) -> list[Block]:
+        event = self.event
+        info = event.info
+        days = " and ".join(f"{d:%B} {d.day}" for d in info.days) + f", {info.days[-1].year}"
+        out = [
+            Block("heading", info.name, level=1),
+            Block(
+                "paragraph",
+                f"{days}" + (f", {info.venue}" if info.venue else "") + ". "
+                f"{len(event.teams)} district teams and {len(event.people)} people on the roster.",
+            ),
+        ]
+        progress("sessions")
+        out.append(Block("heading", "Sessions"))
+        for day in info.days:
+            rows = [["Time", "Session", "Kind", "Room"]]
+            for s in [s for s in event.agenda() if s.day == day]:
+                start, end = event.local(day, s.start), event.local(day, s.end)
+                rows.append(
+                    [f"{start:%-I:%M}–{end:%-I:%M %p}", s.title, s.kind.value.replace("_", " "), s.room or ""]
+                )
+            out += [Block("heading", f"{day:%A, %B} {day.day}", level=3), Block("table", rows=rows)]
+        with reading(self.services.engine) as session:
+            progress("participation")
+            people = participation(session, event, self.services.directory)
+            out.append(Block("heading", "Participation"))
+            rows = [["Role", "Answered at least one named poll", "On the roster"]]
+            rows += [[label, str(done), str(total)] for label, done, total in people.by_role]
+            out.append(Block("table", rows=rows))
+            if (chart := participation_chart(people)) is not None:
+                out.append(
+                    Block("image", text="Participation by role", image=chart, name="participation.png")
+                )
+            polls = [
+                p
+                for p in session.exec(select(Poll).order_by(col(Poll.launched_at))).all()
+                if p.status != "draft"
+            ]
+            results = []
+            surveys = []
+            for n, poll in enumerate(polls, 1):
+                progress(f"poll {n} of {len(polls)}: {poll.id}")
+                if poll.kind == PollKind.SURVEY:
+                    surveys.append(survey_result(session, event, poll))
+                else:
+                    results.append(poll_result(session, event, self.services.directory, poll))
+        out.append(Block("heading", "Polls"))
+        if not results:
+            out.append(Block("paragraph", "No polls were run."))
+        for result in results:
+            out += self._poll_blocks(result)
+        out += self._cloud_blocks(progress)
+        out += self._headline_blocks()
+        out += self._evaluation_blocks(results, surveys)
+        return out
+
+    def _poll_blocks(self, r: PollResult) -> list[Block]:
+        p, t = r.poll, r.tally
+        of = f" of {r.eligible}" if r.eligible is not None else ""
+        blocks = [
+            Block("heading", p.question, level=3),
+            Block(
+                "paragraph", f"{t.respondents}{of} answered" + (" (anonymous)" if p.anonymous else "") + "."
+            ),
+        ]
+        if p.kind == PollKind.OPEN_TEXT:
+            shown = t.texts if (p.results == "live" or p.status == "closed") else []
+            if shown:
+                blocks.append(Block("list", items=[f"“{text}”" for text in shown[:40]]))
+                if len(shown) > 40:
+                    blocks.append(Block("paragraph", f"…and {len(shown) - 40} more answers."))
+            return blocks
+        rating = p.kind == PollKind.RATING
+        rows = [["Answer", "Count", "%"]] + [
+            [label, str(t.counts[i]), f"{t.percent(i)}%"] for i, label in enumerate(r.labels)
+        ]
+        blocks.append(Block("table", rows=rows))
+        if rating and t.respondents:
+            blocks.append(
+                Block("paragraph", f"{t.agree_share()}% {top_two(p)} (n = {t.respondents}).")
+            )
+        if (chart := results_chart(r)) is not None:
+            blocks.append(Block("image", text=p.question, image=chart, name=f"poll-{p.id}.png"))
+        for title, groups in (("By side", r.by_side), ("By role", r.by_role), ("By team", r.by_team or [])):
+            if groups:
+                blocks.append(Block("paragraph", f"**{title}**"))
+                blocks.append(
+                    Block("table", rows=_breakdown_rows(r.labels, groups, top_two(p) if rating else None))
+                )
+        if p.anonymous:
+            blocks.append(Block("paragraph", f"Groups of fewer than 5 people are not shown ({FEWER})."))
+        return blocks
+
+    def _cloud_blocks(self, progress: Progress) -> list[Block]:
+        closing = self.services.closing
+        names = list(
+            dict.fromkeys(
+                self.event.closing.wordclouds
+                + [p.id for p in self.event.polls.values() if p.pre_event and p.kind == PollKind.OPEN_TEXT]
+            )
+        )
+        blocks: list[Block] = []
+        for name in names:
+            progress(f"word cloud: {name}")
+            try:
+                assert closing is not None
+                rendered = closing.render(name)
+            except UserError as exc:
+                blocks.append(Block("paragraph", str(exc)))
+                continue
+            blocks.append(
+                Block("image", text=rendered.alt, image=rendered.cloud.png, name=f"wordcloud-{name}.png")
+            )
+        return ([Block("heading", "Word clouds")] + blocks) if blocks else []
+
+    def _headline_blocks(self) -> list[Block]:
+        if self.event.headlines is None:
+            return []
+        wall = self.services.headlines.wall()
+        blocks = [Block("heading", "Vision headlines")]
+        if not wall:
+            return [*blocks, Block("paragraph", "No headlines were submitted.")]
+        for team_id, headlines in wall.items():
+            name = self.event.teams[team_id].name if team_id in self.event.teams else team_id
+            blocks.append(Block("heading", name, level=3))
+            blocks.append(
+                Block(
+                    "list",
+                    items=[
+                        f"“{h.text}”" + (f" ({h.explanation})" if h.explanation else "") for h in headlines
+                    ],
+                )
+            )
+        return blocks
+
+    def _evaluation_blocks(self, results: list[PollResult], surveys: list[SurveyResult]) -> list[Block]:
+        closing_ids = {s.id for s in self.event.sessions.values() if s.kind == "closing"}
+        ratings = [r for r in results if r.poll.kind == PollKind.RATING and r.poll.session_id in closing_ids]
+        if not ratings and not surveys:
+            return []
+        blocks = [Block("heading", "Evaluation")]
+        if ratings:
+            names = {top_two(r.poll) for r in ratings}
+            share = names.pop().capitalize() if len(names) == 1 else "Rated 4 or 5"
+            rows = [["Statement", share, "n"]]
+            rows += [
+                [r.poll.question, f"{r.tally.agree_share()}%", str(r.tally.respondents)] for r in ratings
+            ]
+            blocks.append(Block("table", rows=rows))
+        for survey in surveys:
+            blocks.append(Block("heading", survey.poll.question, level=3))
+            blocks.append(
+                Block(
+                    "paragraph",
+                    f"{survey.respondents} people answered"
+                    + (" (anonymous)." if survey.poll.anonymous else "."),
+                )
+            )
+            rows = [["Statement", "Agree or strongly agree", "n", "Management", "Labor"]]
+            for st in survey.statements:
+                sides = {g.label: (FEWER if g.hidden else f"{g.agree()}%") for g in st.by_side}
+                rows.append(
+                    [st.text, f"{st.agree}%", str(st.n), sides.get("Management", ""), sides.get("Labor", "")]
+                )
+            blocks.append(Block("table", rows=rows))
+            if survey.interests:
+                blocks.append(Block("paragraph", "**Interest in next steps**"))
+                ranked = sorted(survey.interests, key=lambda pair: -pair[1])
+                blocks.append(
+                    Block("table", rows=[["Next step", "Interested"]] + [[k, str(v)] for k, v in ranked])
+                )
+            if survey.comments:
+                blocks.append(Block("paragraph", "**Comments**"))
+                blocks.append(Block("list", items=[f"“{c}”" for c in survey.comments[:60]]))
+        return blocks
+
+    # ------------------------------------------------------------ writing
+
+    def write(self, out_dir: Path, progress: Progress = lambda _: None) -> tuple[Path, Path]:
+        """Write report.md (with images beside it) and a self-contained report.html."""
+        blocks = self.blocks(progress)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        images = out_dir / "images"
+        progress("writing")
+        md, body = [], []
+        for b in blocks:
+            if b.kind == "heading":
+                md.append(f"{'#' * b.level} {b.text}\n")
+                body.append(f"<h{b.level}>{html.escape(b.text)}</h{b.level}>")
+            elif b.kind == "paragraph":
+                md.append(f"{b.text}\n")
+                text = html.escape(b.text)
+                if text.startswith("**") and text.endswith("**"):
+                    text = f"<strong>{text[2:-2]}</strong>"
+                body.append(f"<p>{text}</p>")
+            elif b.kind == "list":
+                md.append("\n".join(f"- {_md(item)}" for item in b.items or []) + "\n")
+                body.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in b.items or []) + "</ul>")
+            elif b.kind == "table" and b.rows:
+                header, *rest = b.rows
+                md.append(
+                    "| "
+                    + " | ".join(_md(c) for c in header)
+                    + " |\n|"
+                    + "---|" * len(header)
+                    + "\n"
+                    + "\n".join("| " + " | ".join(_md(c) for c in row) + " |" for row in rest)
+                    + "\n"
+                )
+                body.append(
+                    "<table><thead><tr>"
+                    + "".join(f"<th>{html.escape(c)}</th>" for c in header)
+                    + "</tr></thead><tbody>"
+                    + "".join(
+                        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rest
+                    )
+                    + "</tbody></table>"
+                )
+            elif b.kind == "image" and b.image:
+                images.mkdir(exist_ok=True)
+                (images / b.name).write_bytes(b.image)
+                md.append(f"![{_md(b.text)}](images/{b.name})\n")
+                data = base64.b64encode(b.image).decode()
+                body.append(
+                    f'<figure><img alt="{html.escape(b.text, quote=True)}" '
+                    f'src="data:image/png;base64,{data}"></figure>'
+                )
+        md_path, html_path = out_dir / "report.md", out_dir / "report.html"
+        md_path.write_text("\n".join(md), encoding="utf-8")
+        title = html.escape(self.event.info.name)
+        html_path.write_text(HTML.format(title=title, body="\n".join(body)), encoding="utf-8")
+        return md_path, html_path
+
+
+def _md(text: str) -> str:
+    """Text safe inside a Markdown table cell or list item."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}: report</title>
+<style>
+ body {{ font-family: "DejaVu Sans", system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
+        padding: 0 1rem; color: #1f2933; line-height: 1.45; }}
+ h1 {{ font-size: 1.8rem; }}
+ h2 {{ border-bottom: 2px solid #1f77b4; padding-bottom: .2rem; margin-top: 2.5rem; }}
+ table {{ border-collapse: collapse; margin: .6rem 0 1.2rem; }}
+ th, td {{ border: 1px solid #cbd2d9; padding: .3rem .6rem; text-align: left; vertical-align: top; }}
+ th {{ background: #f0f4f8; }} figure {{ margin: 1rem 0; }} img {{ max-width: 100%; }}
+</style></head>
+<body>
+{body}
+</body></html>
+"""
+
+
+def export_rows(services: Services, progress: Progress = lambda _: None) -> list[dict[str, Any]]:
+    """Every response, one row each; who answered only for polls that are not anonymous."""
+    event, directory = services.event, services.directory
+    rows = []
+    with reading(services.engine) as session:
+        polls = {p.id: p for p in session.exec(select(Poll)).all()}
+        responses = session.exec(select(Response).order_by(col(Response.poll_id), col(Response.id))).all()
+        for n, r in enumerate(responses, 1):
+            if n % 500 == 0:
+                progress(f"{n} of {len(responses)} responses")
+            poll = polls[r.poll_id]
+            labels = choice_labels(poll)
+            answer = (
+                r.text
+                if r.text is not None
+                else "; ".join(labels[i] for i in r.choices or [] if i < len(labels))
+            )
+            person = None if poll.anonymous or not r.user_id else directory.person(r.user_id)
+            rows.append(
+                {
+                    "poll": poll.id,
+                    "question": poll.question,
+                    "kind": poll.kind,
+                    "anonymous": poll.anonymous,
+                    "person_id": person.id if person else "",
+                    "name": person.name if person else "",
+                    "slack_user_id": "" if poll.anonymous else (r.user_id or ""),
+                    "team": (event.teams[person.team].name if person and person.team in event.teams else ""),
+                    # Even a role can narrow an anonymous answer down to a few people: left out here.
+                    "role": "" if poll.anonymous else (r.role or ""),
+                    "answer": answer,
+                    "answered_at": "" if poll.anonymous or not r.updated_at else r.updated_at.isoformat(),
+                }
+            )
+    return rows
+
+
+def _survey_answer(poll: Poll, answers: dict[str, Any]) -> str:
+    statements = (poll.survey or {}).get("statements") or []
+    parts = [
+        f"{text}: {value + 1}"
+        for text, value in zip(statements, answers.get("statements") or [], strict=False)
+    ]
+    interests = [poll.options[i] for i in answers.get("interests") or [] if i < len(poll.options)]
+    if interests:
+        parts.append("Interested in: " + ", ".join(interests))
+    if answers.get("comments"):
+        parts.append(f"Comments: {answers['comments']}")
+    return " | ".join(parts)
+
+
+def write_export(rows: list[dict[str, Any]], path: Path, fmt: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "json":
+        path.write_text(json.dumps(rows, indent=2, ensure_ascii=False), encoding="utf-8")
+        return
+    buffer = io.StringIO()
+    fields = [
+        "poll",
+        "question",
+        "kind",
+        "anonymous",
+        "person_id",
+        "name",
+        "slack_user_id",
+        "team",
+        "role",
+        "answer",
+        "answered_at",
+    ]
+    writer = csv.DictWriter(buffer, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")

@@ -1,0 +1,204 @@
+"""Summaries for organizers: after each session, a daily digest, and `/summary now`.
+
+Built from `bot.insights.results`, so the rule that anonymous results show only in
+groups of five or more holds here too; charts are PNGs uploaded to the
+organizer's DM through the outbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session, col, select
+
+from bot.delivery import outbox
+from bot.event.spec import PollKind
+from bot.insights.charts import participation_chart, results_chart
+from bot.insights.results import FEWER, PollResult, delivery_problems, participation, poll_result, top_words
+from bot.polls.views import escape, top_two
+from storage.db import reading
+from storage.models import Poll
+
+if TYPE_CHECKING:
+    from bot.app.services import Services
+
+SECTION = 2900
+
+
+@dataclass
+class Summary:
+    """A summary ready to send: mrkdwn sections and chart images."""
+
+    title: str
+    sections: list[str]
+    charts: list[tuple[str, bytes]] = field(default_factory=list)
+
+    def blocks(self) -> list[dict[str, Any]]:
+        blocks: list[dict[str, Any]] = [
+            {"type": "header", "text": {"type": "plain_text", "text": self.title[:150]}}
+        ]
+        for text in self.sections:
+            for i in range(0, len(text), SECTION):
+                blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[i : i + SECTION]}})
+        return blocks[:50]
+
+
+def describe_result(result: PollResult) -> str:
+    """A poll's result in a few mrkdwn lines."""
+    poll, t = result.poll, result.tally
+    of = f" of {result.eligible}" if result.eligible is not None else ""
+    lines = [f"*{escape(poll.question)}* (`{poll.id}`): {t.respondents}{of} answered"]
+    if poll.kind == PollKind.OPEN_TEXT:
+        return lines[0]
+    if poll.kind == PollKind.SURVEY:
+        return "\n".join(lines + t.survey_lines)
+    if poll.kind == PollKind.RATING and t.respondents:
+        lines.append(
+            f"{t.agree_share()}% {top_two(poll)} (n = {t.respondents}), average {t.average:.1f}"
+        )
+        sides = [
+            f"{g.label} {g.agree()}% (n = {g.respondents})" if not g.hidden else f"{g.label}: {FEWER}"
+            for g in result.by_side
+        ]
+        if sides:
+            lines.append("By side: " + " · ".join(sides))
+    elif t.respondents:
+        ranked = sorted(range(len(result.labels)), key=lambda i: -t.counts[i])[:3]
+        lines.append(
+            " · ".join(f"{escape(result.labels[i])} {t.counts[i]} ({t.percent(i)}%)" for i in ranked)
+        )
+    return "\n".join(lines)
+
+
+class Summaries:
+    """Builds and sends organizer summaries."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.event = services.event
+
+    def _results(self, session: Session, polls: list[Poll]) -> list[PollResult]:
+        return [poll_result(session, self.event, self.services.directory, p) for p in polls]
+
+    def for_session(self, session_id: str) -> Summary:
+        spec = self.event.sessions[session_id]
+        with reading(self.services.engine) as session:
+            polls = list(
+                session.exec(select(Poll).where(Poll.session_id == session_id, Poll.status != "draft"))
+            )
+            results = self._results(session, polls)
+        start, end = self.event.local(spec.day, spec.start), self.event.local(spec.day, spec.end)
+        sections = [f"{start:%-I:%M}–{end:%-I:%M %p} · {escape(spec.room or '')}".rstrip(" ·")]
+        if results:
+            sections += [describe_result(r) for r in results]
+        else:
+            sections.append("_No polls ran in this session._")
+        charts = [(f"{r.poll.id}.png", png) for r in results if (png := results_chart(r))]
+        return Summary(title=f"Summary: {spec.title}", sections=sections, charts=charts)
+
+    def digest(self, day: date | None = None) -> Summary:
+        """Everything on `day`; by default, today so far (in the event's time zone)."""
+        day = day or self.services.clock.now().astimezone(self.event.tz).date()
+        since = datetime.combine(day, time.min, tzinfo=self.event.tz).astimezone(UTC)
+        until = since + timedelta(days=1)
+        stop = self.services.closing.stop_words() if self.services.closing else []
+        with reading(self.services.engine) as session:
+            polls = list(
+                session.exec(
+                    select(Poll).where(col(Poll.launched_at) >= since, col(Poll.launched_at) < until)
+                )
+            )
+            results = self._results(session, polls)
+            people = participation(session, self.event, self.services.directory, since=since)
+            words = top_words(session, self.event, polls, stop)
+            problems = [p for p in delivery_problems(session, since=since)]
+        sections = []
+        lines = [
+            f"• {escape(label)}: {done} of {total} answered a poll" for label, done, total in people.by_role
+        ]
+        anonymous = [
+            f"{escape(label)} {n if n is not None else FEWER}" for label, n in people.anonymous_by_role
+        ]
+        if anonymous:
+            lines.append("Anonymous answers by role: " + " · ".join(anonymous))
+        sections.append("*Participation*\n" + "\n".join(lines))
+        quiet = [name for name, done, total in people.by_team if total and not done]
+        if quiet:
+            sections.append(
+                f"*Teams with no answers yet* ({len(quiet)}): "
+                + ", ".join(escape(n) for n in quiet[:15])
+                + (f" and {len(quiet) - 15} more" if len(quiet) > 15 else "")
+            )
+        if self.event.headlines is not None:
+            missing = self.services.headlines.missing_teams()
+            sections.append(
+                f"*Teams with no headline yet* ({len(missing)}): "
+                + (", ".join(escape(t.name) for t in missing[:15]) or "none")
+                + (f" and {len(missing) - 15} more" if len(missing) > 15 else "")
+            )
+        if words:
+            sections.append(
+                "*Top words in open answers*: " + ", ".join(f"{escape(w)} ({n})" for w, n in words)
+            )
+        unreachable = [
+            p.name for p in self.event.people.values() if not self.services.directory.slack_id(p.id)
+        ]
+        problem_lines = [f"• {escape(what)} → {where}: {why}" for what, where, why in problems[:15]]
+        if unreachable:
+            problem_lines.append(
+                f"• {len(unreachable)} people not found in Slack: "
+                + ", ".join(escape(n) for n in unreachable[:10])
+            )
+        missing_channels = self.services.directory.missing_channels
+        if missing_channels:
+            problem_lines.append("• Channels not found: " + ", ".join(f"#{c}" for c in missing_channels))
+        sections.append("*Delivery problems*\n" + ("\n".join(problem_lines) if problem_lines else "None."))
+        if results:
+            sections.append("*Polls*\n" + "\n\n".join(describe_result(r) for r in results))
+        charts = [("participation.png", png)] if (png := participation_chart(people)) else []
+        charts += [(f"{r.poll.id}.png", png) for r in results if (png := results_chart(r))]
+        return Summary(title=f"Daily digest: {day:%A, %B} {day.day}", sections=sections, charts=charts[:6])
+
+    def send(self, session: Session, summary: Summary, *, users: list[str], key: str) -> None:
+        """Queue the summary and its charts as DMs to `users` (Slack ids)."""
+        now = self.services.clock.now()
+        folder = self.services.files_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        saved = []
+        for name, png in summary.charts:
+            path = folder / f"summary-{hashlib.sha256(png).hexdigest()[:12]}-{name}"
+            path.write_bytes(png)
+            saved.append((name, path))
+        for user in users:
+            outbox.enqueue_dm(
+                session,
+                user=user,
+                text=summary.title,
+                blocks=summary.blocks(),
+                now=now,
+                key=f"{key}:{user}",
+                describe=summary.title.lower(),
+            )
+            for name, path in saved:
+                outbox.enqueue(
+                    session,
+                    kind="upload",
+                    key=f"{key}:{user}:{name}",
+                    channel=user,
+                    now=now,
+                    payload={
+                        "channel": user,
+                        "path": str(path),
+                        "filename": path.name,
+                        "title": name.removesuffix(".png"),
+                        "alt_txt": f"Chart for {summary.title}: {name.removesuffix('.png')}",
+                        "initial_comment": None,
+                        "describe": f"a chart for {summary.title.lower()}",
+                    },
+                )
+
+    def organizers(self) -> list[str]:
+        return [u for p in self.event.organizers if (u := self.services.directory.slack_id(p))]

@@ -1,0 +1,425 @@
+"""Block Kit for polls: the poll message, results, and the modals people fill in.
+
+Rendering lives in the core because the outbox dispatcher re-renders a poll
+message at send time from the database, so a refresh always shows the latest
+counts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.event.spec import DEFAULT_RATING_LABELS, MAX_OPTION_CHARS, PollKind, ResultsMode
+from storage.models import Poll
+
+BAR_WIDTH = 20
+SECTION_LIMIT = 3000
+MAX_TEXT_ANSWERS_SHOWN = 15
+
+KIND_LABELS = {
+    PollKind.SINGLE: "Single choice",
+    PollKind.MULTIPLE: "Multiple choice",
+    PollKind.RATING: "Rating 1-5",
+    PollKind.OPEN_TEXT: "Open text",
+    PollKind.SURVEY: "Survey",
+}
+
+
+def escape(text: str) -> str:
+    """Neutralise text a person typed before the bot reposts it.
+
+    Escaping &, < and > is what Slack documents: it defuses <!channel>,
+    <@U123> and <http://link|label>. Zero-width joiners keep a bare @channel or
+    @here from being turned into a mention by clients that auto-link them.
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for word in ("@channel", "@here", "@everyone"):
+        text = text.replace(word, "@\u200b" + word[1:])
+    return text
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass
+class Tally:
+    """Counts for one poll, computed from its responses."""
+
+    respondents: int = 0
+    counts: list[int] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    survey_lines: list[str] = field(default_factory=list)  # surveys: one line per statement
+    answered: int | None = None  # pre-event polls: roster people who answered ...
+    invited: int | None = None  # ... out of everyone the poll was sent to
+
+    def percent(self, index: int) -> int:
+        return round(100 * self.counts[index] / self.respondents) if self.respondents else 0
+
+    @property
+    def average(self) -> float | None:
+        if not self.respondents:
+            return None
+        return sum((i + 1) * c for i, c in enumerate(self.counts)) / sum(self.counts)
+
+    def agree_share(self) -> int:
+        """Share of ratings of 4 or 5 ("agree or strongly agree"), in percent."""
+        total = sum(self.counts)
+        return round(100 * sum(self.counts[3:]) / total) if total else 0
+
+
+def top_two(poll: Poll) -> str:
+    """What the share of 4s and 5s on a rating poll is called: its own labels for 4 and 5,
+    so "agree or strongly agree" on the default scale and "very confident or completely
+    confident" on a confidence scale, never "agree" for a question that asked no such thing."""
+    labels = {int(k): v for k, v in (poll.labels or {}).items()}
+    four, five = (labels.get(n, DEFAULT_RATING_LABELS[n]) for n in (4, 5))
+    return f"{four[:1].lower()}{four[1:]} or {five[:1].lower()}{five[1:]}"
+
+
+def choice_labels(poll: Poll) -> list[str]:
+    """What each answer index is called: the options, or the five rating labels."""
+    if poll.kind == PollKind.SURVEY:
+        return []  # a survey's answers are read per question (bot.insights.survey_result)
+    if poll.kind == PollKind.RATING:
+        labels = {int(k): v for k, v in (poll.labels or {}).items()}
+        return [f"{n} {labels.get(n, DEFAULT_RATING_LABELS[n])}" for n in range(1, 6)]
+    return list(poll.options)
+
+
+def bar(share: int) -> str:
+    filled = round(BAR_WIDTH * share / 100)
+    return "`" + "█" * filled + "░" * (BAR_WIDTH - filled) + "`"
+
+
+def _responses(n: int) -> str:
+    return f"{n} response" if n == 1 else f"{n} responses"
+
+
+def result_lines(poll: Poll, tally: Tally) -> list[str]:
+    """Human-readable result lines (mrkdwn), one per option or answer."""
+    if poll.kind == PollKind.SURVEY:
+        return tally.survey_lines or ["_No answers yet._"]
+    if poll.kind == PollKind.OPEN_TEXT:
+        shown = tally.texts[-MAX_TEXT_ANSWERS_SHOWN:]
+        lines = [f"> {escape(truncate(t, 280))}" for t in shown]
+        if len(tally.texts) > len(shown):
+            lines.append(f"_…and {len(tally.texts) - len(shown)} more_")
+        return lines or ["_No answers yet._"]
+    lines = []
+    for i, label in enumerate(choice_labels(poll)):
+        lines.append(f"*{escape(label)}*\n{bar(tally.percent(i))} {tally.counts[i]} · {tally.percent(i)}%")
+    return lines
+
+
+def poll_message(poll: Poll, tally: Tally, *, updated: str | None = None) -> dict[str, Any]:
+    """The poll's message in the channel: question, buttons while open, results as the poll allows."""
+    closed = poll.status == "closed"
+    show = closed or poll.results == ResultsMode.LIVE
+    blocks: list[dict[str, Any]] = []
+    title = ("Closed: " if closed else "Poll: ") + poll.question
+    if len(title) <= 150:
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}})
+    else:
+        blocks.append(_section(f"*{escape(truncate(title, SECTION_LIMIT - 2))}*"))
+    facts = [KIND_LABELS.get(PollKind(poll.kind), poll.kind), f"`{poll.id}`"]
+    if poll.anonymous:
+        facts.append("anonymous")
+    if poll.kind == PollKind.MULTIPLE and not closed:
+        facts.append("choose all that apply")
+    if poll.results == ResultsMode.HIDDEN and not closed:
+        facts.append("results shown when the poll closes")
+    blocks.append(_context(" · ".join(facts)))
+
+    if poll.kind == PollKind.SURVEY:
+        blocks.append(_section("_Your answers go to the organizers; results are in their report._"))
+        if not closed:
+            blocks.append(_actions(_answer_buttons(poll)))
+    elif poll.kind == PollKind.SINGLE and not closed:
+        for i, option in enumerate(poll.options):
+            text = f"*{escape(option)}*" + (
+                f"\n{bar(tally.percent(i))} {tally.counts[i]} · {tally.percent(i)}%" if show else ""
+            )
+            blocks.append(_section(text, accessory=_button("Vote", f"poll_vote_{i}", _value(poll.id, [i]))))
+    else:
+        if show:
+            for line in result_lines(poll, tally):
+                blocks.append(_section(truncate(line, SECTION_LIMIT)))
+            if poll.kind == PollKind.RATING and tally.respondents:
+                blocks.append(
+                    _context(
+                        f"Average {tally.average:.1f} of 5 · {tally.agree_share()}% {top_two(poll)}"
+                    )
+                )
+        elif tally.respondents or not closed:
+            blocks.append(_section("_Results will be shown when the poll closes._"))
+        if not closed:
+            blocks.append(_actions(_answer_buttons(poll)))
+
+    footer = _responses(tally.respondents)
+    if updated:
+        footer += f" · updated {updated}"
+    if closed:
+        footer += " · this poll is closed"
+    blocks.append(_context(footer))
+    return {"text": f"{title} ({_responses(tally.respondents)})", "blocks": blocks}
+
+
+def _answer_buttons(poll: Poll) -> list[dict[str, Any]]:
+    if poll.kind in (PollKind.RATING, PollKind.SINGLE):
+        return [
+            _button(label[:MAX_OPTION_CHARS], f"poll_vote_{i}", _value(poll.id, [i]))
+            for i, label in enumerate(choice_labels(poll))
+        ]
+    if poll.kind == PollKind.MULTIPLE:
+        return [_button("Choose options", "poll_choose", poll.id, style="primary")]
+    if poll.kind == PollKind.SURVEY:
+        return [_button("Take the survey", "poll_answer", poll.id, style="primary")]
+    return [_button("Answer", "poll_answer", poll.id, style="primary")]
+
+
+def question_card(poll: Poll, *, intro: str) -> dict[str, Any]:
+    """A poll's question with its answer buttons and no results: the pre-event DM."""
+    facts = [KIND_LABELS.get(PollKind(poll.kind), poll.kind)]
+    if poll.anonymous:
+        facts.append("anonymous")
+    blocks = [
+        _section(intro),
+        _section(f"*{escape(truncate(poll.question, SECTION_LIMIT - 2))}*"),
+        _context(" · ".join(facts)),
+        _actions(_answer_buttons(poll)),
+    ]
+    return {"text": f"{intro} {poll.question}", "blocks": blocks}
+
+
+def _value(poll_id: str, choices: list[int]) -> str:
+    return json.dumps({"poll": poll_id, "choices": choices}, separators=(",", ":"))
+
+
+def results_blocks(poll: Poll, tally: Tally) -> dict[str, Any]:
+    """Results for a facilitator (ephemeral), whatever the poll's visibility."""
+    status = {"draft": "not launched", "open": "open", "closed": "closed"}[poll.status]
+    blocks = [
+        _section(f"*Results for `{poll.id}`* ({status}): {escape(poll.question)}"),
+        *[_section(truncate(line, SECTION_LIMIT)) for line in result_lines(poll, tally)],
+    ]
+    footer = _responses(tally.respondents)
+    if tally.invited is not None:
+        footer = f"{tally.answered} of {tally.invited} have answered"
+    if poll.kind == PollKind.RATING and tally.respondents:
+        footer += f" · average {tally.average:.1f} · {tally.agree_share()}% {top_two(poll)}"
+    blocks.append(_context(footer))
+    return {"text": f"Results for {poll.id}: {footer}", "blocks": blocks[:50]}
+
+
+def poll_list_blocks(rows: list[tuple[Poll, int]], *, event_title: str) -> dict[str, Any]:
+    """The /poll list answer."""
+    if not rows:
+        return {"text": "No polls yet. Add polls to the event file, or build one with `/poll new`."}
+    lines = [f"*Polls for {escape(event_title)}*"]
+    icon = {"draft": "▫️", "open": "🟢", "closed": "⏹️"}
+    for poll, count in rows:
+        where = f" in <#{poll.channel_id}>" if poll.channel_id else ""
+        session = f" · session `{poll.session_id}`" if poll.session_id else ""
+        lines.append(
+            f"{icon.get(poll.status, '')} `{poll.id}` {escape(truncate(poll.question, 80))}"
+            f" _({poll.status}{where}{session}, {_responses(count)})_"
+        )
+    text = "\n".join(lines)
+    chunks = [text[i : i + SECTION_LIMIT] for i in range(0, len(text), SECTION_LIMIT)][:49]
+    return {"text": lines[0], "blocks": [_section(c) for c in chunks]}
+
+
+# ------------------------------------------------------------------ modals
+
+
+def _modal(
+    callback_id: str, title: str, submit: str, metadata: dict[str, Any], blocks: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": json.dumps(metadata),
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": submit},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+    }
+    if optional:
+        block["optional"] = True
+    return block
+
+
+def _question(poll: Poll) -> dict[str, Any]:
+    return _section(f"*{escape(truncate(poll.question, SECTION_LIMIT - 2))}*")
+
+
+def answer_modal(poll: Poll, *, metadata: dict[str, Any], current: str | None = None) -> dict[str, Any]:
+    """Open-text answer modal."""
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "text",
+        "multiline": True,
+        "max_length": 1000,
+    }
+    if current:
+        element["initial_value"] = current
+    anonymous = [_context("Anonymous: your name is not stored with your answer.")] if poll.anonymous else []
+    return _modal(
+        "poll_answer",
+        "Your answer",
+        "Send",
+        metadata,
+        [_question(poll), _input("answer", "Answer", element), *anonymous],
+    )
+
+
+def choose_modal(poll: Poll, *, metadata: dict[str, Any], current: list[int]) -> dict[str, Any]:
+    """Multiple-choice modal: checkboxes pre-set to the person's current answer."""
+    options = [_option(str(i), truncate(o, MAX_OPTION_CHARS)) for i, o in enumerate(poll.options)]
+    element: dict[str, Any] = {"type": "checkboxes", "action_id": "choices", "options": options}
+    chosen = [options[i] for i in current if 0 <= i < len(options)]
+    if chosen:
+        element["initial_options"] = chosen
+    return _modal(
+        "poll_choose",
+        "Choose options",
+        "Save",
+        metadata,
+        [_question(poll), _input("choices", "Choose all that apply", element)],
+    )
+
+
+AGREEMENT = ["1 Strongly disagree", "2 Disagree", "3 Neutral", "4 Agree", "5 Strongly agree"]
+
+
+def survey_modal(
+    poll: Poll, *, metadata: dict[str, Any], current: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The survey form: a 1-5 scale per statement, the interests, and comments."""
+    survey = poll.survey or {}
+    current = current or {}
+    scale = [_option(str(i), label) for i, label in enumerate(AGREEMENT)]
+    blocks: list[dict[str, Any]] = [_section(f"*{escape(truncate(poll.question, SECTION_LIMIT - 2))}*")]
+    for n, statement in enumerate(survey.get("statements", [])):
+        element: dict[str, Any] = {"type": "radio_buttons", "action_id": "value", "options": scale}
+        previous = (current.get("statements") or [None] * (n + 1))[n : n + 1]
+        if previous and previous[0] is not None:
+            element["initial_option"] = scale[previous[0]]
+        blocks.append(_input(f"s{n}", truncate(statement, 2000), element))
+    if poll.options:
+        options = [_option(str(i), truncate(o, MAX_OPTION_CHARS)) for i, o in enumerate(poll.options)]
+        element = {"type": "checkboxes", "action_id": "value", "options": options}
+        chosen = [options[i] for i in current.get("interests") or [] if 0 <= i < len(options)]
+        if chosen:
+            element["initial_options"] = chosen
+        blocks.append(_input("interests", "Which of these would interest you?", element, optional=True))
+    if survey.get("comments"):
+        element = {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": 2000}
+        if current.get("comments"):
+            element["initial_value"] = current["comments"]
+        blocks.append(_input("comments", truncate(survey["comments"], 2000), element, optional=True))
+    if poll.anonymous:
+        blocks.append(_context("Anonymous: your name is not stored with your answers."))
+    return _modal("poll_survey", "Evaluation", "Send", metadata, blocks)
+
+
+def _option(value: str, text: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+
+NEW_POLL_KINDS = [(k.value, KIND_LABELS[k]) for k in PollKind if k != PollKind.SURVEY]
+
+
+def new_poll_modal(*, metadata: dict[str, Any]) -> dict[str, Any]:
+    """The /poll new builder."""
+    live, hidden = _option("live", "Show live"), _option("hidden", "Hide until the poll closes")
+    kinds = [_option(v, t) for v, t in NEW_POLL_KINDS]
+    options = _input(
+        "options",
+        "Options, one per line",
+        {"type": "plain_text_input", "action_id": "value", "multiline": True},
+        optional=True,
+    )
+    options["hint"] = {
+        "type": "plain_text",
+        "text": "2 to 10 options for choice polls; leave empty otherwise.",
+    }
+    return _modal(
+        "poll_new",
+        "New poll",
+        "Launch",
+        metadata,
+        [
+            _input(
+                "question", "Question", {"type": "plain_text_input", "action_id": "value", "max_length": 300}
+            ),
+            _input(
+                "kind",
+                "Kind",
+                {"type": "static_select", "action_id": "value", "initial_option": kinds[0], "options": kinds},
+            ),
+            options,
+            _input(
+                "results",
+                "Results",
+                {
+                    "type": "radio_buttons",
+                    "action_id": "value",
+                    "initial_option": live,
+                    "options": [live, hidden],
+                },
+            ),
+            _input(
+                "anonymous",
+                "Privacy",
+                {
+                    "type": "checkboxes",
+                    "action_id": "value",
+                    "options": [_option("yes", "Anonymous: nobody can see who answered what")],
+                },
+                optional=True,
+            ),
+        ],
+    )
+
+
+# ------------------------------------------------------------------ primitives
+
+
+def _section(text: str, accessory: dict[str, Any] | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    if accessory:
+        block["accessory"] = accessory
+    return block
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _actions(elements: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "actions", "elements": elements}
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text, "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button

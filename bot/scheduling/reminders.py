@@ -1,0 +1,71 @@
+"""What reminders and pre-event DMs say."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.event.spec import Event, SessionSpec
+from bot.people.directory import Directory
+from bot.polls.views import escape
+
+
+def when(event: Event, at: datetime) -> str:
+    """An instant as the event's local clock time, e.g. '4:30 PM'."""
+    return at.astimezone(event.tz).strftime("%-I:%M %p")
+
+
+def _where(event: Event, directory: Directory, session: SessionSpec) -> list[str]:
+    parts = []
+    if session.room:
+        parts.append(escape(session.room))
+    if session.channel:
+        channel = directory.channel(session.channel)
+        parts.append(f"<#{channel}>" if not channel.startswith("#") else channel)
+    names = [event.person(f).name for f in session.facilitators if event.person(f)]  # type: ignore[union-attr]
+    if names:
+        parts.append("Facilitators: " + ", ".join(escape(n) for n in names))
+    return parts
+
+
+def _lead(minutes: int, delayed: bool) -> str:
+    soon = "now" if minutes == 0 else f"in {minutes} minute{'s' if minutes != 1 else ''}"
+    return ("(delayed) " if delayed else "") + soon
+
+
+def session_reminder(
+    event: Event, directory: Directory, session: SessionSpec, minutes: int, *, delayed: bool
+) -> dict[str, Any]:
+    """The reminder posted in a session's own channel."""
+    start = when(event, event.session_start(session))
+    text = f":alarm_clock: *{escape(session.title)}* starts at {start} ({_lead(minutes, delayed)})"
+    details = " · ".join(_where(event, directory, session))
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    if details:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": details}]})
+    return {"text": text + (f"\n{details}" if details else ""), "blocks": blocks}
+
+
+def announcement(
+    event: Event, directory: Directory, sessions: list[SessionSpec], minutes: int, *, delayed: bool
+) -> dict[str, Any]:
+    """One announcements-channel post for every session starting at the same time."""
+    start = when(event, event.session_start(sessions[0]))
+    lines = [f":alarm_clock: Starting at {start} ({_lead(minutes, delayed)}):"]
+    for session in sessions:
+        details = " · ".join(_where(event, directory, session)[:2])
+        lines.append(f"• *{escape(session.title)}*" + (f" · {details}" if details else ""))
+    text = "\n".join(lines)
+    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]}
+
+
+def personal_reminder(
+    event: Event, directory: Directory, session: SessionSpec, minutes: int, *, delayed: bool
+) -> str:
+    """The DM to one person a session concerns."""
+    start = when(event, event.session_start(session))
+    details = " · ".join(_where(event, directory, session)[:2])
+    return (
+        f":alarm_clock: Your session *{escape(session.title)}* starts at {start} ({_lead(minutes, delayed)})"
+        + (f"\n{details}" if details else "")
+    )

@@ -1,0 +1,479 @@
+"""Runs the event's clock: APScheduler jobs from the plan, reconciled on every start.
+
+APScheduler 3 keeps the jobs in its SQLAlchemy job store, in the bot's own
+database. Every job is a date job calling `bot.scheduling.jobs:run_job` with its id and
+planned instant. APScheduler's own misfire handling is off (it would drop late
+jobs silently); `execute` decides instead: within the event's grace period a
+late job runs and says "(delayed)", beyond it the job is skipped and organizers
+are told. A job's messages and its JobRun record commit together, so a job runs
+at most once, and one interrupted by a crash runs again on start.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.core.clock import utc
+from bot.delivery import outbox
+from bot.event.plan import PlannedJob, channel_offsets, plan
+from bot.headlines.views import submit_button
+from bot.insights.results import concerned
+from bot.polls.service import tally_respondents
+from bot.polls.views import question_card
+from bot.scheduling import jobs, reminders
+from storage.db import reading, transaction
+from storage.models import JobRun, Poll
+
+if TYPE_CHECKING:
+    from bot.app.services import Services
+    from bot.insights.summaries import Summary
+
+log = logging.getLogger(__name__)
+
+JOB_FUNC = "bot.scheduling.jobs:run_job"
+JOB_TABLE = "apscheduler_jobs"
+LATE_AFTER = timedelta(seconds=60)  # later than this, a message says "(delayed)"
+
+
+class _BackgroundScheduler(BackgroundScheduler):
+    """BackgroundScheduler that never processes jobs unless running.
+
+    APScheduler 3 checks only for "paused" before processing; a paused
+    scheduler being shut down can wake once more in state "stopped" and try to
+    submit every due job to an executor that is already gone.
+    """
+
+    def _process_jobs(self) -> float | None:
+        if self.state != STATE_RUNNING:
+            return None
+        return super()._process_jobs()  # type: ignore[no-any-return]
+
+
+@dataclass
+class Reconciled:
+    """What reconciling the job store with the event file changed."""
+
+    added: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    done: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.moved)} moved, {len(self.removed)} removed, "
+            f"{self.unchanged} unchanged, {self.done} already done"
+        )
+
+
+class Scheduler:
+    """The APScheduler instance and the rules for running Convene's jobs."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.event = services.event
+        self.clock = services.clock
+        self.aps = _BackgroundScheduler(
+            jobstores={"default": SQLAlchemyJobStore(engine=services.engine, tablename=JOB_TABLE)},
+            timezone=UTC,
+            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+        )
+        self._plan = {job.id: job for job in plan(self.event)}
+        self.after_job: Callable[[str, str], None] | None = None
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self, *, paused: bool = False) -> Reconciled:
+        """Start APScheduler and reconcile its jobs with the event file.
+
+        `paused` keeps APScheduler from running jobs on the wall clock: the
+        shell and the tests run them with `run_due` as their clock moves.
+        """
+        jobs.register(self)
+        self.aps.start(paused=paused)
+        report = self.reconcile()
+        log.info("schedule reconciled: %s", report)
+        return report
+
+    def shutdown(self) -> None:
+        if self.aps.running:
+            self.aps.shutdown(wait=True)
+        jobs.register(None)
+
+    def reconcile(self) -> Reconciled:
+        """Make the job store match the plan: add new jobs, move changed ones, drop removed ones."""
+        report = Reconciled()
+        with reading(self.services.engine) as session:
+            done = {(r.job_id, utc(r.scheduled_for)) for r in session.exec(select(JobRun))}
+        existing = {job.id: job for job in self.aps.get_jobs()}
+        done |= self._skip_long_past(done)
+        for job_id in existing:
+            if job_id not in self._plan:
+                self.aps.remove_job(job_id)
+                report.removed.append(job_id)
+        for planned in self._plan.values():
+            current = existing.get(planned.id)
+            if (planned.id, planned.at) in done:
+                if current is not None:
+                    self.aps.remove_job(planned.id)
+                report.done += 1
+                continue
+            if current is not None and current.next_run_time and utc(current.next_run_time) == planned.at:
+                report.unchanged += 1
+                continue
+            self.aps.add_job(
+                JOB_FUNC,
+                trigger="date",
+                run_date=planned.at,
+                id=planned.id,
+                args=[planned.id, planned.at.isoformat()],
+                replace_existing=True,
+                name=planned.what,
+            )
+            (report.moved if current is not None else report.added).append(planned.id)
+        return report
+
+    def _skip_long_past(self, done: set[tuple[str, datetime]]) -> set[tuple[str, datetime]]:
+        """Record jobs already beyond their grace period at start as skipped, with one report.
+
+        A bot started after (part of) the event would otherwise send organizers
+        one warning per missed reminder.
+        """
+        now = self.clock.now()
+        grace = timedelta(minutes=self.event.reminders.grace_minutes)
+        missed = [j for j in self._plan.values() if j.at < now - grace and (j.id, j.at) not in done]
+        if not missed:
+            return set()
+        lines = [
+            f"• {j.what} (due {reminders.when(self.event, j.at)} on {j.at.astimezone(self.event.tz):%b %-d})"
+            for j in missed[:20]
+        ]
+        if len(missed) > 20:
+            lines.append(f"…and {len(missed) - 20} more")
+        text = (
+            f":warning: Convene was not running when {len(missed)} scheduled send"
+            f"{'s were' if len(missed) != 1 else ' was'} due, so they were skipped:\n" + "\n".join(lines)
+        )
+        try:
+            with transaction(self.services.engine) as session:
+                for job in missed:
+                    session.add(
+                        JobRun(
+                            job_id=job.id,
+                            scheduled_for=job.at,
+                            ran_at=now,
+                            status="skipped",
+                            detail="the bot was not running",
+                        )
+                    )
+                key = PlannedJob(f"start:{now:%Y%m%dT%H%M%SZ}", now, "", "")
+                self._tell_organizers(session, key, text)
+        except IntegrityError:
+            return set()  # another process recorded them
+        return {(j.id, j.at) for j in missed}
+
+    def describe(self, job_id: str) -> str:
+        """What a planned job does, in words ("daily digest: Saturday"); its id if the plan has no
+        such job."""
+        planned = self._plan.get(job_id)
+        return planned.what if planned else job_id
+
+    def pending(self) -> list[tuple[datetime, str]]:
+        """Jobs still to run, in time order."""
+        return sorted((utc(j.next_run_time), j.id) for j in self.aps.get_jobs() if j.next_run_time)
+
+    def run_due(
+        self,
+        until: datetime | None = None,
+        *,
+        move_clock: Callable[[datetime], None] | None = None,
+    ) -> list[str]:
+        """Run, in time order, every job due by `until` (default: now); return their ids.
+
+        With `move_clock`, the clock is set to each job's instant before it
+        runs, so what it sends carries the right time (the shell's /clock).
+        """
+        until = until or self.clock.now()
+        ran = []
+        for at, job_id in self.pending():
+            if at > until:
+                break
+            if move_clock is not None and at > self.clock.now():
+                move_clock(at)
+            self.aps.remove_job(job_id)
+            self.execute(job_id, at)
+            ran.append(job_id)
+        return ran
+
+    # ------------------------------------------------------------ running one job
+
+    def execute(self, job_id: str, scheduled_for: datetime) -> str:
+        """Run one job once: send it (perhaps marked delayed) or skip and report it; return the status."""
+        scheduled_for = utc(scheduled_for)
+        planned = self._plan.get(job_id)
+        if planned is None:
+            log.info("job %s is no longer in the event file; nothing to do", job_id)
+            return "gone"
+        # Drawing word clouds and charts takes a moment: do it before the transaction opens.
+        prepared = (
+            self.services.closing.prepare() if planned.kind == "closing" and self.services.closing else None
+        )
+        summary = self._summary(planned)
+        now = self.clock.now()
+        late = now - scheduled_for
+        grace = timedelta(minutes=self.event.reminders.grace_minutes)
+        try:
+            with transaction(self.services.engine) as session:
+                already = session.exec(
+                    select(JobRun).where(JobRun.job_id == job_id, col(JobRun.scheduled_for) == scheduled_for)
+                ).first()
+                if already is not None:
+                    return "done"
+                if late > grace:
+                    status = "skipped"
+                    grace_min = self.event.reminders.grace_minutes
+                    detail = f"{int(late.total_seconds() // 60)} min late (grace {grace_min})"
+                    self._report_skip(session, planned, detail)
+                else:
+                    status = "delayed" if late > LATE_AFTER else "sent"
+                    if summary is not None:
+                        assert self.services.summaries is not None
+                        users = self.services.summaries.organizers()
+                        self.services.summaries.send(session, summary, users=users, key=self._key(planned))
+                        detail = f"{summary.title} to {len(users)} organizers"
+                    elif prepared is not None:
+                        assert self.services.closing is not None
+                        clouds, notes = prepared
+                        detail = self.services.closing.queue(
+                            session, key=self._key(planned), clouds=clouds, notes=notes
+                        )
+                        if notes:
+                            self._tell_organizers(
+                                session, planned, "The closing session could not show: " + "\n".join(notes)
+                            )
+                    else:
+                        detail = self._perform(session, planned, delayed=status == "delayed") or ""
+                session.add(
+                    JobRun(
+                        job_id=job_id, scheduled_for=scheduled_for, ran_at=now, status=status, detail=detail
+                    )
+                )
+        except IntegrityError:
+            return "done"  # another run recorded it first
+        self.services.dispatcher.wake()
+        if self.after_job:
+            self.after_job(job_id, status)
+        return status
+
+    def _summary(self, job: PlannedJob) -> Summary | None:
+        summaries = self.services.summaries
+        if summaries is None:
+            return None
+        if job.kind == "summary":
+            return summaries.for_session(job.subject)
+        if job.kind == "digest":
+            return summaries.digest(date.fromisoformat(job.subject))
+        return None
+
+    def _perform(self, session: Session, job: PlannedJob, *, delayed: bool) -> str | None:
+        kind = job.kind
+        if kind == "reminder":
+            return self._channel_reminder(session, job, delayed=delayed)
+        if kind == "dm-reminder":
+            return self._personal_reminders(session, job, delayed=delayed)
+        if kind == "poll-open":
+            return self._open_pre_event(session, job)
+        if kind == "poll-nudge":
+            return self._nudge(session, job)
+        if kind == "poll-close":
+            return self._close_pre_event(session, job)
+        raise ValueError(f"unknown job kind {kind!r}")
+
+    def _key(self, job: PlannedJob, *parts: str) -> str:
+        return ":".join([job.id, job.at.strftime("%Y%m%dT%H%M%SZ"), *parts])
+
+    def _channel_reminder(self, session: Session, job: PlannedJob, *, delayed: bool) -> str:
+        directory = self.services.directory
+        sess = self.event.sessions[job.subject]
+        minutes = int(job.id.rsplit(":", 1)[1])
+        now = self.clock.now()
+        sent = []
+        announcements = self.event.channels.get("announcements")
+        if announcements:
+            # Parallel sessions share one announcement: whichever job runs first posts it.
+            start = self.event.session_start(sess)
+            together = [
+                s
+                for s in self.event.agenda()
+                if self.event.session_start(s) == start and minutes in channel_offsets(self.event, s)
+            ]
+            message = reminders.announcement(self.event, directory, together, minutes, delayed=delayed)
+            channel = directory.channel(announcements)
+            outbox.enqueue(
+                session,
+                kind="post",
+                key=f"announce:{start:%Y%m%dT%H%M%SZ}:{minutes}",
+                channel=channel,
+                payload={"channel": channel, **message, "describe": "an announcement"},
+                now=now,
+            )
+            sent.append(announcements)
+        if sess.channel:
+            channel = directory.channel(sess.channel)
+            if channel != directory.channel(announcements or ""):
+                message = reminders.session_reminder(self.event, directory, sess, minutes, delayed=delayed)
+                if self._collects_headlines(sess.id):
+                    message["blocks"] = [*message["blocks"], submit_button()]
+                outbox.enqueue(
+                    session,
+                    kind="post",
+                    key=self._key(job, channel),
+                    channel=channel,
+                    payload={"channel": channel, **message, "describe": f"the reminder for {sess.title}"},
+                    now=now,
+                )
+                sent.append(sess.channel)
+        return "posted to " + ", ".join(f"#{c.lstrip('#')}" for c in sent)
+
+    def _personal_reminders(self, session: Session, job: PlannedJob, *, delayed: bool) -> str:
+        sess = self.event.sessions[job.subject]
+        minutes = int(job.id.rsplit(":", 1)[1])
+        text = reminders.personal_reminder(
+            self.event, self.services.directory, sess, minutes, delayed=delayed
+        )
+        blocks = None
+        if self._collects_headlines(sess.id):
+            blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, submit_button()]
+        return self._dm_each(
+            session,
+            job,
+            concerned(self.event, session, sess),  # dm-reminder jobs exist only for personal sessions
+            text,
+            describe=f"a reminder for {sess.title}",
+            blocks=blocks,
+        )
+
+    def _collects_headlines(self, session_id: str) -> bool:
+        """Whether this session's reminders carry the "Submit a headline" button."""
+        return self.event.headlines is not None and self.event.headlines.session == session_id
+
+    def _dm_each(
+        self,
+        session: Session,
+        job: PlannedJob,
+        person_ids: list[str],
+        text: str,
+        *,
+        describe: str,
+        blocks: list[dict] | None = None,
+    ) -> str:
+        now = self.clock.now()
+        unreachable = []
+        sent = 0
+        for person_id in person_ids:
+            user = self.services.directory.slack_id(person_id)
+            if user is None:
+                unreachable.append(self.event.people[person_id].name)
+                continue
+            outbox.enqueue_dm(
+                session,
+                user=user,
+                text=text,
+                blocks=blocks,
+                now=now,
+                key=self._key(job, person_id),
+                describe=describe,
+            )
+            sent += 1
+        if unreachable:
+            names = ", ".join(unreachable[:10]) + (
+                f" and {len(unreachable) - 10} more" if len(unreachable) > 10 else ""
+            )
+            self._tell_organizers(
+                session,
+                job,
+                f"{len(unreachable)} people could not be sent {describe} "
+                f"because they were not found in Slack: {names}.",
+            )
+        return f"{sent} DMs" + (f", {len(unreachable)} unreachable" if unreachable else "")
+
+    def _open_pre_event(self, session: Session, job: PlannedJob) -> str:
+        poll = session.get(Poll, job.subject)
+        if poll is None:
+            return "poll missing"
+        if poll.status == "draft":
+            poll.status, poll.launched_at = "open", self.clock.now()
+        if poll.kind == "survey":
+            intro = f":pray: Thank you for coming to *{self.event.title}*! Please tell us how it went:"
+        else:
+            intro = f":wave: Before *{self.event.title}*, a question from the organizers:"
+        card = question_card(poll, intro=intro)
+        return self._dm_each(
+            session,
+            job,
+            list(self.event.people),
+            card["text"],
+            blocks=card["blocks"],
+            describe="the survey" if poll.kind == "survey" else "the pre-event poll",
+        )
+
+    def _nudge(self, session: Session, job: PlannedJob) -> str:
+        poll = session.get(Poll, job.subject)
+        if poll is None or poll.status != "open":
+            return "poll not open"
+        answered = tally_respondents(session, poll, self.services.polls, self.services.directory)
+        missing = [pid for pid in self.event.people if pid not in answered]
+        reminder = (
+            "A reminder: the organizers would love your answers."
+            if poll.kind == "survey"
+            else "A reminder: we would love your answer before the event."
+        )
+        card = question_card(poll, intro=f":wave: {reminder}")
+        return self._dm_each(session, job, missing, card["text"], blocks=card["blocks"], describe="a nudge")
+
+    def _close_pre_event(self, session: Session, job: PlannedJob) -> str:
+        poll = session.get(Poll, job.subject)
+        if poll is None:
+            return "poll missing"
+        poll.status, poll.closed_at = "closed", self.clock.now()
+        answered = tally_respondents(session, poll, self.services.polls, self.services.directory)
+        what = "survey" if poll.kind == "survey" else "pre-event poll"
+        message = (
+            f"The {what} `{poll.id}` has closed: {len(answered)} of {len(self.event.people)} "
+            f"people answered. `/poll results {poll.id}` shows the answers."
+        )
+        self._tell_organizers(session, job, message)
+        return f"{len(answered)} answered"
+
+    def _tell_organizers(self, session: Session, job: PlannedJob, text: str) -> None:
+        now = self.clock.now()
+        for person_id in self.event.organizers:
+            user = self.services.directory.slack_id(person_id)
+            if user:
+                outbox.enqueue_dm(
+                    session,
+                    user=user,
+                    text=text,
+                    now=now,
+                    key=self._key(job, "organizers", person_id),
+                    describe="a note to organizers",
+                )
+
+    def _report_skip(self, session: Session, job: PlannedJob, detail: str) -> None:
+        due = reminders.when(self.event, job.at)
+        self._tell_organizers(
+            session,
+            job,
+            f":warning: Skipped {job.what} (due {due}, {job.to}): the bot was "
+            f"{detail}, too late for it to still be useful.",
+        )
