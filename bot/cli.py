@@ -176,8 +176,8 @@ def run(event_file: EventArg) -> None:
     """Run the bot in Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; no public URL)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    from bot.app.serve import create_app
     from bot.app.services import Services
-    from handlers import create_app
 
     settings, event = _services_for_slack(event_file, ("slack_bot_token", "slack_app_token"))
     configure_logging()
@@ -209,14 +209,14 @@ def serve(
 
     Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.
     """
-    from handlers.web import EVENT_ENV
+    from bot.app.serve import EVENT_ENV
 
     _services_for_slack(event_file, ("slack_bot_token", "slack_signing_secret"))
     os.environ[EVENT_ENV] = str(event_file.resolve())
     # The event file is checked; now become uvicorn itself. Its worker processes then
     # start from uvicorn, not from this command line and all it imported, and a signal
     # sent to this process (Ctrl-C, a service manager's stop) reaches uvicorn directly.
-    argv = [sys.executable, "-m", "uvicorn", "handlers.web:asgi_from_env", "--factory"]
+    argv = [sys.executable, "-m", "uvicorn", "bot.app.serve:asgi_from_env", "--factory"]
     argv += ["--host", host, "--port", str(port), "--workers", str(workers)]
     argv += ["--log-level", "info", "--no-access-log"]
     sys.stdout.flush()
@@ -258,14 +258,12 @@ def report(
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from bot.insights.report import Report
-
     services = _offline_services(event_file)
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=errors, transient=True
     ) as progress:
         task = progress.add_task("Building the report", total=None)
-        md, page = Report(services).write(
+        md, page = services.report.write(
             out, lambda step: progress.update(task, description=f"Report: {step}")
         )
     console.print(f"Wrote {md} and {page}", highlight=False, soft_wrap=True)
@@ -280,14 +278,16 @@ def export(
     """Export every response, one row each. People are named only for polls that are not anonymous."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from bot.insights.report import export_rows, write_export
+    from bot.insights.report import write_export
 
     services = _offline_services(event_file)
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), console=errors, transient=True
     ) as progress:
         task = progress.add_task("Exporting responses", total=None)
-        rows = export_rows(services, lambda step: progress.update(task, description=f"Exporting: {step}"))
+        rows = services.report.export_rows(
+            lambda step: progress.update(task, description=f"Exporting: {step}")
+        )
         write_export(rows, out, format.value)
     console.print(f"Wrote {len(rows)} responses to {out}", highlight=False, soft_wrap=True)
 

@@ -1,6 +1,10 @@
-"""Slack listeners. Each module registers its own; `create_app` wires them all.
+"""Slack listeners: parse the payload, call the core, answer. Nothing else: no queries, no
+transactions, no Block Kit of their own.
 
-Listeners stay thin: parse the payload, call the core in `bot/`, answer.
+Each module registers its own listeners over `handlers.core.Core`, the narrow face of
+the core that `bot.app` builds; `web` is the HTTP boundary. May import the features
+(`bot.polls`, `bot.headlines`, `bot.agenda`, `bot.closing`, `bot.displays`,
+`bot.insights`) and the layers below them, never `bot.app` or `bot.devkit`.
 """
 
 from __future__ import annotations
@@ -10,39 +14,21 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.app.services import Services
-from bot.core.settings import Settings
 from handlers import agenda, closing, headlines, poll_answers, poll_commands, summary
+from handlers.core import Core
+
+__all__ = ["Core", "register_all"]
 
 log = logging.getLogger("convene.handlers")
 
 MODULES = (poll_commands, poll_answers, agenda, headlines, closing, summary)
 
 
-def register_all(app: App, services: Services) -> None:
+def register_all(app: App, core: Core) -> None:
     """Register every listener module."""
     for module in MODULES:
-        module.register(app, services)
+        module.register(app, core)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:
         log.error("unhandled error for %s: %s", body.get("type") or body.get("command"), error)
-
-
-def create_app(settings: Settings, services: Services | None = None, *, event: Any = None) -> App:
-    """Build the Bolt app over the core services (built from `settings` and `event` if not given)."""
-    if services is None:
-        if event is None:
-            raise ValueError("create_app needs services or an event file")
-        services = Services.build(settings, event)
-    app = App(
-        client=services.client,
-        signing_secret=settings.slack_signing_secret.get_secret_value(),
-        # Run each listener to completion before answering, so the ack goes
-        # out after the commit without a thread hop.
-        process_before_response=True,
-        token_verification_enabled=False,
-    )
-    app.services = services  # type: ignore[attr-defined]
-    register_all(app, services)
-    return app

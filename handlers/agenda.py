@@ -8,25 +8,22 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import select
 
 from bot.agenda.service import now_and_next, rounds
 from bot.agenda.views import home_view, my_day_blocks, now_next_blocks
-from bot.app.services import Services
 from bot.core.errors import UserError
 from handlers.common import log, user_id
-from storage.db import reading
-from storage.models import Poll
+from handlers.core import Core
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, core: Core) -> None:
     """Wire /agenda, the Home tab and breakout choices."""
-    event, directory, agenda = services.event, services.directory, services.agenda
+    event, directory, agenda = core.event, core.directory, core.agenda
 
     @app.command("/agenda")
     def agenda_command(ack: Ack, body: dict[str, Any]) -> None:
         words = (body.get("text") or "").split()
-        now = services.clock.now()
+        now = core.clock.now()
         if words and words[0].lower() == "me":
             person = directory.person(user_id(body))
             day = agenda.today()
@@ -49,7 +46,7 @@ def register(app: App, services: Services) -> None:
     def home_opened(body: dict[str, Any]) -> None:
         payload = body.get("event") or {}
         if payload.get("tab", "home") == "home" and payload.get("user"):
-            publish_home(services, app.client, payload["user"])
+            publish_home(core, app.client, payload["user"])
 
     @app.action(re.compile(r"^breakout_choose_"))
     def breakout_choose(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -66,16 +63,14 @@ def register(app: App, services: Services) -> None:
             note = f":white_check_mark: You chose *{chosen.title}*."
         except UserError as exc:
             note = f":warning: {exc}"
-        publish_home(services, app.client, who, note=note)
+        publish_home(core, app.client, who, note=note)
 
 
-def publish_home(services: Services, client: WebClient, user: str, note: str | None = None) -> None:
+def publish_home(core: Core, client: WebClient, user: str, note: str | None = None) -> None:
     """Render and publish one person's Home tab."""
-    event, directory, agenda = services.event, services.directory, services.agenda
+    event, directory, agenda = core.event, core.directory, core.agenda
     person = directory.person(user)
     day = agenda.today()
-    with reading(services.engine) as session:
-        open_polls = list(session.exec(select(Poll).where(Poll.status == "open")).all())
     view = home_view(
         event,
         directory,
@@ -84,10 +79,10 @@ def publish_home(services: Services, client: WebClient, user: str, note: str | N
         sessions=agenda.day_of(person, day),
         rounds=rounds(event),
         choices=agenda.choices(person.id) if person else {},
-        open_polls=open_polls,
-        now=services.clock.now(),
+        open_polls=agenda.open_polls(),
+        now=core.clock.now(),
         note=note,
-        headline_button=bool(person and person.teams and services.headlines.is_open()),
+        headline_button=bool(person and person.teams and core.headlines.is_open()),
     )
     try:
         client.views_publish(user_id=user, view=view)

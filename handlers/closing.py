@@ -7,18 +7,18 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.app.services import Services
 from bot.core.errors import UserError
 from handlers.common import channel_id, command_answer, user_id
+from handlers.core import Core
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, core: Core) -> None:
     """Wire /closing and /wordcloud."""
-    closing = services.closing
+    closing = core.closing
     assert closing is not None
 
     def staff(body: dict[str, Any], doing: str) -> None:
-        services.directory.require_staff(user_id(body), doing)
+        core.directory.require_staff(user_id(body), doing)
 
     @app.command("/wordcloud")
     def wordcloud_command(ack: Ack, body: dict[str, Any]) -> None:
@@ -28,7 +28,7 @@ def register(app: App, services: Services) -> None:
             staff(body, "post word clouds")
             if not name:
                 choices = ", ".join(
-                    f"`{p}`" for p, spec in services.event.polls.items() if spec.kind == "open_text"
+                    f"`{p}`" for p, spec in core.event.polls.items() if spec.kind == "open_text"
                 )
                 raise UserError(
                     f"Which answers? `/wordcloud <poll id>` or `/wordcloud headlines`. "
@@ -37,16 +37,16 @@ def register(app: App, services: Services) -> None:
             rendered = closing.post_cloud(name, channel=channel_id(body) or "")
             return f"Word cloud of {rendered.cloud.answers} answers on its way (saved as {rendered.path})."
 
-        ack(**command_answer(services, f"/wordcloud {name}", work))
+        ack(**command_answer(core, f"/wordcloud {name}", work))
 
     def display_links(body: dict[str, Any]) -> str:
-        displays = services.displays
+        displays = core.displays
         assert displays is not None
         who = user_id(body)
         lines = ["Links for the room's screen (read-only, they update on their own):"]
-        if services.event.headlines is not None:
+        if core.event.headlines is not None:
             lines.append(f"• Headlines wall: {displays.create(kind='headlines', subject=None, user_id=who)}")
-        for name in services.event.closing.wordclouds:
+        for name in core.event.closing.wordclouds:
             lines.append(f"• Word cloud `{name}`: {displays.create(kind='cloud', subject=name, user_id=who)}")
         if len(lines) == 1:
             return "The event file names nothing for the closing session (headlines or closing.wordclouds)."
@@ -60,4 +60,4 @@ def register(app: App, services: Services) -> None:
                 return display_links(body)
             return closing.post_now(key=f"closing-now:{uuid.uuid4().hex[:8]}")
 
-        ack(**command_answer(services, "/closing", work))
+        ack(**command_answer(core, "/closing", work))

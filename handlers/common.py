@@ -8,9 +8,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from bot.app.services import Services
 from bot.core.errors import FieldErrors, UserError
-from bot.delivery import outbox
+from handlers.core import Core
 
 log = logging.getLogger("convene.handlers")
 
@@ -65,17 +64,13 @@ def form_value(values: dict[str, Any], block: str, action: str = "value") -> Any
     return element.get("value")
 
 
-def tell(services: Services, target: dict[str, Any], text: str) -> None:
+def tell(core: Core, target: dict[str, Any], text: str) -> None:
     """An ephemeral note to one person, through the outbox."""
-    if not target.get("response_url") and not (target.get("channel") and target.get("user")):
-        log.warning("no way to reply to %s: %s", target, text)
-        return
-    outbox.notify(services.engine, services.clock, target, text)
-    services.dispatcher.wake()
+    core.replies.tell(target, text)
 
 
 def answering(
-    services: Services, body: dict[str, Any], ack: Callable[..., Any], work: Callable[[], None]
+    core: Core, body: dict[str, Any], ack: Callable[..., Any], work: Callable[[], None]
 ) -> None:
     """Run a button's work, then ack; a UserError becomes an ephemeral note.
 
@@ -86,17 +81,17 @@ def answering(
     except UserError as exc:
         target = _safe_target(body)
         if target:
-            tell(services, target, str(exc))
+            tell(core, target, str(exc))
     except Exception:
         log.exception("action failed")
         target = _safe_target(body)
         if target:
-            tell(services, target, SORRY)
-    services.dispatcher.wake()
+            tell(core, target, SORRY)
+    core.replies.wake()
     ack()
 
 
-def command_answer(services: Services, name: str, work: Callable[[], dict[str, Any] | str]) -> dict[str, Any]:
+def command_answer(core: Core, name: str, work: Callable[[], dict[str, Any] | str]) -> dict[str, Any]:
     """Run a slash command's work and turn its outcome into the ephemeral answer to ack with.
 
     A UserError (or a form's first FieldError) becomes the message; anything
@@ -111,7 +106,7 @@ def command_answer(services: Services, name: str, work: Callable[[], dict[str, A
     except Exception:
         log.exception("%s failed", name)
         answer = SORRY
-    services.dispatcher.wake()
+    core.replies.wake()
     return {"text": answer} if isinstance(answer, str) else answer
 
 

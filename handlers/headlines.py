@@ -8,7 +8,6 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.app.services import Services
 from bot.core.errors import FieldErrors, UserError
 from bot.headlines.views import headline_modal, mine_blocks, missing_blocks, staff_list_blocks
 from handlers.common import (
@@ -22,6 +21,7 @@ from handlers.common import (
     tell,
     user_id,
 )
+from handlers.core import Core
 
 HELP = """*Vision headlines*
 • `/headline`: submit your team's headline (future success, in a sentence)
@@ -32,9 +32,9 @@ For facilitators and organizers:
 • `/headline missing`: teams that have not submitted, with a button to nudge their members once"""
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, core: Core) -> None:
     """Wire /headline, its buttons and its form."""
-    headlines, event = services.headlines, services.event
+    headlines, event = core.headlines, core.event
 
     def open_form(body: dict[str, Any], client: WebClient, headline_id: int | None = None) -> None:
         who = user_id(body)
@@ -75,12 +75,12 @@ def register(app: App, services: Services) -> None:
             if verb == "mine":
                 return mine_blocks(headlines.mine(who), event, is_open=headlines.is_open())
             if verb == "list":
-                services.directory.require_staff(who, "list every headline")
+                core.directory.require_staff(who, "list every headline")
                 return staff_list_blocks(
                     headlines.wall(include_hidden=True), headlines.missing_teams(), event
                 )
             if verb == "missing":
-                services.directory.require_staff(who, "see which teams are missing")
+                core.directory.require_staff(who, "see which teams are missing")
                 return missing_blocks(headlines.missing_teams(), can_nudge=headlines.is_open())
             if verb == "nudge":
                 return _nudged(headlines.nudge_missing(user_id=who))
@@ -90,30 +90,30 @@ def register(app: App, services: Services) -> None:
                 return f"Headline #{h.id} is {state}."
             return f"I don't know `/headline {verb}`.\n\n{HELP}"
 
-        ack(**command_answer(services, f"/headline {verb}", work))
+        ack(**command_answer(core, f"/headline {verb}", work))
 
     @app.action("headline_open")
     def headline_open(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        answering(services, body, ack, lambda: open_form(body, client))
+        answering(core, body, ack, lambda: open_form(body, client))
 
     @app.action("headline_edit")
     def headline_edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        answering(services, body, ack, lambda: open_form(body, client, _number([str(action.get("value"))])))
+        answering(core, body, ack, lambda: open_form(body, client, _number([str(action.get("value"))])))
 
     @app.action("headline_withdraw")
     def headline_withdraw(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         def work() -> None:
             h = headlines.withdraw(user_id=user_id(body), headline_id=_number([str(action.get("value"))]))
-            tell(services, reply_target(body), f"Withdrew headline #{h.id}.")
+            tell(core, reply_target(body), f"Withdrew headline #{h.id}.")
 
-        answering(services, body, ack, work)
+        answering(core, body, ack, work)
 
     @app.action("headline_nudge")
     def headline_nudge(ack: Ack, body: dict[str, Any]) -> None:
         def work() -> None:
-            tell(services, reply_target(body), _nudged(headlines.nudge_missing(user_id=user_id(body))))
+            tell(core, reply_target(body), _nudged(headlines.nudge_missing(user_id=user_id(body))))
 
-        answering(services, body, ack, work)
+        answering(core, body, ack, work)
 
     @app.view("headline_submit")
     def headline_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -142,7 +142,7 @@ def register(app: App, services: Services) -> None:
         if target:
             team = event.teams[h.team_id].name if h.team_id in event.teams else h.team_id
             tell(
-                services,
+                core,
                 target,
                 f"Saved headline #{h.id} for {team}. `/headline mine` to edit or withdraw it.",
             )

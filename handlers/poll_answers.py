@@ -10,11 +10,11 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.app.services import Services
 from bot.core.errors import FieldErrors, UserError
 from bot.event.spec import PollKind
 from bot.polls.views import answer_modal, choose_modal, survey_modal
 from handlers.common import SORRY, answering, form_value, log, metadata, reply_target, tell, user_id
+from handlers.core import Core
 from handlers.poll_commands import new_poll_draft
 
 BAD_OPTION = "That option is not part of this poll."
@@ -32,9 +32,9 @@ def parse_vote(value: Any) -> tuple[str, list[int]]:
     return poll_id, choices
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, core: Core) -> None:
     """Wire poll buttons and modals."""
-    polls = services.polls
+    polls = core.polls
 
     @app.action(re.compile(r"^poll_vote_\d+$"))
     def vote(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -42,7 +42,7 @@ def register(app: App, services: Services) -> None:
             poll_id, choices = parse_vote(action.get("value"))
             polls.vote(poll_id=poll_id, user_id=user_id(body), choices=choices, reply_to=reply_target(body))
 
-        answering(services, body, ack, work)
+        answering(core, body, ack, work)
 
     @app.action("poll_answer")
     @app.action("poll_choose")
@@ -71,7 +71,7 @@ def register(app: App, services: Services) -> None:
                     "Slack did not let me open the form in time; please press the button again."
                 ) from None
 
-        answering(services, body, ack, work)
+        answering(core, body, ack, work)
 
     @app.view("poll_answer")
     def submit_answer(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -145,7 +145,7 @@ def register(app: App, services: Services) -> None:
         def work(meta: dict[str, Any]) -> None:
             poll = polls.create(draft=draft, channel_id=meta.get("channel", ""), user_id=user_id(body))
             tell(
-                services,
+                core,
                 {"channel": meta.get("channel"), "user": user_id(body)},
                 f"Launched `{poll.id}` in this channel. Close it with `/poll close {poll.id}`.",
             )
@@ -166,7 +166,7 @@ def register(app: App, services: Services) -> None:
             log.exception("modal submission failed")
             ack(response_action="errors", errors={field: SORRY})
             return
-        services.dispatcher.wake()
+        core.replies.wake()
         ack()
 
 

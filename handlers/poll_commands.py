@@ -7,9 +7,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.app.services import Services
-from bot.polls.views import escape, new_poll_modal, poll_list_blocks, results_blocks
+from bot.polls.views import new_poll_modal, poll_list_blocks, results_blocks
+from bot.slack.mrkdwn import escape
 from handlers.common import channel_id, command_answer, form_value, user_id
+from handlers.core import Core
 
 HELP = """*Convene polls*
 • `/poll launch <id>`: post a poll from the event file in this channel
@@ -23,21 +24,21 @@ Launching, closing and results are for facilitators and organizers.
 Everyone answers with the buttons on a poll."""
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, core: Core) -> None:
     """Wire /poll."""
 
     @app.command("/poll")
     def poll_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         words = (body.get("text") or "").split()
         verb, args = (words[0].lower(), words[1:]) if words else ("help", [])
-        ack(**command_answer(services, f"/poll {verb}", lambda: dispatch(services, verb, args, body, client)))
+        ack(**command_answer(core, f"/poll {verb}", lambda: dispatch(core, verb, args, body, client)))
 
 
 def dispatch(
-    services: Services, verb: str, args: list[str], body: dict[str, Any], client: WebClient
+    core: Core, verb: str, args: list[str], body: dict[str, Any], client: WebClient
 ) -> dict[str, Any]:
     """Carry out one /poll sub-command and return the ephemeral answer."""
-    polls = services.polls
+    polls = core.polls
     who = user_id(body)
     channel = channel_id(body) or ""
     poll_id = args[0] if args else None
@@ -45,7 +46,7 @@ def dispatch(
         return {"text": HELP}
     if verb == "launch":
         if not poll_id:
-            services.directory.require_staff(who, "launch polls")
+            core.directory.require_staff(who, "launch polls")
             return {"text": "Which poll? `/poll launch <id>`; `/poll list` shows the ids."}
         poll = polls.launch(poll_id=poll_id, channel_id=channel, user_id=who)
         return {
@@ -60,19 +61,18 @@ def dispatch(
         return results_blocks(poll, tally)
     if verb == "display":
         if not poll_id:
-            services.directory.require_staff(who, "open display pages")
+            core.directory.require_staff(who, "open display pages")
             return {"text": "Which poll? `/poll display <id>` gives a link for the room's screen."}
-        assert services.displays is not None
-        url = services.displays.create(kind="poll", subject=poll_id.lower(), user_id=who)
+        url = core.displays.create(kind="poll", subject=poll_id.lower(), user_id=who)
         return {
             "text": f"For the room's screen (read-only; it follows the votes live): {url}\n"
             "Anyone with the link can see it, so share it only with the room."
         }
     if verb == "list":
         rows = polls.all_polls(user_id=who)
-        return poll_list_blocks(rows, event_title=services.event.title)
+        return poll_list_blocks(rows, event_title=core.event.title)
     if verb == "new":
-        services.directory.require_staff(who, "create polls")
+        core.directory.require_staff(who, "create polls")
         view = new_poll_modal(metadata={"channel": channel})
         client.views_open(trigger_id=body["trigger_id"], view=view)
         return {}

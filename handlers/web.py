@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -27,7 +26,6 @@ from bot.displays.service import PAGE, Displays
 from storage.db import POOL_SIZE
 from storage.models import DisplayLink
 
-EVENT_ENV = "CONVENE_EVENT_FILE"
 REQUEST_THREADS = POOL_SIZE
 log = logging.getLogger("convene.web")
 
@@ -149,26 +147,3 @@ NOT_FOUND = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Not f
 <body style="font-family: sans-serif; padding: 3em">This display link is not valid.
 Ask a facilitator for a new one
 (<code>/poll display &lt;id&gt;</code> or <code>/closing display</code>).</body></html>"""
-
-
-def asgi_from_env() -> Starlette:
-    """uvicorn factory for worker processes: rebuilds the app from the environment.
-
-    `convene serve` has checked the event file before starting uvicorn, so the
-    workers skip the one check that would load matplotlib into each of them.
-    """
-    from bot.core.settings import Settings, configure_logging
-    from bot.event.spec import load_event
-    from handlers import create_app
-
-    configure_logging()
-    settings = Settings()
-    app = create_app(settings, event=load_event(os.environ[EVENT_ENV], check_colormap=False))
-    services = app.services  # type: ignore[attr-defined]
-    services.start()
-    return build_asgi(
-        app,
-        settings.slack_signing_secret.get_secret_value(),
-        on_shutdown=services.stop,
-        displays=services.displays,
-    )

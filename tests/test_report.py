@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 from bot.devkit.workspace import Workspace
-from bot.insights.report import Report, export_rows
 from tests.conftest import EXAMPLE
 from tests.test_summaries import launch_and_vote, people_with_role
 
@@ -39,7 +38,7 @@ def run_the_event(ws: Workspace) -> dict[str, int]:
 
 def test_the_report_has_the_shape_of_the_2015_summary(ws: Workspace, tmp_path: Path) -> None:
     anonymous = run_the_event(ws)
-    md_path, html_path = Report(ws.services).write(tmp_path)
+    md_path, html_path = ws.services.report.write(tmp_path)
     md, page = md_path.read_text(), html_path.read_text()
     for heading in (
         "# 2015 California Labor-Management Initiative Symposium",
@@ -64,7 +63,7 @@ def test_the_export_names_people_only_for_named_polls(ws: Workspace, tmp_path: P
     from bot.insights.report import write_export
 
     anonymous = run_the_event(ws)
-    rows = export_rows(ws.services)
+    rows = ws.services.report.export_rows()
     anon = [r for r in rows if r["poll"] == "eval-useful"]
     named = [r for r in rows if r["poll"] == "collaboration-stage"]
     assert len(anon) == 9 and {r["answer"] for r in anon} == {"5 Strongly agree", "1 Strongly disagree"}

@@ -9,7 +9,6 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from bot.devkit.workspace import Workspace
-from bot.insights.report import Report
 from storage.models import Response
 
 
@@ -62,7 +61,7 @@ def test_survey_by_dm_at_the_closing_session(ws: Workspace, tmp_path: Path) -> N
         "*Overall, the conference was useful and informative.*: 71% agree or strongly agree (n = 7)" in text
     )
     assert "7 of 199 have answered" in text
-    md_path, _ = Report(ws.services).write(tmp_path)
+    md_path, _ = ws.services.report.write(tmp_path)
     md = md_path.read_text()
     # Labor has 2 answers, so it is hidden; Management (5) is hidden too, or 7 - 5 would reveal Labor.
     assert (

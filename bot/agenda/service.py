@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot.core.clock import Clock
 from bot.core.errors import UserError
 from bot.event.spec import Event, Person, SessionKind, SessionSpec
 from storage.db import reading, transaction, upsert
-from storage.models import BreakoutChoice, table_of
+from storage.models import BreakoutChoice, Poll, table_of
 
 FOR_EVERYONE = {SessionKind.PLENARY, SessionKind.MEAL, SessionKind.CLOSING}
 
@@ -102,6 +102,11 @@ class Agenda:
                 mine.append(s)
         return mine
 
+    def open_polls(self) -> list[Poll]:
+        """The polls open now, for the Home tab."""
+        with reading(self.engine) as session:
+            return list(session.exec(select(Poll).where(Poll.status == "open")).all())
+
     def today(self) -> date:
         """The event day it is now, or the first day before the event, or the last after it."""
         local = self.clock.now().astimezone(self.event.tz).date()
@@ -109,3 +114,17 @@ class Agenda:
         if local in days:
             return local
         return days[0] if local < days[0] else days[-1]
+
+
+def concerned(event: Event, session: Session, spec: SessionSpec) -> list[str]:
+    """Roster ids of the people a session is for (its audience)."""
+    people = event.people.values()
+    if spec.kind == SessionKind.ROLE_ALIKE:
+        return [p.id for p in people if p.role == spec.role]
+    if spec.kind == SessionKind.TEAM_TIME:
+        return [p.id for p in people if p.team]
+    if spec.kind == SessionKind.BREAKOUT:
+        return list(
+            session.exec(select(BreakoutChoice.person_id).where(BreakoutChoice.session_id == spec.id)).all()
+        )
+    return list(event.people)

@@ -9,7 +9,7 @@ from bot.agenda.service import Round
 from bot.event.spec import Event, SessionSpec
 from bot.headlines.views import submit_button
 from bot.people.directory import Directory
-from bot.polls.views import escape, truncate
+from bot.slack.mrkdwn import escape, truncate
 from storage.models import Poll
 
 

@@ -9,22 +9,24 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.closing.clouds import Cloud, CloudStyle, NoWords, alt_text, make_cloud
+from bot.core.clock import Clock
 from bot.core.errors import UserError
 from bot.delivery import outbox
-from bot.event.spec import PollKind
+from bot.delivery.outbox import Kind
+from bot.event.spec import Event, PollKind
+from bot.headlines.service import HeadlineService
 from bot.headlines.views import wall_messages
+from bot.people.directory import Directory
 from storage.db import reading, transaction
 from storage.models import Poll, Response
-
-if TYPE_CHECKING:
-    from bot.app.services import Services
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,24 @@ class RenderedCloud:
 class Closing:
     """Word clouds on demand and the closing-session posts."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self.event = services.event
+    def __init__(
+        self,
+        *,
+        event: Event,
+        engine: Engine,
+        clock: Clock,
+        directory: Directory,
+        headlines: HeadlineService,
+        files_dir: Path,
+        wake: Callable[[], None],
+    ) -> None:
+        self.event = event
+        self.engine = engine
+        self.clock = clock
+        self.directory = directory
+        self.headlines = headlines
+        self.files_dir = files_dir
+        self.wake = wake
 
     # ------------------------------------------------------------ word clouds
 
@@ -64,8 +81,8 @@ class Closing:
         if name == "headlines":
             if self.event.headlines is None:
                 raise UserError("This event does not collect headlines.")
-            return "Vision headlines", self.services.headlines.texts()
-        with reading(self.services.engine) as session:
+            return "Vision headlines", self.headlines.texts()
+        with reading(self.engine) as session:
             poll = session.get(Poll, name.lower())
             if poll is None:
                 raise UserError(f"There is no poll `{name}`. Name an open-text poll, or `headlines`.")
@@ -92,7 +109,7 @@ class Closing:
         except NoWords as exc:
             raise UserError(f"No word cloud for `{name}`: {exc}") from None
         digest = hashlib.sha256(cloud.png).hexdigest()[:12]
-        folder = self.services.files_dir
+        folder = self.files_dir
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"wordcloud-{name}-{digest}.png"
         path.write_bytes(cloud.png)
@@ -105,10 +122,10 @@ class Closing:
         comment = f"Word cloud: {rendered.title} ({rendered.cloud.answers} answers)"
         outbox.enqueue(
             session,
-            kind="upload",
+            kind=Kind.UPLOAD,
             key=key,
             channel=channel,
-            now=self.services.clock.now(),
+            now=self.clock.now(),
             payload={
                 "channel": channel,
                 "path": str(rendered.path),
@@ -122,11 +139,11 @@ class Closing:
 
     def post_cloud(self, name: str, *, channel: str) -> RenderedCloud:
         rendered = self.render(name)
-        with transaction(self.services.engine) as session:
+        with transaction(self.engine) as session:
             self.queue_upload(
                 session, rendered, channel=channel, key=f"wordcloud:{name}:{rendered.path.stem}:{channel}"
             )
-        self.services.dispatcher.wake()
+        self.wake()
         return rendered
 
     # ------------------------------------------------------------ the closing session
@@ -141,7 +158,7 @@ class Closing:
         )
         if not name:
             raise UserError("The event file names no closing channel (give the closing session a channel).")
-        return self.services.directory.channel(name)
+        return self.directory.channel(name)
 
     def prepare(self) -> tuple[list[RenderedCloud], list[str]]:
         """Draw the clouds the event file names; return them and notes on the ones that could not be drawn."""
@@ -156,12 +173,12 @@ class Closing:
     def queue(self, session: Session, *, key: str, clouds: list[RenderedCloud], notes: list[str]) -> str:
         """Queue the wall and the clouds for the closing channel; return a summary."""
         channel = self.channel()
-        now = self.services.clock.now()
-        messages = wall_messages(self.services.headlines.wall(), self.event) if self.event.headlines else []
+        now = self.clock.now()
+        messages = wall_messages(self.headlines.wall(), self.event) if self.event.headlines else []
         for n, message in enumerate(messages):
             outbox.enqueue(
                 session,
-                kind="post",
+                kind=Kind.POST,
                 key=f"{key}:wall:{n}",
                 channel=channel,
                 now=now,
@@ -181,7 +198,7 @@ class Closing:
     def post_now(self, *, key: str) -> str:
         """/closing: everything, now."""
         clouds, notes = self.prepare()
-        with transaction(self.services.engine) as session:
+        with transaction(self.engine) as session:
             summary = self.queue(session, key=key, clouds=clouds, notes=notes)
-        self.services.dispatcher.wake()
+        self.wake()
         return summary

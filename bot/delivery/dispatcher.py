@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.core.clock import Clock, utc
+from bot.delivery.outbox import BATCHED, POSTS, Delivery, Kind, Renderers, method_of
 from bot.delivery.pacing import Pacer
 from storage.db import transaction
 from storage.models import Outbox
@@ -65,23 +66,6 @@ PERMANENT: dict[str, str] = {
     "used_url": "the person's reply link was used up",
 }
 
-Renderer = Callable[[Session, Outbox], "Delivery | None"]
-
-
-class Delivery:
-    """The Slack call a row renders to, and what to record once it succeeds."""
-
-    def __init__(
-        self,
-        method: str,
-        args: dict[str, Any],
-        after: Callable[[Session, dict[str, Any]], None] | None = None,
-    ) -> None:
-        self.method = method
-        self.args = args
-        self.after = after
-
-
 class _Failure(Exception):
     def __init__(self, error: str, status: int, retry_after: float | None = None) -> None:
         super().__init__(error)
@@ -99,7 +83,7 @@ class Dispatcher:
         engine: Engine,
         client: WebClient,
         clock: Clock,
-        renderers: dict[str, Renderer],
+        renderers: Renderers,
         refresh_interval: float = 2.0,
         pacer: Pacer | None = None,
         on_failure: Callable[[Session, Outbox, str], None] | None = None,
@@ -170,9 +154,9 @@ class Dispatcher:
                 sent_this_pass = 0
                 blocked: set[str] = set()
                 due = self._due_rows()
-                replies = [row_id for row_id, kind, _ in due if kind in _BATCHED]
+                replies = [row_id for row_id, kind, _ in due if kind in BATCHED]
                 # Held like any other method after a 429 (Pacer.hold in _failed).
-                if replies and self.pacer.delay(_METHOD_OF["respond"]) <= 0:
+                if replies and self.pacer.delay(Kind.RESPOND.method) <= 0:
                     room = REPLY_BATCH if limit is None else min(REPLY_BATCH, limit - done)
                     tried = self._send_replies(replies[:room])
                     sent_this_pass += tried
@@ -180,12 +164,12 @@ class Dispatcher:
                     if limit is not None and done >= limit:
                         return done
                 for row_id, kind, channel in due:
-                    if kind in _BATCHED:
+                    if kind in BATCHED:
                         continue
                     lane = channel or f"row:{row_id}"
                     if lane in blocked:
                         continue
-                    method = _METHOD_OF.get(kind, "")
+                    method = method_of(kind)
                     if self.pacer.delay(method, channel) > 0:
                         blocked.add(lane)  # keep per-channel order: later rows wait too
                         continue
@@ -226,7 +210,7 @@ class Dispatcher:
             if delivery is None:  # nothing to send (a refresh for a poll with no channel message)
                 row.status = "sent"
                 return True
-            if row.kind == "poll_refresh":
+            if row.kind == Kind.POLL_REFRESH:
                 # Re-rendered from the database every time, so a refresh is
                 # safe to repeat; claiming it as sent now means a vote that
                 # lands during the call re-arms it rather than being missed.
@@ -255,7 +239,7 @@ class Dispatcher:
             self._mark_sent(session, row, delivery, result)
 
     def _mark_sent(self, session: Session, row: Outbox, delivery: Delivery, result: dict[str, Any]) -> None:
-        if row.kind != "poll_refresh":
+        if row.kind != Kind.POLL_REFRESH:
             row.status, row.sent_at = "sent", self.clock.now()
         row.last_error = None
         row.result_channel = result.get("channel")
@@ -410,7 +394,7 @@ class Dispatcher:
             stuck = session.exec(select(Outbox).where(Outbox.status == "sending")).all()
         delivered = 0
         for row in stuck:
-            found = self._find_delivered(row) if row.kind in _POSTS else None
+            found = self._find_delivered(row) if row.kind in POSTS else None
             with transaction(self.engine) as session:
                 current = session.get(Outbox, row.id)
                 if current is None or current.status != "sending":
@@ -462,22 +446,6 @@ class Dispatcher:
             # prefer delivery.
             log.warning("could not check whether row %s was delivered: %s", row.id, exc)
             return None
-
-
-# Which Slack method each outbox kind ends in (for pacing before rendering).
-_METHOD_OF = {
-    "post": "chat.postMessage",
-    "dm": "chat.postMessage",
-    "poll_post": "chat.postMessage",
-    "poll_refresh": "chat.update",
-    "ephemeral": "chat.postEphemeral",
-    "respond": "response_url",
-    "upload": "files_upload_v2",
-}
-# Kinds sent a batch at a time (see Dispatcher._send_replies).
-_BATCHED = {"respond"}
-# Kinds whose delivery leaves a message in the conversation that recover() can look for.
-_POSTS = {kind for kind, method in _METHOD_OF.items() if method in ("chat.postMessage", "files_upload_v2")}
 
 
 def _carries(row: Outbox, message: dict[str, Any]) -> bool:

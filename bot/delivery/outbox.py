@@ -1,5 +1,9 @@
 """The outbox: what the bot must send, written in the same transaction as its cause.
 
+Its kinds (`Kind`) are listed here with the Slack method each ends in; each
+feature registers the renderer of the kinds it queues (`Renderers`), so the
+dispatcher knows no feature.
+
 A launch, a vote, a reminder or a close adds rows here; `bot.delivery.dispatcher` sends
 them. A live poll has one refresh row that is re-armed rather than duplicated,
 so a burst of votes becomes one `chat.update` per refresh interval.
@@ -9,7 +13,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
@@ -22,6 +29,89 @@ from storage.db import insert_for, transaction
 from storage.models import Outbox, table_of
 
 log = logging.getLogger(__name__)
+
+
+class Kind(StrEnum):
+    """What an outbox row is; stored as its value in `Outbox.kind`."""
+
+    POST = "post"  # a message to a channel
+    DM = "dm"  # a direct message to one person
+    POLL_POST = "poll_post"  # a poll's message, first posted
+    POLL_REFRESH = "poll_refresh"  # the same message with the latest counts (one row per poll, re-armed)
+    EPHEMERAL = "ephemeral"  # a note only one person sees, by chat.postEphemeral
+    RESPOND = "respond"  # a note only one person sees, through their click's response_url
+    UPLOAD = "upload"  # a file, by files upload v2
+
+    @property
+    def method(self) -> str:
+        """The Slack method a row of this kind ends in (for pacing before it is rendered)."""
+        return METHOD[self]
+
+
+METHOD = {
+    Kind.POST: "chat.postMessage",
+    Kind.DM: "chat.postMessage",
+    Kind.POLL_POST: "chat.postMessage",
+    Kind.POLL_REFRESH: "chat.update",
+    Kind.EPHEMERAL: "chat.postEphemeral",
+    Kind.RESPOND: "response_url",
+    Kind.UPLOAD: "files_upload_v2",
+}
+# Kinds sent a batch at a time (see Dispatcher._send_replies).
+BATCHED = frozenset({Kind.RESPOND})
+# Kinds whose delivery leaves a message in the conversation that recovery can look for.
+POSTS = frozenset(k for k, method in METHOD.items() if method in ("chat.postMessage", "files_upload_v2"))
+
+
+def method_of(kind: str) -> str:
+    """The Slack method of a stored kind; empty for a kind this version does not know."""
+    try:
+        return Kind(kind).method
+    except ValueError:
+        return ""
+
+
+@dataclass
+class Delivery:
+    """The Slack call a row renders to, and what to record once it succeeds."""
+
+    method: str
+    args: dict[str, Any]
+    after: Callable[[Session, dict[str, Any]], None] | None = None
+
+
+Renderer = Callable[[Session, Outbox], Delivery | None]
+
+
+class Renderers:
+    """How each kind becomes a Slack call, registered once by the feature that queues it.
+
+    A renderer returns None when there is nothing to send any more (a refresh
+    for a poll whose message is gone).
+    """
+
+    def __init__(self) -> None:
+        self._by_kind: dict[Kind, Renderer] = {}
+
+    def register(self, kind: Kind, renderer: Renderer) -> None:
+        if kind in self._by_kind:
+            raise ValueError(f"outbox kind {kind.value} already has a renderer")
+        self._by_kind[kind] = renderer
+
+    def get(self, kind: str) -> Renderer | None:
+        try:
+            return self._by_kind.get(Kind(kind))
+        except ValueError:
+            return None
+
+    def __getitem__(self, kind: str) -> Renderer:
+        renderer = self.get(kind)
+        if renderer is None:
+            raise KeyError(kind)
+        return renderer
+
+    def __contains__(self, kind: object) -> bool:
+        return isinstance(kind, str) and self.get(kind) is not None
 
 
 Executor = Session | Connection
@@ -61,7 +151,7 @@ def _dialect(executor: Executor) -> str:
 def enqueue(
     session: Executor,
     *,
-    kind: str,
+    kind: Kind,
     payload: dict[str, Any],
     now: datetime,
     key: str | None = None,
@@ -91,7 +181,7 @@ def request_refresh(session: Executor, *, poll_id: str, now: datetime, immediate
     """
     values = dict(
         key=f"poll-refresh:{poll_id}",
-        kind="poll_refresh",
+        kind=Kind.POLL_REFRESH,
         channel=None,
         payload={"poll_id": poll_id},
         status="pending",
@@ -117,10 +207,10 @@ def enqueue_notice(
         payload["response_url"] = reply_to["response_url"]
         if reply_to.get("user"):
             payload["lane"] = reply_to["user"]
-        enqueue(session, kind="respond", payload=payload, now=now)
+        enqueue(session, kind=Kind.RESPOND, payload=payload, now=now)
     else:
         payload.update(channel=reply_to["channel"], user=reply_to["user"])
-        enqueue(session, kind="ephemeral", channel=reply_to["channel"], payload=payload, now=now)
+        enqueue(session, kind=Kind.EPHEMERAL, channel=reply_to["channel"], payload=payload, now=now)
 
 
 def notify(engine: Engine, clock: Clock, reply_to: dict[str, Any], text: str) -> None:
@@ -144,4 +234,6 @@ def enqueue_dm(
     payload: dict[str, Any] = {"user": user, "text": text, "describe": describe}
     if blocks:
         payload["blocks"] = blocks
-    return enqueue(session, kind="dm", key=key, channel=user, payload=payload, now=now, not_before=not_before)
+    return enqueue(
+        session, kind=Kind.DM, key=key, channel=user, payload=payload, now=now, not_before=not_before
+    )

@@ -33,7 +33,6 @@ from bot.devkit.simulate import find_element, http_transport
 from bot.devkit.workspace import Workspace
 from bot.event.plan import dm_times, plan
 from bot.event.spec import Event, PollKind, SessionKind, load_event
-from bot.insights.report import Report
 from storage.models import JobRun, Outbox, Poll
 
 OPEN_ANSWERS = [
@@ -471,7 +470,7 @@ class Rehearsal:
                     )
                     summaries.append(f"## {message.text}\n\n{body}\n")
         (out / "summaries.md").write_text("# Summaries sent to organizers\n\n" + "\n".join(summaries))
-        Report(ws.services).write(out / "report")
+        ws.services.report.write(out / "report")
         findings = self._findings(ws, too_big, rate_limited)
         (out / "findings.json").write_text(json.dumps([f.__dict__ for f in findings], indent=1))
         text = (

@@ -17,12 +17,14 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
+from bot.app.serve import create_app
 from bot.app.services import Services
 from bot.core.clock import Clock, ManualClock, SystemClock, TravelClock
 from bot.core.settings import Settings
 from bot.devkit.sandbox import SlackSandbox
 from bot.devkit.simulate import SlackDriver, Transport, endpoint_transport
 from bot.event.spec import Event
+from handlers.web import SlackEndpoint
 from storage.db import make_engine
 
 
@@ -93,9 +95,6 @@ class Workspace:
             self.engine = engine
             self.services = Services.build(self.settings, event, clock=self.clock, engine=engine)
             self.services.start(background=False)
-            from handlers import create_app
-            from handlers.web import SlackEndpoint
-
             self.app = create_app(self.settings, self.services)
             endpoint = SlackEndpoint(self.app, self.signing_secret)
             self.driver = SlackDriver(

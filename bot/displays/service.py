@@ -11,19 +11,21 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
+from bot.closing.service import Closing
+from bot.core.clock import Clock
 from bot.core.errors import UserError
-from bot.event.spec import PollKind
-from bot.polls.service import tally
-from bot.polls.views import choice_labels, top_two
+from bot.event.spec import Event, PollKind
+from bot.headlines.service import HeadlineService
+from bot.people.directory import Directory
+from bot.polls.service import PollService
+from bot.polls.tally import choice_labels, tally, top_two
 from storage.db import reading, transaction
 from storage.models import DisplayLink, Headline, Poll, Response
-
-if TYPE_CHECKING:
-    from bot.app.services import Services
 
 MAX_TEXTS_SHOWN = 12
 
@@ -31,38 +33,54 @@ MAX_TEXTS_SHOWN = 12
 class Displays:
     """Display links and the data behind them."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self.event = services.event
+    def __init__(
+        self,
+        *,
+        event: Event,
+        engine: Engine,
+        clock: Clock,
+        directory: Directory,
+        polls: PollService,
+        headlines: HeadlineService,
+        closing: Closing,
+        public_url: str,
+    ) -> None:
+        self.event = event
+        self.engine = engine
+        self.clock = clock
+        self.directory = directory
+        self.polls = polls
+        self.headlines = headlines
+        self.closing = closing
+        self.public_url = public_url
         self._cloud_cache: dict[str, tuple[str, bytes, str]] = {}
         self._lock = threading.Lock()
 
     def url(self, token: str) -> str:
-        return f"{self.services.settings.public_url.rstrip('/')}/display/{token}"
+        return f"{self.public_url.rstrip('/')}/display/{token}"
 
     def create(self, *, kind: str, subject: str | None, user_id: str) -> str:
         """A new link for staff; returns its URL."""
-        self.services.directory.require_staff(user_id, "open display pages")
+        self.directory.require_staff(user_id, "open display pages")
         if kind == "poll":
-            self.services.polls.get(subject or "")  # raises a UserError naming the closest id
+            self.polls.get(subject or "")  # raises a UserError naming the closest id
         elif kind == "cloud":
-            assert self.services.closing is not None
-            self.services.closing.texts(subject or "")
+            self.closing.texts(subject or "")
         token = secrets.token_urlsafe(24)
-        with transaction(self.services.engine) as session:
+        with transaction(self.engine) as session:
             session.add(
                 DisplayLink(
                     token=token,
                     kind=kind,
                     subject=subject,
                     created_by=user_id,
-                    created_at=self.services.clock.now(),
+                    created_at=self.clock.now(),
                 )
             )
         return self.url(token)
 
     def link(self, token: str) -> DisplayLink | None:
-        with reading(self.services.engine) as session:
+        with reading(self.engine) as session:
             return session.get(DisplayLink, token)
 
     def data(self, link: DisplayLink) -> dict[str, Any]:
@@ -82,7 +100,7 @@ class Displays:
         raise UserError("unknown display")
 
     def _poll(self, poll_id: str) -> dict[str, Any]:
-        with reading(self.services.engine) as session:
+        with reading(self.engine) as session:
             poll = session.get(Poll, poll_id)
             if poll is None:
                 raise UserError("This poll no longer exists.")
@@ -110,7 +128,7 @@ class Displays:
         return data
 
     def _headlines(self) -> dict[str, Any]:
-        wall = self.services.headlines.wall()
+        wall = self.headlines.wall()
         items = [
             {
                 "team": self.event.teams[t].name if t in self.event.teams else t,
@@ -123,12 +141,12 @@ class Displays:
         return {"kind": "headlines", "title": "Vision headlines", "items": items}
 
     def _cloud_title(self, name: str) -> str:
-        return "Vision headlines" if name == "headlines" else self.services.polls.get(name).question
+        return "Vision headlines" if name == "headlines" else self.polls.get(name).question
 
     def _signature(self, name: str) -> str:
         """Changes whenever the cloud's input changes (cheap: counts and latest ids, no text)."""
         row: tuple[Any, ...]
-        with reading(self.services.engine) as session:
+        with reading(self.engine) as session:
             if name == "headlines":
                 row = session.exec(
                     select(func.count(), func.max(Headline.updated_at)).where(
@@ -149,9 +167,8 @@ class Displays:
             cached = self._cloud_cache.get(name)
             if cached and cached[0] == signature:
                 return cached
-            assert self.services.closing is not None
             try:
-                rendered = self.services.closing.render(name)
+                rendered = self.closing.render(name)
                 entry = (signature, rendered.path.read_bytes(), rendered.alt)
             except UserError as exc:
                 entry = (signature, b"", str(exc))

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from bot.event.spec import Event, TeamSpec
-from bot.polls.views import escape, truncate
+from bot.slack.mrkdwn import escape, truncate
 from storage.models import Headline
 
 SECTION_LIMIT = 3000

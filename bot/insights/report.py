@@ -17,28 +17,22 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from bot.closing.service import Closing
 from bot.core.errors import UserError
-from bot.event.spec import PollKind
+from bot.event.spec import Event, PollKind
+from bot.headlines.service import HeadlineService
 from bot.insights.charts import participation_chart, results_chart
-from bot.insights.results import (
-    FEWER,
-    Group,
-    PollResult,
-    SurveyResult,
-    participation,
-    poll_result,
-    survey_result,
-)
-from bot.polls.views import choice_labels, top_two
+from bot.insights.results import PollResult, participation, poll_result
+from bot.people.directory import Directory
+from bot.polls.disclosure import FEWER, Group
+from bot.polls.tally import SurveyResult, choice_labels, survey_result, top_two
 from storage.db import reading
 from storage.models import Poll, Response
-
-if TYPE_CHECKING:
-    from bot.app.services import Services
 
 Progress = Callable[[str], None]
 
@@ -73,9 +67,24 @@ def _breakdown_rows(labels: list[str], groups: list[Group], rating: str | None) 
 class Report:
     """Builds the report's blocks and writes them as Markdown and HTML."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self.event = services.event
+    def __init__(
+        self,
+        *,
+        event: Event,
+        engine: Engine,
+        directory: Directory,
+        headlines: HeadlineService,
+        closing: Closing,
+    ) -> None:
+        self.event = event
+        self.engine = engine
+        self.directory = directory
+        self.headlines = headlines
+        self.closing = closing
+
+    def export_rows(self, progress: Progress = lambda _: None) -> list[dict[str, Any]]:
+        """Every response, one row each (see `export_rows`)."""
+        return export_rows(event=self.event, engine=self.engine, directory=self.directory, progress=progress)
 
     def blocks(self, progress: Progress = lambda _: None) -> list[Block]:
         event = self.event
@@ -99,9 +108,9 @@ class Report:
                     [f"{start:%-I:%M}–{end:%-I:%M %p}", s.title, s.kind.value.replace("_", " "), s.room or ""]
                 )
             out += [Block("heading", f"{day:%A, %B} {day.day}", level=3), Block("table", rows=rows)]
-        with reading(self.services.engine) as session:
+        with reading(self.engine) as session:
             progress("participation")
-            people = participation(session, event, self.services.directory)
+            people = participation(session, event, self.directory)
             out.append(Block("heading", "Participation"))
             rows = [["Role", "Answered at least one named poll", "On the roster"]]
             rows += [[label, str(done), str(total)] for label, done, total in people.by_role]
@@ -122,7 +131,7 @@ class Report:
                 if poll.kind == PollKind.SURVEY:
                     surveys.append(survey_result(session, event, poll))
                 else:
-                    results.append(poll_result(session, event, self.services.directory, poll))
+                    results.append(poll_result(session, event, self.directory, poll))
         out.append(Block("heading", "Polls"))
         if not results:
             out.append(Block("paragraph", "No polls were run."))
@@ -171,7 +180,7 @@ class Report:
         return blocks
 
     def _cloud_blocks(self, progress: Progress) -> list[Block]:
-        closing = self.services.closing
+        closing = self.closing
         names = list(
             dict.fromkeys(
                 self.event.closing.wordclouds
@@ -195,7 +204,7 @@ class Report:
     def _headline_blocks(self) -> list[Block]:
         if self.event.headlines is None:
             return []
-        wall = self.services.headlines.wall()
+        wall = self.headlines.wall()
         blocks = [Block("heading", "Vision headlines")]
         if not wall:
             return [*blocks, Block("paragraph", "No headlines were submitted.")]
@@ -333,11 +342,12 @@ HTML = """<!doctype html>
 """
 
 
-def export_rows(services: Services, progress: Progress = lambda _: None) -> list[dict[str, Any]]:
+def export_rows(
+    *, event: Event, engine: Engine, directory: Directory, progress: Progress = lambda _: None
+) -> list[dict[str, Any]]:
     """Every response, one row each; who answered only for polls that are not anonymous."""
-    event, directory = services.event, services.directory
-    rows = []
-    with reading(services.engine) as session:
+    rows: list[dict[str, Any]] = []
+    with reading(engine) as session:
         polls = {p.id: p for p in session.exec(select(Poll)).all()}
         responses = session.exec(select(Response).order_by(col(Response.poll_id), col(Response.id))).all()
         for n, r in enumerate(responses, 1):

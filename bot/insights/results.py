@@ -10,39 +10,13 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from bot.agenda.service import concerned
 from bot.closing.clouds import word_frequencies
-from bot.event.spec import Event, PollKind, SessionKind, SessionSpec
+from bot.event.spec import Event, PollKind
 from bot.people.directory import Directory
-from bot.polls.service import tally
-from bot.polls.views import Tally, choice_labels
-from storage.models import BreakoutChoice, Outbox, Poll, Response
-
-MIN_CELL = 5  # the smallest group an anonymous result is shown for
-FEWER = "fewer than 5"
-
-
-@dataclass
-class Group:
-    """One group's answers; `counts` is None when the group is too small to show."""
-
-    label: str
-    respondents: int | None
-    counts: list[int] | None
-
-    @property
-    def hidden(self) -> bool:
-        return self.counts is None
-
-    def percent(self, index: int) -> int | None:
-        if self.counts is None or not self.respondents:
-            return None
-        return round(100 * self.counts[index] / self.respondents)
-
-    def agree(self) -> int | None:
-        """For ratings: the share of 4s and 5s."""
-        if self.counts is None or not sum(self.counts):
-            return None
-        return round(100 * sum(self.counts[3:]) / sum(self.counts))
+from bot.polls.disclosure import MIN_CELL, Group, groups
+from bot.polls.tally import Tally, choice_labels, tally
+from storage.models import Outbox, Poll, Response
 
 
 @dataclass
@@ -56,20 +30,6 @@ class PollResult:
     by_side: list[Group] = field(default_factory=list)
     by_team: list[Group] | None = None  # None for anonymous polls: every team is smaller than five
     eligible: int | None = None
-
-
-def concerned(event: Event, session: Session, spec: SessionSpec) -> list[str]:
-    """Roster ids of the people a session is for (its audience)."""
-    people = event.people.values()
-    if spec.kind == SessionKind.ROLE_ALIKE:
-        return [p.id for p in people if p.role == spec.role]
-    if spec.kind == SessionKind.TEAM_TIME:
-        return [p.id for p in people if p.team]
-    if spec.kind == SessionKind.BREAKOUT:
-        return list(
-            session.exec(select(BreakoutChoice.person_id).where(BreakoutChoice.session_id == spec.id)).all()
-        )
-    return list(event.people)
 
 
 def poll_result(session: Session, event: Event, directory: Directory, poll: Poll) -> PollResult:
@@ -99,113 +59,15 @@ def poll_result(session: Session, event: Event, directory: Directory, poll: Poll
             team = event.teams.get(person.team) if person and person.team else None
             by_team[team.name if team else "No team"].append(picks)
     order = [r.label for r in event.roles.values()] + ["Not on the roster"]
-    result.by_role = _groups(by_role, len(labels), anonymous=poll.anonymous, order=order)
-    result.by_side = _groups(
+    result.by_role = groups(by_role, len(labels), anonymous=poll.anonymous, order=order)
+    result.by_side = groups(
         by_side, len(labels), anonymous=poll.anonymous, order=["Management", "Labor", "Other"]
     )
     if not poll.anonymous:
-        result.by_team = _groups(
+        result.by_team = groups(
             by_team, len(labels), anonymous=False, order=[t.name for t in event.teams.values()]
         )
     return result
-
-
-def _groups(
-    answers: dict[str, list[list[int]]], size: int, *, anonymous: bool, order: list[str]
-) -> list[Group]:
-    groups = []
-    for label in sorted(answers, key=lambda g: order.index(g) if g in order else len(order)):
-        counts = [0] * size
-        for choices in answers[label]:
-            for i in choices:
-                if 0 <= i < size:
-                    counts[i] += 1
-        groups.append(Group(label=label, respondents=len(answers[label]), counts=counts))
-    if anonymous:
-        _suppress(groups)
-    return groups
-
-
-def _suppress(groups: list[Group]) -> None:
-    """Hide every group under five people, and one more when a single hidden group could
-    otherwise be worked out by subtracting the shown ones from the total."""
-    small = [g for g in groups if (g.respondents or 0) < MIN_CELL]
-    for g in small:
-        g.respondents, g.counts = None, None
-    if len(small) == 1:
-        shown = [g for g in groups if not g.hidden]
-        if shown:
-            smallest = min(shown, key=lambda g: g.respondents or 0)
-            smallest.respondents, smallest.counts = None, None
-
-
-@dataclass
-class Statement:
-    """One survey statement's answers on the 1-5 scale."""
-
-    text: str
-    counts: list[int]
-    by_side: list[Group]
-
-    @property
-    def n(self) -> int:
-        return sum(self.counts)
-
-    @property
-    def agree(self) -> int:
-        return round(100 * sum(self.counts[3:]) / self.n) if self.n else 0
-
-
-@dataclass
-class SurveyResult:
-    """An evaluation survey's results: statements, interests, comments."""
-
-    poll: Poll
-    respondents: int
-    statements: list[Statement]
-    interests: list[tuple[str, int]]
-    comments: list[str]
-
-
-def survey_result(session: Session, event: Event | None, poll: Poll) -> SurveyResult:
-    """Aggregate a survey's answers; groups by side follow the fewer-than-5 rule when anonymous."""
-    survey = poll.survey or {}
-    texts = list(survey.get("statements") or [])
-    rows = session.exec(
-        select(Response.role, Response.answers).where(Response.poll_id == poll.id).order_by(col(Response.id))
-    ).all()
-    counts = [[0] * 5 for _ in texts]
-    per_side: list[dict[str, list[list[int]]]] = [defaultdict(list) for _ in texts]
-    interests = [0] * len(poll.options)
-    comments = []
-    for voter_role, answers in rows:
-        answers = answers or {}
-        role = event.roles.get(voter_role or "") if event else None
-        side = role.side.value.capitalize() if role and role.side else "Other"
-        for i, value in enumerate((answers.get("statements") or [])[: len(texts)]):
-            if isinstance(value, int) and 0 <= value <= 4:
-                counts[i][value] += 1
-                per_side[i][side].append([value])
-        for i in answers.get("interests") or []:
-            if 0 <= i < len(interests):
-                interests[i] += 1
-        if answers.get("comments"):
-            comments.append(str(answers["comments"]))
-    statements = [
-        Statement(
-            text,
-            counts[i],
-            _groups(per_side[i], 5, anonymous=poll.anonymous, order=["Management", "Labor", "Other"]),
-        )
-        for i, text in enumerate(texts)
-    ]
-    return SurveyResult(
-        poll=poll,
-        respondents=len(rows),
-        statements=statements,
-        interests=list(zip(poll.options, interests, strict=True)),
-        comments=comments,
-    )
 
 
 @dataclass

@@ -8,22 +8,30 @@ organizer's DM through the outbox.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.closing.service import Closing
+from bot.core.clock import Clock
 from bot.delivery import outbox
-from bot.event.spec import PollKind
+from bot.delivery.outbox import Kind
+from bot.event.spec import Event, PollKind
+from bot.headlines.service import HeadlineService
 from bot.insights.charts import participation_chart, results_chart
-from bot.insights.results import FEWER, PollResult, delivery_problems, participation, poll_result, top_words
-from bot.polls.views import escape, top_two
-from storage.db import reading
+from bot.insights.results import PollResult, delivery_problems, participation, poll_result, top_words
+from bot.people.directory import Directory
+from bot.polls.disclosure import FEWER
+from bot.polls.tally import top_two
+from bot.polls.views import survey_lines
+from bot.slack.mrkdwn import escape
+from storage.db import reading, transaction
 from storage.models import Poll
-
-if TYPE_CHECKING:
-    from bot.app.services import Services
 
 SECTION = 2900
 
@@ -54,7 +62,7 @@ def describe_result(result: PollResult) -> str:
     if poll.kind == PollKind.OPEN_TEXT:
         return lines[0]
     if poll.kind == PollKind.SURVEY:
-        return "\n".join(lines + t.survey_lines)
+        return "\n".join(lines + survey_lines(t.survey))
     if poll.kind == PollKind.RATING and t.respondents:
         lines.append(
             f"{t.agree_share()}% {top_two(poll)} (n = {t.respondents}), average {t.average:.1f}"
@@ -76,16 +84,31 @@ def describe_result(result: PollResult) -> str:
 class Summaries:
     """Builds and sends organizer summaries."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self.event = services.event
+    def __init__(
+        self,
+        *,
+        event: Event,
+        engine: Engine,
+        clock: Clock,
+        directory: Directory,
+        headlines: HeadlineService,
+        closing: Closing,
+        files_dir: Path,
+    ) -> None:
+        self.event = event
+        self.engine = engine
+        self.clock = clock
+        self.directory = directory
+        self.headlines = headlines
+        self.closing = closing
+        self.files_dir = files_dir
 
     def _results(self, session: Session, polls: list[Poll]) -> list[PollResult]:
-        return [poll_result(session, self.event, self.services.directory, p) for p in polls]
+        return [poll_result(session, self.event, self.directory, p) for p in polls]
 
     def for_session(self, session_id: str) -> Summary:
         spec = self.event.sessions[session_id]
-        with reading(self.services.engine) as session:
+        with reading(self.engine) as session:
             polls = list(
                 session.exec(select(Poll).where(Poll.session_id == session_id, Poll.status != "draft"))
             )
@@ -99,20 +122,27 @@ class Summaries:
         charts = [(f"{r.poll.id}.png", png) for r in results if (png := results_chart(r))]
         return Summary(title=f"Summary: {spec.title}", sections=sections, charts=charts)
 
+    def send_now(self, user: str) -> Summary:
+        """Today's digest so far, queued by DM to one organizer who asked for it."""
+        summary = self.digest()
+        with transaction(self.engine) as session:
+            self.send(session, summary, users=[user], key=f"summary-now:{uuid.uuid4().hex[:8]}")
+        return summary
+
     def digest(self, day: date | None = None) -> Summary:
         """Everything on `day`; by default, today so far (in the event's time zone)."""
-        day = day or self.services.clock.now().astimezone(self.event.tz).date()
+        day = day or self.clock.now().astimezone(self.event.tz).date()
         since = datetime.combine(day, time.min, tzinfo=self.event.tz).astimezone(UTC)
         until = since + timedelta(days=1)
-        stop = self.services.closing.stop_words() if self.services.closing else []
-        with reading(self.services.engine) as session:
+        stop = self.closing.stop_words()
+        with reading(self.engine) as session:
             polls = list(
                 session.exec(
                     select(Poll).where(col(Poll.launched_at) >= since, col(Poll.launched_at) < until)
                 )
             )
             results = self._results(session, polls)
-            people = participation(session, self.event, self.services.directory, since=since)
+            people = participation(session, self.event, self.directory, since=since)
             words = top_words(session, self.event, polls, stop)
             problems = [p for p in delivery_problems(session, since=since)]
         sections = []
@@ -133,7 +163,7 @@ class Summaries:
                 + (f" and {len(quiet) - 15} more" if len(quiet) > 15 else "")
             )
         if self.event.headlines is not None:
-            missing = self.services.headlines.missing_teams()
+            missing = self.headlines.missing_teams()
             sections.append(
                 f"*Teams with no headline yet* ({len(missing)}): "
                 + (", ".join(escape(t.name) for t in missing[:15]) or "none")
@@ -144,7 +174,7 @@ class Summaries:
                 "*Top words in open answers*: " + ", ".join(f"{escape(w)} ({n})" for w, n in words)
             )
         unreachable = [
-            p.name for p in self.event.people.values() if not self.services.directory.slack_id(p.id)
+            p.name for p in self.event.people.values() if not self.directory.slack_id(p.id)
         ]
         problem_lines = [f"• {escape(what)} → {where}: {why}" for what, where, why in problems[:15]]
         if unreachable:
@@ -152,7 +182,7 @@ class Summaries:
                 f"• {len(unreachable)} people not found in Slack: "
                 + ", ".join(escape(n) for n in unreachable[:10])
             )
-        missing_channels = self.services.directory.missing_channels
+        missing_channels = self.directory.missing_channels
         if missing_channels:
             problem_lines.append("• Channels not found: " + ", ".join(f"#{c}" for c in missing_channels))
         sections.append("*Delivery problems*\n" + ("\n".join(problem_lines) if problem_lines else "None."))
@@ -164,8 +194,8 @@ class Summaries:
 
     def send(self, session: Session, summary: Summary, *, users: list[str], key: str) -> None:
         """Queue the summary and its charts as DMs to `users` (Slack ids)."""
-        now = self.services.clock.now()
-        folder = self.services.files_dir
+        now = self.clock.now()
+        folder = self.files_dir
         folder.mkdir(parents=True, exist_ok=True)
         saved = []
         for name, png in summary.charts:
@@ -185,7 +215,7 @@ class Summaries:
             for name, path in saved:
                 outbox.enqueue(
                     session,
-                    kind="upload",
+                    kind=Kind.UPLOAD,
                     key=f"{key}:{user}:{name}",
                     channel=user,
                     now=now,
@@ -201,4 +231,4 @@ class Summaries:
                 )
 
     def organizers(self) -> list[str]:
-        return [u for p in self.event.organizers if (u := self.services.directory.slack_id(p))]
+        return [u for p in self.event.organizers if (u := self.directory.slack_id(p))]

@@ -22,9 +22,11 @@ from sqlmodel import Session, col, select
 from bot.core.clock import Clock
 from bot.core.errors import FieldErrors, UserError
 from bot.delivery import outbox
+from bot.delivery.outbox import Kind
 from bot.event.spec import MAX_OPTION_CHARS, MAX_OPTIONS, Event, PollKind, PollSpec, ResultsMode
 from bot.people.directory import Directory
-from bot.polls.views import Tally, choice_labels, escape
+from bot.polls.tally import Tally, choice_labels, tally
+from bot.slack.mrkdwn import escape
 from storage.db import insert_for, reading, transaction, writing
 from storage.models import Poll, Response, table_of
 
@@ -265,7 +267,7 @@ class PollService:
         poll.status, poll.channel_id, poll.launched_by, poll.launched_at = "open", channel_id, user_id, now
         outbox.enqueue(
             session,
-            kind="poll_post",
+            kind=Kind.POLL_POST,
             key=f"poll-post:{poll.id}",
             channel=channel_id,
             payload={"poll_id": poll.id},
@@ -352,32 +354,6 @@ def tally_respondents(session: Session, poll: Poll, polls: PollService, director
         if user and polls.voter_key(poll, user) in keys:
             answered.add(person_id)
     return answered
-
-
-def tally(session: Session, poll: Poll) -> Tally:
-    """Count a poll's responses."""
-    if poll.kind == PollKind.SURVEY:
-        from bot.insights.results import survey_result  # insights builds on this module
-
-        survey = survey_result(session, None, poll)
-        lines = [
-            f"*{escape(s.text)}*: {s.agree}% agree or strongly agree (n = {s.n})" for s in survey.statements
-        ]
-        lines += [f"{escape(label)}: {count}" for label, count in survey.interests if count]
-        if survey.comments:
-            lines.append(f"{len(survey.comments)} comments")
-        return Tally(respondents=survey.respondents, survey_lines=lines)
-    rows = session.execute(
-        select(Response.choices, Response.text).where(Response.poll_id == poll.id).order_by(col(Response.id))
-    ).all()
-    result = Tally(respondents=len(rows), counts=[0] * len(choice_labels(poll)))
-    for choices, text in rows:
-        for i in choices or []:
-            if 0 <= i < len(result.counts):
-                result.counts[i] += 1
-        if text:
-            result.texts.append(text)
-    return result
 
 
 def _check_answer(

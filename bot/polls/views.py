@@ -8,11 +8,16 @@ counts.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
-from bot.event.spec import DEFAULT_RATING_LABELS, MAX_OPTION_CHARS, PollKind, ResultsMode
-from storage.models import Poll
+from sqlmodel import Session
+
+from bot.core.clock import Clock
+from bot.delivery.outbox import Delivery, Kind, Renderers
+from bot.event.spec import MAX_OPTION_CHARS, Event, PollKind, ResultsMode
+from bot.polls.tally import SurveyResult, Tally, choice_labels, tally, top_two
+from bot.slack.mrkdwn import escape, truncate
+from storage.models import Outbox, Poll
 
 BAR_WIDTH = 20
 SECTION_LIMIT = 3000
@@ -27,68 +32,6 @@ KIND_LABELS = {
 }
 
 
-def escape(text: str) -> str:
-    """Neutralise text a person typed before the bot reposts it.
-
-    Escaping &, < and > is what Slack documents: it defuses <!channel>,
-    <@U123> and <http://link|label>. Zero-width joiners keep a bare @channel or
-    @here from being turned into a mention by clients that auto-link them.
-    """
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    for word in ("@channel", "@here", "@everyone"):
-        text = text.replace(word, "@\u200b" + word[1:])
-    return text
-
-
-def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-@dataclass
-class Tally:
-    """Counts for one poll, computed from its responses."""
-
-    respondents: int = 0
-    counts: list[int] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
-    survey_lines: list[str] = field(default_factory=list)  # surveys: one line per statement
-    answered: int | None = None  # pre-event polls: roster people who answered ...
-    invited: int | None = None  # ... out of everyone the poll was sent to
-
-    def percent(self, index: int) -> int:
-        return round(100 * self.counts[index] / self.respondents) if self.respondents else 0
-
-    @property
-    def average(self) -> float | None:
-        if not self.respondents:
-            return None
-        return sum((i + 1) * c for i, c in enumerate(self.counts)) / sum(self.counts)
-
-    def agree_share(self) -> int:
-        """Share of ratings of 4 or 5 ("agree or strongly agree"), in percent."""
-        total = sum(self.counts)
-        return round(100 * sum(self.counts[3:]) / total) if total else 0
-
-
-def top_two(poll: Poll) -> str:
-    """What the share of 4s and 5s on a rating poll is called: its own labels for 4 and 5,
-    so "agree or strongly agree" on the default scale and "very confident or completely
-    confident" on a confidence scale, never "agree" for a question that asked no such thing."""
-    labels = {int(k): v for k, v in (poll.labels or {}).items()}
-    four, five = (labels.get(n, DEFAULT_RATING_LABELS[n]) for n in (4, 5))
-    return f"{four[:1].lower()}{four[1:]} or {five[:1].lower()}{five[1:]}"
-
-
-def choice_labels(poll: Poll) -> list[str]:
-    """What each answer index is called: the options, or the five rating labels."""
-    if poll.kind == PollKind.SURVEY:
-        return []  # a survey's answers are read per question (bot.insights.survey_result)
-    if poll.kind == PollKind.RATING:
-        labels = {int(k): v for k, v in (poll.labels or {}).items()}
-        return [f"{n} {labels.get(n, DEFAULT_RATING_LABELS[n])}" for n in range(1, 6)]
-    return list(poll.options)
-
-
 def bar(share: int) -> str:
     filled = round(BAR_WIDTH * share / 100)
     return "`" + "█" * filled + "░" * (BAR_WIDTH - filled) + "`"
@@ -101,7 +44,7 @@ def _responses(n: int) -> str:
 def result_lines(poll: Poll, tally: Tally) -> list[str]:
     """Human-readable result lines (mrkdwn), one per option or answer."""
     if poll.kind == PollKind.SURVEY:
-        return tally.survey_lines or ["_No answers yet._"]
+        return survey_lines(tally.survey) or ["_No answers yet._"]
     if poll.kind == PollKind.OPEN_TEXT:
         shown = tally.texts[-MAX_TEXT_ANSWERS_SHOWN:]
         lines = [f"> {escape(truncate(t, 280))}" for t in shown]
@@ -111,6 +54,17 @@ def result_lines(poll: Poll, tally: Tally) -> list[str]:
     lines = []
     for i, label in enumerate(choice_labels(poll)):
         lines.append(f"*{escape(label)}*\n{bar(tally.percent(i))} {tally.counts[i]} · {tally.percent(i)}%")
+    return lines
+
+
+def survey_lines(survey: SurveyResult | None) -> list[str]:
+    """One line per statement, one per chosen interest, and how many comments there are."""
+    if survey is None:
+        return []
+    lines = [f"*{escape(s.text)}*: {s.agree}% agree or strongly agree (n = {s.n})" for s in survey.statements]
+    lines += [f"{escape(label)}: {count}" for label, count in survey.interests if count]
+    if survey.comments:
+        lines.append(f"{len(survey.comments)} comments")
     return lines
 
 
@@ -423,3 +377,33 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
     if style:
         button["style"] = style
     return button
+
+
+def register(renderers: Renderers, *, event: Event, clock: Clock) -> None:
+    """Register the renderers of the poll kinds: the message posted, then refreshed in place, both
+    rendered at send time from the database so a refresh shows the latest counts."""
+
+    def stamp() -> str:
+        return clock.now().astimezone(event.tz).strftime("%-I:%M:%S %p")
+
+    def poll_post(session: Session, row: Outbox) -> Delivery:
+        poll = session.get(Poll, row.payload["poll_id"])
+        assert poll is not None
+        message = poll_message(poll, tally(session, poll), updated=stamp())
+
+        def remember(session: Session, result: dict[str, Any]) -> None:
+            posted = session.get(Poll, row.payload["poll_id"])
+            assert posted is not None
+            posted.channel_id, posted.message_ts = result.get("channel"), result.get("ts")
+
+        return Delivery("chat.postMessage", {"channel": poll.channel_id, **message}, after=remember)
+
+    def poll_refresh(session: Session, row: Outbox) -> Delivery | None:
+        poll = session.get(Poll, row.payload["poll_id"])
+        if poll is None or not poll.message_ts:
+            return None
+        message = poll_message(poll, tally(session, poll), updated=stamp())
+        return Delivery("chat.update", {"channel": poll.channel_id, "ts": poll.message_ts, **message})
+
+    renderers.register(Kind.POLL_POST, poll_post)
+    renderers.register(Kind.POLL_REFRESH, poll_refresh)

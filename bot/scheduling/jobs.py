@@ -7,15 +7,19 @@ scheduler they act through is registered here when the bot starts.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bot.scheduling.scheduler import Scheduler
-
-_current: Scheduler | None = None
+from typing import Protocol
 
 
-def register(scheduler: Scheduler | None) -> None:
+class Runner(Protocol):
+    """What runs a planned job: the live scheduler."""
+
+    def execute(self, job_id: str, scheduled_for: datetime) -> object: ...
+
+
+_current: Runner | None = None
+
+
+def register(scheduler: Runner | None) -> None:
     """Make `scheduler` the one jobs run through (None on shutdown)."""
     global _current
     _current = scheduler

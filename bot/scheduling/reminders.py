@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.event.spec import Event, SessionSpec
 from bot.people.directory import Directory
-from bot.polls.views import escape
+from bot.slack.mrkdwn import escape
 
 
 def when(event: Event, at: datetime) -> str:

@@ -15,28 +15,29 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_RUNNING
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.core.clock import utc
+from bot.agenda.service import concerned
+from bot.closing.service import Closing
+from bot.core.clock import Clock, utc
 from bot.delivery import outbox
+from bot.delivery.outbox import Kind
 from bot.event.plan import PlannedJob, channel_offsets, plan
+from bot.event.spec import Event
 from bot.headlines.views import submit_button
-from bot.insights.results import concerned
-from bot.polls.service import tally_respondents
+from bot.insights.summaries import Summaries, Summary
+from bot.people.directory import Directory
+from bot.polls.service import PollService, tally_respondents
 from bot.polls.views import question_card
 from bot.scheduling import jobs, reminders
 from storage.db import reading, transaction
 from storage.models import JobRun, Poll
-
-if TYPE_CHECKING:
-    from bot.app.services import Services
-    from bot.insights.summaries import Summary
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +80,28 @@ class Reconciled:
 class Scheduler:
     """The APScheduler instance and the rules for running Convene's jobs."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self.event = services.event
-        self.clock = services.clock
+    def __init__(
+        self,
+        *,
+        event: Event,
+        engine: Engine,
+        clock: Clock,
+        directory: Directory,
+        polls: PollService,
+        closing: Closing,
+        summaries: Summaries,
+        wake: Callable[[], None],
+    ) -> None:
+        self.event = event
+        self.engine = engine
+        self.clock = clock
+        self.directory = directory
+        self.polls = polls
+        self.closing = closing
+        self.summaries = summaries
+        self.wake = wake
         self.aps = _BackgroundScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=services.engine, tablename=JOB_TABLE)},
+            jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)},
             timezone=UTC,
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
         )
@@ -113,7 +130,7 @@ class Scheduler:
     def reconcile(self) -> Reconciled:
         """Make the job store match the plan: add new jobs, move changed ones, drop removed ones."""
         report = Reconciled()
-        with reading(self.services.engine) as session:
+        with reading(self.engine) as session:
             done = {(r.job_id, utc(r.scheduled_for)) for r in session.exec(select(JobRun))}
         existing = {job.id: job for job in self.aps.get_jobs()}
         done |= self._skip_long_past(done)
@@ -165,7 +182,7 @@ class Scheduler:
             f"{'s were' if len(missed) != 1 else ' was'} due, so they were skipped:\n" + "\n".join(lines)
         )
         try:
-            with transaction(self.services.engine) as session:
+            with transaction(self.engine) as session:
                 for job in missed:
                     session.add(
                         JobRun(
@@ -226,14 +243,14 @@ class Scheduler:
             return "gone"
         # Drawing word clouds and charts takes a moment: do it before the transaction opens.
         prepared = (
-            self.services.closing.prepare() if planned.kind == "closing" and self.services.closing else None
+            self.closing.prepare() if planned.kind == "closing" else None
         )
         summary = self._summary(planned)
         now = self.clock.now()
         late = now - scheduled_for
         grace = timedelta(minutes=self.event.reminders.grace_minutes)
         try:
-            with transaction(self.services.engine) as session:
+            with transaction(self.engine) as session:
                 already = session.exec(
                     select(JobRun).where(JobRun.job_id == job_id, col(JobRun.scheduled_for) == scheduled_for)
                 ).first()
@@ -247,14 +264,12 @@ class Scheduler:
                 else:
                     status = "delayed" if late > LATE_AFTER else "sent"
                     if summary is not None:
-                        assert self.services.summaries is not None
-                        users = self.services.summaries.organizers()
-                        self.services.summaries.send(session, summary, users=users, key=self._key(planned))
+                        users = self.summaries.organizers()
+                        self.summaries.send(session, summary, users=users, key=self._key(planned))
                         detail = f"{summary.title} to {len(users)} organizers"
                     elif prepared is not None:
-                        assert self.services.closing is not None
                         clouds, notes = prepared
-                        detail = self.services.closing.queue(
+                        detail = self.closing.queue(
                             session, key=self._key(planned), clouds=clouds, notes=notes
                         )
                         if notes:
@@ -270,13 +285,13 @@ class Scheduler:
                 )
         except IntegrityError:
             return "done"  # another run recorded it first
-        self.services.dispatcher.wake()
+        self.wake()
         if self.after_job:
             self.after_job(job_id, status)
         return status
 
     def _summary(self, job: PlannedJob) -> Summary | None:
-        summaries = self.services.summaries
+        summaries = self.summaries
         if summaries is None:
             return None
         if job.kind == "summary":
@@ -303,7 +318,7 @@ class Scheduler:
         return ":".join([job.id, job.at.strftime("%Y%m%dT%H%M%SZ"), *parts])
 
     def _channel_reminder(self, session: Session, job: PlannedJob, *, delayed: bool) -> str:
-        directory = self.services.directory
+        directory = self.directory
         sess = self.event.sessions[job.subject]
         minutes = int(job.id.rsplit(":", 1)[1])
         now = self.clock.now()
@@ -321,7 +336,7 @@ class Scheduler:
             channel = directory.channel(announcements)
             outbox.enqueue(
                 session,
-                kind="post",
+                kind=Kind.POST,
                 key=f"announce:{start:%Y%m%dT%H%M%SZ}:{minutes}",
                 channel=channel,
                 payload={"channel": channel, **message, "describe": "an announcement"},
@@ -336,7 +351,7 @@ class Scheduler:
                     message["blocks"] = [*message["blocks"], submit_button()]
                 outbox.enqueue(
                     session,
-                    kind="post",
+                    kind=Kind.POST,
                     key=self._key(job, channel),
                     channel=channel,
                     payload={"channel": channel, **message, "describe": f"the reminder for {sess.title}"},
@@ -349,7 +364,7 @@ class Scheduler:
         sess = self.event.sessions[job.subject]
         minutes = int(job.id.rsplit(":", 1)[1])
         text = reminders.personal_reminder(
-            self.event, self.services.directory, sess, minutes, delayed=delayed
+            self.event, self.directory, sess, minutes, delayed=delayed
         )
         blocks = None
         if self._collects_headlines(sess.id):
@@ -381,7 +396,7 @@ class Scheduler:
         unreachable = []
         sent = 0
         for person_id in person_ids:
-            user = self.services.directory.slack_id(person_id)
+            user = self.directory.slack_id(person_id)
             if user is None:
                 unreachable.append(self.event.people[person_id].name)
                 continue
@@ -431,7 +446,7 @@ class Scheduler:
         poll = session.get(Poll, job.subject)
         if poll is None or poll.status != "open":
             return "poll not open"
-        answered = tally_respondents(session, poll, self.services.polls, self.services.directory)
+        answered = tally_respondents(session, poll, self.polls, self.directory)
         missing = [pid for pid in self.event.people if pid not in answered]
         reminder = (
             "A reminder: the organizers would love your answers."
@@ -446,7 +461,7 @@ class Scheduler:
         if poll is None:
             return "poll missing"
         poll.status, poll.closed_at = "closed", self.clock.now()
-        answered = tally_respondents(session, poll, self.services.polls, self.services.directory)
+        answered = tally_respondents(session, poll, self.polls, self.directory)
         what = "survey" if poll.kind == "survey" else "pre-event poll"
         message = (
             f"The {what} `{poll.id}` has closed: {len(answered)} of {len(self.event.people)} "
@@ -458,7 +473,7 @@ class Scheduler:
     def _tell_organizers(self, session: Session, job: PlannedJob, text: str) -> None:
         now = self.clock.now()
         for person_id in self.event.organizers:
-            user = self.services.directory.slack_id(person_id)
+            user = self.directory.slack_id(person_id)
             if user:
                 outbox.enqueue_dm(
                     session,

@@ -1,0 +1,56 @@
+"""What organizers are told when a send cannot be delivered."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from bot.core.clock import Clock
+from bot.delivery import outbox
+from bot.delivery.outbox import Kind
+from bot.event.spec import Event
+from bot.people.directory import Directory
+from storage.models import Outbox
+
+# What a row is, in words, when its payload does not say ("describe").
+DESCRIBE: dict[str, str] = {
+    Kind.POLL_POST: "a poll",
+    Kind.POLL_REFRESH: "a poll update",
+    Kind.RESPOND: "a reply",
+    Kind.EPHEMERAL: "a reply",
+    Kind.POST: "a message",
+    Kind.DM: "a direct message",
+    Kind.UPLOAD: "a file",
+}
+
+
+class FailureReports:
+    """Tells every organizer, by DM, what could not be delivered and why."""
+
+    def __init__(self, *, event: Event, directory: Directory, clock: Clock) -> None:
+        self.event = event
+        self.directory = directory
+        self.clock = clock
+
+    def __call__(self, session: Session, row: Outbox, reason: str) -> None:
+        if row.key.startswith("failure:"):
+            return  # a report that cannot be delivered is only logged
+        what = row.payload.get("describe") or DESCRIBE.get(row.kind, "a message")
+        where = row.channel or row.payload.get("channel")
+        place = ""
+        if where and where.startswith(("U", "W")):
+            place = f" to {self.directory.display(where)}"
+        elif where:
+            place = f" in <#{where}>"
+        text = f":warning: Convene could not deliver {what}{place}: {reason}."
+        now = self.clock.now()
+        for person_id in self.event.organizers:
+            organizer = self.directory.slack_id(person_id)
+            if organizer:
+                outbox.enqueue_dm(
+                    session,
+                    user=organizer,
+                    text=text,
+                    now=now,
+                    key=f"failure:{row.id}:{person_id}",
+                    describe="a delivery-failure report",
+                )

@@ -1,0 +1,144 @@
+"""A poll's results from its responses: counts, shares, and a survey's statements."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from bot.event.spec import DEFAULT_RATING_LABELS, Event, PollKind
+from bot.polls.disclosure import Group, groups
+from storage.models import Poll, Response
+
+
+@dataclass
+class Tally:
+    """Counts for one poll, computed from its responses."""
+
+    respondents: int = 0
+    counts: list[int] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    survey: SurveyResult | None = None  # surveys: their statements, interests and comments
+    answered: int | None = None  # pre-event polls: roster people who answered ...
+    invited: int | None = None  # ... out of everyone the poll was sent to
+
+    def percent(self, index: int) -> int:
+        return round(100 * self.counts[index] / self.respondents) if self.respondents else 0
+
+    @property
+    def average(self) -> float | None:
+        if not self.respondents:
+            return None
+        return sum((i + 1) * c for i, c in enumerate(self.counts)) / sum(self.counts)
+
+    def agree_share(self) -> int:
+        """Share of ratings of 4 or 5 ("agree or strongly agree"), in percent."""
+        total = sum(self.counts)
+        return round(100 * sum(self.counts[3:]) / total) if total else 0
+
+
+def top_two(poll: Poll) -> str:
+    """What the share of 4s and 5s on a rating poll is called: its own labels for 4 and 5,
+    so "agree or strongly agree" on the default scale and "very confident or completely
+    confident" on a confidence scale, never "agree" for a question that asked no such thing."""
+    labels = {int(k): v for k, v in (poll.labels or {}).items()}
+    four, five = (labels.get(n, DEFAULT_RATING_LABELS[n]) for n in (4, 5))
+    return f"{four[:1].lower()}{four[1:]} or {five[:1].lower()}{five[1:]}"
+
+
+def choice_labels(poll: Poll) -> list[str]:
+    """What each answer index is called: the options, or the five rating labels."""
+    if poll.kind == PollKind.SURVEY:
+        return []  # a survey's answers are read per question (bot.insights.survey_result)
+    if poll.kind == PollKind.RATING:
+        labels = {int(k): v for k, v in (poll.labels or {}).items()}
+        return [f"{n} {labels.get(n, DEFAULT_RATING_LABELS[n])}" for n in range(1, 6)]
+    return list(poll.options)
+
+
+def tally(session: Session, poll: Poll) -> Tally:
+    """Count a poll's responses."""
+    if poll.kind == PollKind.SURVEY:
+        survey = survey_result(session, None, poll)
+        return Tally(respondents=survey.respondents, survey=survey)
+    rows = session.execute(
+        select(Response.choices, Response.text).where(Response.poll_id == poll.id).order_by(col(Response.id))
+    ).all()
+    result = Tally(respondents=len(rows), counts=[0] * len(choice_labels(poll)))
+    for choices, text in rows:
+        for i in choices or []:
+            if 0 <= i < len(result.counts):
+                result.counts[i] += 1
+        if text:
+            result.texts.append(text)
+    return result
+
+
+@dataclass
+class Statement:
+    """One survey statement's answers on the 1-5 scale."""
+
+    text: str
+    counts: list[int]
+    by_side: list[Group]
+
+    @property
+    def n(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def agree(self) -> int:
+        return round(100 * sum(self.counts[3:]) / self.n) if self.n else 0
+
+
+@dataclass
+class SurveyResult:
+    """An evaluation survey's results: statements, interests, comments."""
+
+    poll: Poll
+    respondents: int
+    statements: list[Statement]
+    interests: list[tuple[str, int]]
+    comments: list[str]
+
+
+def survey_result(session: Session, event: Event | None, poll: Poll) -> SurveyResult:
+    """Aggregate a survey's answers; groups by side follow the fewer-than-5 rule when anonymous."""
+    survey = poll.survey or {}
+    texts = list(survey.get("statements") or [])
+    rows = session.exec(
+        select(Response.role, Response.answers).where(Response.poll_id == poll.id).order_by(col(Response.id))
+    ).all()
+    counts = [[0] * 5 for _ in texts]
+    per_side: list[dict[str, list[list[int]]]] = [defaultdict(list) for _ in texts]
+    interests = [0] * len(poll.options)
+    comments = []
+    for voter_role, answers in rows:
+        answers = answers or {}
+        role = event.roles.get(voter_role or "") if event else None
+        side = role.side.value.capitalize() if role and role.side else "Other"
+        for i, value in enumerate((answers.get("statements") or [])[: len(texts)]):
+            if isinstance(value, int) and 0 <= value <= 4:
+                counts[i][value] += 1
+                per_side[i][side].append([value])
+        for i in answers.get("interests") or []:
+            if 0 <= i < len(interests):
+                interests[i] += 1
+        if answers.get("comments"):
+            comments.append(str(answers["comments"]))
+    statements = [
+        Statement(
+            text,
+            counts[i],
+            groups(per_side[i], 5, anonymous=poll.anonymous, order=["Management", "Labor", "Other"]),
+        )
+        for i, text in enumerate(texts)
+    ]
+    return SurveyResult(
+        poll=poll,
+        respondents=len(rows),
+        statements=statements,
+        interests=list(zip(poll.options, interests, strict=True)),
+        comments=comments,
+    )

@@ -1,0 +1,32 @@
+"""The narrow face of the core that the listeners see: the features, who is who, and replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.agenda.service import Agenda
+from bot.closing.service import Closing
+from bot.core.clock import Clock
+from bot.delivery.replies import Replies
+from bot.displays.service import Displays
+from bot.event.spec import Event
+from bot.headlines.service import HeadlineService
+from bot.insights.summaries import Summaries
+from bot.people.directory import Directory
+from bot.polls.service import PollService
+
+
+@dataclass(frozen=True, kw_only=True)
+class Core:
+    """Everything a listener may call. Built once by `bot.app`; each module takes what it uses."""
+
+    event: Event
+    clock: Clock
+    directory: Directory
+    replies: Replies
+    polls: PollService
+    headlines: HeadlineService
+    agenda: Agenda
+    closing: Closing
+    displays: Displays
+    summaries: Summaries
