@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from bot.core.errors import UserError
-from bot.displays.service import PAGE, Displays
+from bot.displays.service import Displays, not_found_html, page_html
 from storage.db import POOL_SIZE
 from storage.models import DisplayLink
 
@@ -114,8 +114,8 @@ def display_routes(displays: Displays) -> list[Route]:
 
     async def page(request: Request) -> Response:
         if await lookup(request) is None:
-            return HTMLResponse(NOT_FOUND, status_code=404, headers=PRIVATE)
-        return HTMLResponse(PAGE, headers=PRIVATE)
+            return HTMLResponse(not_found_html(), status_code=404, headers=PRIVATE)
+        return HTMLResponse(page_html(), headers=PRIVATE)
 
     async def data(request: Request) -> Response:
         link = await lookup(request)
@@ -141,9 +141,3 @@ def display_routes(displays: Displays) -> list[Route]:
         Route("/display/{token}/data.json", data),
         Route("/display/{token}/cloud.png", cloud),
     ]
-
-
-NOT_FOUND = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Not found</title>
-<body style="font-family: sans-serif; padding: 3em">This display link is not valid.
-Ask a facilitator for a new one
-(<code>/poll display &lt;id&gt;</code> or <code>/closing display</code>).</body></html>"""

@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+from functools import cache
 from typing import Any
 
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
@@ -28,6 +30,26 @@ from storage.db import reading, transaction
 from storage.models import DisplayLink, Headline, Poll, Response
 
 MAX_TEXTS_SHOWN = 12
+
+# Templates come from the package, so an installed wheel carries them; values are escaped.
+TEMPLATES = Environment(
+    loader=PackageLoader("bot.displays"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+
+@cache
+def page_html() -> str:
+    """The page for a display link: static, the same for every link (it loads its own data)."""
+    return TEMPLATES.get_template("display.html").render()
+
+
+@cache
+def not_found_html() -> str:
+    """The page for a display link that does not exist."""
+    return TEMPLATES.get_template("not_found.html").render()
 
 
 class Displays:
@@ -174,109 +196,3 @@ class Displays:
                 entry = (signature, b"", str(exc))
             self._cloud_cache[name] = entry
             return entry
-
-
-PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>Convene display</title>
-<style>
-  html, body { margin: 0; height: 100%; background: #10172a; color: #f8fafc;
-               font-family: "DejaVu Sans", system-ui, sans-serif; }
-  main { box-sizing: border-box; height: 100%; padding: 4vh 5vw; display: flex; flex-direction: column; }
-  h1 { font-size: 5vh; line-height: 1.15; margin: 0 0 3vh; }
-  .meta { font-size: 2.6vh; color: #94a3b8; margin-top: auto; }
-  .row { display: grid; grid-template-columns: 30vw 1fr 12vw; align-items: center; gap: 2vw;
-         font-size: 3.4vh; margin: 1.2vh 0; }
-  .bar { height: 4.5vh; background: #1e293b; border-radius: 1vh; overflow: hidden; }
-  .bar span { display: block; height: 100%; background: #38bdf8; transition: width .6s ease; }
-  .num { text-align: right; font-variant-numeric: tabular-nums; }
-  .quote { font-size: 4.2vh; margin: 1.6vh 0; }
-  .quote small { display: block; font-size: 2.6vh; color: #94a3b8; margin-top: .6vh; }
-  .headline { font-size: 5.2vh; font-weight: bold; margin: 2.5vh 0 .5vh; }
-  .team { font-size: 3vh; color: #38bdf8; }
-  .why { font-size: 2.8vh; color: #cbd5e1; }
-  .waiting { font-size: 4vh; color: #94a3b8; }
-  img { max-width: 100%; max-height: 78vh; object-fit: contain; background: white; border-radius: 1vh; }
-</style>
-</head>
-<body>
-<main>
-  <h1 id="title">Loading…</h1>
-  <div id="body"></div>
-  <div class="meta" id="meta"></div>
-</main>
-<script>
-"use strict";
-const base = window.location.pathname.replace(/\\/$/, "");
-let rotation = 0, lastVersion = null;
-function el(tag, cls, text) {
-  const node = document.createElement(tag);
-  if (cls) node.className = cls;
-  if (text !== undefined) node.textContent = text;  // never innerHTML: text comes from people
-  return node;
-}
-function renderPoll(d, body) {
-  document.getElementById("title").textContent = d.question;
-  if (!d.show) { body.appendChild(el("p", "waiting", "Results appear when the poll closes.")); }
-  else if (d.texts) {
-    d.texts.slice().reverse().forEach(t => body.appendChild(el("p", "quote", "“" + t + "”")));
-  }
-  else {
-    d.options.forEach(o => {
-      const row = el("div", "row"); row.appendChild(el("div", "", o.label));
-      const bar = el("div", "bar"); const fill = el("span"); fill.style.width = o.percent + "%";
-      bar.appendChild(fill); row.appendChild(bar);
-      row.appendChild(el("div", "num", o.count + " · " + o.percent + "%")); body.appendChild(row);
-    });
-  }
-  let meta = d.total + (d.total === 1 ? " response" : " responses");
-  if (d.average !== undefined) {
-    meta += " · average " + d.average + " · " + d.agree + "% " + d.agree_label;
-  }
-  if (d.status === "closed") meta += " · closed";
-  document.getElementById("meta").textContent = meta;
-}
-function renderHeadlines(d, body) {
-  document.getElementById("title").textContent = d.title;
-  if (!d.items.length) { body.appendChild(el("p", "waiting", "Headlines will appear here.")); return; }
-  const perPage = 3, pages = Math.ceil(d.items.length / perPage);
-  const page = rotation % pages;
-  d.items.slice(page * perPage, page * perPage + perPage).forEach(h => {
-    body.appendChild(el("div", "headline", "“" + h.text + "”"));
-    if (h.explanation) body.appendChild(el("div", "why", h.explanation));
-    body.appendChild(el("div", "team", h.team));
-  });
-  document.getElementById("meta").textContent =
-    d.items.length + " headlines" + (pages > 1 ? " · page " + (page + 1) + " of " + pages : "");
-}
-function renderCloud(d, body) {
-  document.getElementById("title").textContent = d.title;
-  const img = el("img"); img.alt = d.alt; img.src = base + "/cloud.png?v=" + d.version;
-  body.appendChild(img);
-  document.getElementById("meta").textContent = d.alt;
-}
-async function refresh() {
-  try {
-    const response = await fetch(base + "/data.json", {cache: "no-store"});
-    if (!response.ok) throw new Error(response.status);
-    const d = await response.json();
-    if (d.kind === "cloud" && d.version === lastVersion) return;
-    lastVersion = d.version || null;
-    const body = document.getElementById("body"); body.replaceChildren();
-    ({poll: renderPoll, headlines: renderHeadlines, cloud: renderCloud})[d.kind](d, body);
-    document.body.dataset.updated = String(Date.now());
-  } catch (e) {
-    document.getElementById("meta").textContent = "Reconnecting…";
-  }
-}
-refresh();
-setInterval(refresh, 1000);
-setInterval(() => { rotation += 1; }, 8000);
-</script>
-</body>
-</html>
-"""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import html
 import io
 import json
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -35,6 +35,24 @@ from storage.db import reading
 from storage.models import Poll, Response
 
 Progress = Callable[[str], None]
+
+
+def _base64(data: bytes) -> str:
+    """An image's bytes as the text of a data URI."""
+    return base64.b64encode(data).decode()
+
+
+# Built once: templates are read from the package (so an installed wheel carries
+# them), and every value is escaped unless a template says otherwise, which none does.
+TEMPLATES = Environment(
+    loader=PackageLoader("bot.insights"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+TEMPLATES.filters["base64"] = _base64
 
 
 @dataclass
@@ -270,20 +288,14 @@ class Report:
         out_dir.mkdir(parents=True, exist_ok=True)
         images = out_dir / "images"
         progress("writing")
-        md, body = [], []
+        md = []
         for b in blocks:
             if b.kind == "heading":
                 md.append(f"{'#' * b.level} {b.text}\n")
-                body.append(f"<h{b.level}>{html.escape(b.text)}</h{b.level}>")
             elif b.kind == "paragraph":
                 md.append(f"{b.text}\n")
-                text = html.escape(b.text)
-                if text.startswith("**") and text.endswith("**"):
-                    text = f"<strong>{text[2:-2]}</strong>"
-                body.append(f"<p>{text}</p>")
             elif b.kind == "list":
                 md.append("\n".join(f"- {_md(item)}" for item in b.items or []) + "\n")
-                body.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in b.items or []) + "</ul>")
             elif b.kind == "table" and b.rows:
                 header, *rest = b.rows
                 md.append(
@@ -295,51 +307,20 @@ class Report:
                     + "\n".join("| " + " | ".join(_md(c) for c in row) + " |" for row in rest)
                     + "\n"
                 )
-                body.append(
-                    "<table><thead><tr>"
-                    + "".join(f"<th>{html.escape(c)}</th>" for c in header)
-                    + "</tr></thead><tbody>"
-                    + "".join(
-                        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rest
-                    )
-                    + "</tbody></table>"
-                )
             elif b.kind == "image" and b.image:
                 images.mkdir(exist_ok=True)
                 (images / b.name).write_bytes(b.image)
                 md.append(f"![{_md(b.text)}](images/{b.name})\n")
-                data = base64.b64encode(b.image).decode()
-                body.append(
-                    f'<figure><img alt="{html.escape(b.text, quote=True)}" '
-                    f'src="data:image/png;base64,{data}"></figure>'
-                )
         md_path, html_path = out_dir / "report.md", out_dir / "report.html"
         md_path.write_text("\n".join(md), encoding="utf-8")
-        title = html.escape(self.event.info.name)
-        html_path.write_text(HTML.format(title=title, body="\n".join(body)), encoding="utf-8")
+        page = TEMPLATES.get_template("report.html").render(title=self.event.info.name, blocks=blocks)
+        html_path.write_text(page, encoding="utf-8")
         return md_path, html_path
 
 
 def _md(text: str) -> str:
     """Text safe inside a Markdown table cell or list item."""
     return text.replace("|", "\\|").replace("\n", " ")
-
-
-HTML = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}: report</title>
-<style>
- body {{ font-family: "DejaVu Sans", system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
-        padding: 0 1rem; color: #1f2933; line-height: 1.45; }}
- h1 {{ font-size: 1.8rem; }}
- h2 {{ border-bottom: 2px solid #1f77b4; padding-bottom: .2rem; margin-top: 2.5rem; }}
- table {{ border-collapse: collapse; margin: .6rem 0 1.2rem; }}
- th, td {{ border: 1px solid #cbd2d9; padding: .3rem .6rem; text-align: left; vertical-align: top; }}
- th {{ background: #f0f4f8; }} figure {{ margin: 1rem 0; }} img {{ max-width: 100%; }}
-</style></head>
-<body>
-{body}
-</body></html>
-"""
 
 
 def export_rows(
