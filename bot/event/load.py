@@ -1,0 +1,431 @@
+"""Loading and checking the event file: an organizer's YAML description of the event
+plus a roster CSV.
+
+`load_event(path)` returns an `Event` or raises `EventFileError` carrying every
+problem found, each with the file, line and field it concerns, so an organizer
+can fix them all in one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from bot.event.roster import load_roster
+from bot.event.spec import (
+    CHANNEL_NAME,
+    DEFAULT_ROLES,
+    MAX_OPTION_CHARS,
+    MAX_OPTIONS,
+    ClosingSettings,
+    CloudSettings,
+    Event,
+    EventFileError,
+    EventInfo,
+    HeadlineSettings,
+    Person,
+    PollKind,
+    PollSpec,
+    Problem,
+    ReminderSettings,
+    RoleSpec,
+    SessionKind,
+    SessionSpec,
+    Strict,
+    SummarySettings,
+    TeamSpec,
+    local_datetime,
+)
+from bot.event.yaml_lines import YamlSource
+
+Loc = tuple[str | int, ...]
+
+TOP_LEVEL = {
+    "event": "the event's name, time zone and days",
+    "roles": "the role list",
+    "teams": "the teams (districts)",
+    "roster": "the roster CSV path",
+    "organizers": "organizer roster ids or emails",
+    "facilitators": "event-wide facilitator ids or emails",
+    "channels": "channels by purpose",
+    "sessions": "the agenda",
+    "polls": "the polls",
+    "reminders": "when reminders go out (minutes before, grace for late sends)",
+    "headlines": "which session collects vision headlines, and when collection closes",
+    "wordcloud": "word cloud size, colours, font and extra stop words",
+    "closing": "what the closing session shows",
+    "summaries": "when organizers get summaries (minutes after each session, the daily digest)",
+}
+
+
+class _Collector:
+    def __init__(self, source_name: str, src: YamlSource | None) -> None:
+        self.name = source_name
+        self.src = src
+        self.problems: list[Problem] = []
+
+    def add(self, loc: Loc, message: str, *, label: str | None = None) -> None:
+        line = self.src.line(loc) if self.src else None
+        self.problems.append(Problem(self.name, line, label or _format_loc(loc, self._item_id(loc)), message))
+
+    def _item_id(self, loc: Loc) -> Any:
+        """For `sessions[3]`-style locations, a function naming the item by its id."""
+        data = self.src.data if self.src else None
+        if len(loc) < 2 or not isinstance(data, dict) or not isinstance(data.get(loc[0]), list):
+            return None
+        items = data[loc[0]]
+
+        def label_of(i: int) -> str | None:
+            item = items[i] if i < len(items) else None
+            return item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
+
+        return label_of
+
+    def validate(self, adapter: TypeAdapter[Any], value: Any, loc: Loc, label_of: Any = None) -> Any:
+        try:
+            return adapter.validate_python(value)
+        except ValidationError as exc:
+            for err in exc.errors():
+                where = (*loc, *err["loc"])
+                self.add(where, _friendly(err), label=_format_loc(where, label_of))
+            return None
+
+
+def _format_loc(loc: Loc, label_of: Any = None) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            if label_of is not None and out.count("[") == 1:
+                ident = label_of(part)
+                if ident:
+                    out += f" ({ident})"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _friendly(err: Any) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown field (check the spelling)"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "string_pattern_mismatch":
+        return "must be lower-case letters, digits, '-' or '_' (at most 64)"
+    msg = str(err["msg"])
+    return msg[len("Value error, ") :] if msg.startswith("Value error, ") else msg
+
+
+def load_event(path: str | Path, *, check_colormap: bool = True) -> Event:
+    """Load and validate an event file and its roster; raise EventFileError listing every problem.
+
+    `check_colormap=False` skips the one check that loads matplotlib (about 30 MB):
+    for `convene serve`'s worker processes, whose parent has checked the whole file.
+    """
+    path = Path(path)
+    name = str(path)
+    if not path.is_file():
+        raise EventFileError([Problem(name, None, "", "file not found")])
+    try:
+        src = YamlSource.load(path)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise EventFileError(
+            [Problem(name, line, "", f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+        ) from None
+    out = _Collector(name, src)
+    data = src.data
+    if not isinstance(data, dict):
+        raise EventFileError(
+            [Problem(name, 1, "", "expected a mapping with 'event', 'sessions', 'polls', ...")]
+        )
+
+    for key in data:
+        if key not in TOP_LEVEL:
+            out.add((key,), f"unknown section; expected one of: {', '.join(TOP_LEVEL)}")
+
+    info = out.validate(TypeAdapter(EventInfo), data.get("event"), ("event",)) if "event" in data else None
+    if "event" not in data:
+        out.add((), "missing the 'event' section (name, timezone, days)", label="event")
+
+    roles = (
+        _validate_list(out, data, "roles", RoleSpec) if "roles" in data else list(enumerate(DEFAULT_ROLES))
+    )
+    teams = _validate_list(out, data, "teams", TeamSpec)
+    sessions = _validate_list(out, data, "sessions", SessionSpec)
+    polls = _validate_list(out, data, "polls", PollSpec)
+    organizers = out.validate(TypeAdapter(list[str]), data.get("organizers", []), ("organizers",)) or []
+    facilitators = out.validate(TypeAdapter(list[str]), data.get("facilitators", []), ("facilitators",)) or []
+    channels = out.validate(TypeAdapter(dict[str, str]), data.get("channels", {}), ("channels",)) or {}
+    reminders = out.validate(TypeAdapter(ReminderSettings), data.get("reminders") or {}, ("reminders",))
+    headlines = (
+        out.validate(TypeAdapter(HeadlineSettings), data["headlines"], ("headlines",))
+        if data.get("headlines") is not None
+        else None
+    )
+    cloud = out.validate(TypeAdapter(CloudSettings), data.get("wordcloud") or {}, ("wordcloud",))
+    closing = out.validate(TypeAdapter(ClosingSettings), data.get("closing") or {}, ("closing",))
+    summaries = out.validate(TypeAdapter(SummarySettings), data.get("summaries") or {}, ("summaries",))
+
+    role_ids = _unique(out, "roles", roles)
+    team_ids = _unique(out, "teams", teams)
+    _unique(out, "sessions", sessions)
+    _unique(out, "polls", polls)
+
+    people: dict[str, Person] = {}
+    roster_ref = data.get("roster")
+    if roster_ref is None:
+        out.add((), "missing 'roster: <file>.csv' (the people attending)", label="roster")
+    elif not isinstance(roster_ref, str):
+        out.add(("roster",), "must be the path of a CSV file, relative to the event file")
+    else:
+        roster_path = (path.parent / roster_ref).resolve()
+        people, roster_problems = load_roster(
+            roster_path, display=str(path.parent / roster_ref), roles=set(role_ids), teams=set(team_ids)
+        )
+        out.problems.extend(roster_problems)
+
+    event_days = set(info.days) if info else set()
+    _check_channels(out, channels)
+    _check_people_refs(out, ("organizers",), organizers, people)
+    _check_people_refs(out, ("facilitators",), facilitators, people)
+    _check_sessions(out, sessions, event_days, people, set(role_ids), channels)
+    # A session that failed validation is still in the file: a poll naming it is not "unknown".
+    raw = data.get("sessions")
+    raw_sessions: list[Any] = raw if isinstance(raw, list) else []
+    session_ids = {s.id for _, s in sessions} | {
+        item["id"] for item in raw_sessions if isinstance(item, dict) and isinstance(item.get("id"), str)
+    }
+    _check_polls(out, polls, session_ids)
+    _check_closing(out, path, headlines, cloud, closing, sessions, polls, check_colormap=check_colormap)
+    if info is not None and len(set(info.days)) != len(info.days):
+        out.add(("event", "days"), "a day is listed twice")
+
+    if out.problems:
+        raise EventFileError(out.problems)
+    assert info is not None
+    return Event(
+        path=path,
+        info=info,
+        roles={r.id: r for _, r in roles},
+        teams={t.id: t for _, t in teams},
+        people=people,
+        organizers=[people_ref_id(people, r) for r in organizers],
+        facilitators=[people_ref_id(people, r) for r in facilitators],
+        channels={k: v.lstrip("#") for k, v in channels.items()},
+        sessions={s.id: s for _, s in sessions},
+        polls={p.id: p for _, p in polls},
+        reminders=reminders or ReminderSettings(),
+        headlines=headlines,
+        wordcloud=cloud or CloudSettings(),
+        closing=closing or ClosingSettings(),
+        summaries=summaries or SummarySettings(),
+    )
+
+
+def _validate_list(out: _Collector, data: dict[str, Any], key: str, model: type[Strict]) -> list[Any]:
+    """Validate each item on its own, so one bad session does not hide the others' problems."""
+    raw = data.get(key, [])
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list):
+        out.add((key,), "must be a list")
+        return []
+    adapter = TypeAdapter(model)
+    items = []
+
+    def label_of(i: int) -> str | None:
+        item = raw[i] if i < len(raw) else None
+        return item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
+
+    for index, item in enumerate(raw):
+        value = out.validate(adapter, item, (key, index), label_of)
+        if value is not None:
+            items.append((index, value))
+    return items
+
+
+def _unique(out: _Collector, key: str, items: Iterable[tuple[int, Any]]) -> list[str]:
+    seen: dict[str, int] = {}
+    for index, item in items:
+        if item.id in seen:
+            out.add((key, index, "id"), f"duplicate id {item.id!r} (first used at {key}[{seen[item.id]}])")
+        else:
+            seen[item.id] = index
+    return list(seen)
+
+
+def people_ref_id(people: dict[str, Person], ref: str) -> str:
+    """Resolve a roster reference (id or email) to a roster id."""
+    if ref in people:
+        return ref
+    lowered = ref.lower()
+    for person in people.values():
+        if person.email and person.email.lower() == lowered:
+            return person.id
+    return ref
+
+
+def _check_people_refs(out: _Collector, loc: Loc, refs: list[str], people: dict[str, Person]) -> None:
+    if not people:
+        return
+    for index, ref in enumerate(refs):
+        if people_ref_id(people, ref) not in people:
+            out.add((*loc, index), f"{ref!r} is not in the roster (use a roster id or email)")
+
+
+def _check_channels(out: _Collector, channels: dict[str, str]) -> None:
+    for purpose, name in channels.items():
+        if not CHANNEL_NAME.match(name):
+            out.add(
+                ("channels", purpose), f"{name!r} is not a valid Slack channel name (lower-case, no spaces)"
+            )
+
+
+def _check_sessions(
+    out: _Collector,
+    sessions: list[tuple[int, SessionSpec]],
+    days: set[date],
+    people: dict[str, Person],
+    roles: set[str],
+    channels: dict[str, str],
+) -> None:
+    for index, s in sessions:
+        if days and s.day not in days:
+            listed = ", ".join(str(d) for d in sorted(days))
+            out.add(("sessions", index, "day"), f"{s.day} is not one of the event's days ({listed})")
+        if s.end <= s.start:
+            out.add(("sessions", index, "end"), f"ends at {s.end:%H:%M}, not after its start {s.start:%H:%M}")
+        if s.channel and not CHANNEL_NAME.match(s.channel) and s.channel.lstrip("#") not in channels:
+            out.add(("sessions", index, "channel"), f"{s.channel!r} is not a valid Slack channel name")
+        _check_people_refs(out, ("sessions", index, "facilitators"), s.facilitators, people)
+        if s.kind == SessionKind.ROLE_ALIKE and s.role is None:
+            out.add(("sessions", index, "role"), "a role_alike session needs the role it gathers")
+        if s.role is not None and s.role not in roles:
+            out.add(
+                ("sessions", index, "role"), f"unknown role {s.role!r} (roles: {', '.join(sorted(roles))})"
+            )
+    # Two sessions cannot share a room at the same time.
+    by_room: dict[tuple[date, str], list[tuple[int, SessionSpec]]] = {}
+    for index, s in sessions:
+        if s.room:
+            by_room.setdefault((s.day, s.room.strip().lower()), []).append((index, s))
+    for group in by_room.values():
+        group.sort(key=lambda pair: pair[1].start)
+        for (_, a), (j, b) in zip(group, group[1:], strict=False):
+            if b.start < a.end:
+                out.add(
+                    ("sessions", j, "start"),
+                    f"overlaps {a.id!r} ({a.start:%H:%M}-{a.end:%H:%M}) in room {b.room!r}",
+                )
+
+
+def _check_polls(out: _Collector, polls: list[tuple[int, PollSpec]], session_ids: set[str]) -> None:
+    for index, p in polls:
+        loc: Loc = ("polls", index)
+        if p.pre_event is not None:
+            pre = p.pre_event
+            if p.session is not None:
+                out.add(
+                    (*loc, "session"), "a pre_event poll is sent by DM before the event; it has no session"
+                )
+            if pre.closes <= pre.opens:
+                out.add((*loc, "pre_event", "closes"), "closes before it opens")
+            for i, nudge in enumerate(pre.nudges):
+                if not pre.opens < nudge < pre.closes:
+                    out.add((*loc, "pre_event", "nudges", i), "a nudge must fall between opens and closes")
+        if p.session is not None and p.session not in session_ids:
+            out.add((*loc, "session"), f"unknown session {p.session!r}")
+        if p.dm is not None:
+            if p.pre_event is not None:
+                out.add((*loc, "dm"), "give either pre_event or dm, not both")
+            if p.dm.opens not in session_ids:
+                try:
+                    local_datetime(p.dm.opens)
+                except ValueError:
+                    out.add(
+                        (*loc, "dm", "opens"),
+                        f'{p.dm.opens!r} is neither a session id nor a "YYYY-MM-DD HH:MM" time',
+                    )
+        if p.kind == PollKind.SURVEY:
+            if not 1 <= len(p.statements) <= MAX_OPTIONS:
+                out.add((*loc, "statements"), f"a survey needs 1 to {MAX_OPTIONS} statements to rate")
+            if len(p.options) > MAX_OPTIONS or any(
+                len(o) > MAX_OPTION_CHARS or not o.strip() for o in p.options
+            ):
+                out.add(
+                    (*loc, "options"),
+                    f"a survey takes at most {MAX_OPTIONS} interest options of at most "
+                    f"{MAX_OPTION_CHARS} characters",
+                )
+        elif p.statements or p.comments:
+            out.add(
+                (*loc, "statements" if p.statements else "comments"),
+                "statements and comments are for surveys",
+            )
+        if p.kind in (PollKind.SINGLE, PollKind.MULTIPLE):
+            if not 2 <= len(p.options) <= MAX_OPTIONS:
+                out.add((*loc, "options"), f"a {p.kind} poll needs 2 to {MAX_OPTIONS} options")
+            seen: set[str] = set()
+            for i, option in enumerate(p.options):
+                if not option.strip():
+                    out.add((*loc, "options", i), "empty option")
+                elif len(option) > MAX_OPTION_CHARS:
+                    out.add(
+                        (*loc, "options", i), f"longer than {MAX_OPTION_CHARS} characters (Slack's limit)"
+                    )
+                if option.strip().lower() in seen:
+                    out.add((*loc, "options", i), f"duplicate option {option!r}")
+                seen.add(option.strip().lower())
+        elif p.options and p.kind != PollKind.SURVEY:
+            out.add((*loc, "options"), f"a {p.kind} poll takes no options")
+        if p.labels is not None:
+            if p.kind != PollKind.RATING:
+                out.add((*loc, "labels"), "labels are only for rating polls")
+            for key in p.labels:
+                if key not in range(1, 6):
+                    out.add((*loc, "labels"), f"label key {key} is outside 1..5")
+
+
+def _check_closing(
+    out: _Collector,
+    path: Path,
+    headlines: HeadlineSettings | None,
+    cloud: CloudSettings | None,
+    closing: ClosingSettings | None,
+    sessions: list[tuple[int, SessionSpec]],
+    polls: list[tuple[int, PollSpec]],
+    *,
+    check_colormap: bool,
+) -> None:
+    session_ids = {s.id for _, s in sessions}
+    if headlines is not None and headlines.session not in session_ids:
+        out.add(("headlines", "session"), f"unknown session {headlines.session!r}")
+    if cloud is not None and cloud.font and not (path.parent / cloud.font).is_file():
+        out.add(("wordcloud", "font"), f"font file {cloud.font!r} not found (relative to the event file)")
+    if cloud is not None and check_colormap:
+        try:
+            from matplotlib import colormaps
+
+            if cloud.colormap not in colormaps:
+                out.add(
+                    ("wordcloud", "colormap"),
+                    f"unknown colormap {cloud.colormap!r} (e.g. viridis, plasma, Blues, tab10)",
+                )
+        except ImportError:  # pragma: no cover - matplotlib comes with wordcloud
+            pass
+    if closing is not None:
+        text_polls = {p.id for _, p in polls if p.kind == PollKind.OPEN_TEXT}
+        for i, name in enumerate(closing.wordclouds):
+            if name == "headlines":
+                if headlines is None:
+                    out.add(("closing", "wordclouds", i), "add a 'headlines:' section to collect headlines")
+            elif name not in text_polls:
+                out.add(("closing", "wordclouds", i), f"{name!r} is not an open-text poll (or 'headlines')")
