@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.limits import BENCH_LIMITS  # noqa: E402
 from bot.app.services import Services  # noqa: E402
 from bot.core.clock import SystemClock  # noqa: E402
 from bot.core.settings import Settings  # noqa: E402
@@ -33,7 +34,7 @@ from storage.db import make_engine  # noqa: E402
 
 
 def one_run(participants: int, database: str | None) -> dict[str, float | int]:
-    limits = SlackSandbox.BENCH_LIMITS
+    limits = BENCH_LIMITS
     with (
         tempfile.TemporaryDirectory(prefix="convene-fanout-") as tmp,
         SlackSandbox(rate_limits=limits) as sandbox,
@@ -91,10 +92,7 @@ def main() -> None:
     parser.add_argument("--database", help="database URL (default: a fresh SQLite file per run)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-    print(
-        f"fan-out of the pre-event poll to {args.participants} participants, "
-        f"limits {SlackSandbox.BENCH_LIMITS}"
-    )
+    print(f"fan-out of the pre-event poll to {args.participants} participants, limits {BENCH_LIMITS}")
     results = []
     for n in range(1, args.runs + 1):
         result = one_run(args.participants, args.database)
