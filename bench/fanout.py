@@ -29,7 +29,7 @@ from bot.core.settings import Settings  # noqa: E402
 from bot.delivery.pacing import Pacer  # noqa: E402
 from bot.devkit.sandbox import SlackSandbox  # noqa: E402
 from bot.devkit.synthetic import fanout_event, sandbox_users  # noqa: E402
-from bot.event.spec import load_event  # noqa: E402
+from bot.event import load_event  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 
 

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape as esc
 
 from bot.core.settings import configure_logging
-from bot.event.spec import Event, EventFileError, load_event
+from bot.event import Event, EventFileError, load_event
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
@@ -99,7 +99,7 @@ def print_agenda(event: Event) -> None:
 
 def print_schedule(event: Event) -> None:
     """Every planned send: what, to whom, when (event time)."""
-    from bot.event.plan import plan
+    from bot.event import plan
 
     jobs = plan(event)
     console.print(f"\n[bold]Planned sends[/bold] ({len(jobs)}, {event.info.timezone})", highlight=False)

@@ -9,7 +9,7 @@ from bot.closing.service import Closing
 from bot.core.clock import Clock
 from bot.delivery.replies import Replies
 from bot.displays.service import Displays
-from bot.event.spec import Event
+from bot.event import Event
 from bot.headlines.service import HeadlineService
 from bot.insights.summaries import Summaries
 from bot.people.directory import Directory

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import FieldErrors, UserError
-from bot.event.spec import PollKind
+from bot.event import PollKind
 from bot.polls.views import answer_modal, choose_modal, survey_modal
 from handlers.common import SORRY, answering, form_value, log, metadata, reply_target, tell, user_id
 from handlers.core import Core

@@ -21,7 +21,7 @@ from sqlmodel import SQLModel
 from bot.core.clock import ManualClock
 from bot.devkit.simulate import free_port, http_transport
 from bot.devkit.workspace import Workspace
-from bot.event.spec import Event, load_event
+from bot.event import Event, load_event
 from storage.db import make_engine, normalise_url, scratch_database
 from storage.migrate import upgrade
 

@@ -21,7 +21,7 @@ from bot.devkit.sandbox import SlackSandbox
 from bot.devkit.simulate import free_port
 from bot.devkit.synthetic import fanout_event, sandbox_users
 from bot.devkit.workspace import Workspace
-from bot.event.spec import Event
+from bot.event import Event
 from storage.db import transaction
 from storage.models import Outbox
 

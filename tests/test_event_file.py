@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.event.spec import Event, EventFileError, Problem, load_event
+from bot.event import Event, EventFileError, Problem, load_event
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "symposium-2015" / "event.yaml"

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from bot.core.clock import ManualClock
 from bot.devkit.workspace import Workspace
-from bot.event.spec import load_event
+from bot.event import load_event
 from bot.headlines.views import wall_messages
 from storage.models import Headline
 from tests.conftest import EXAMPLE

@@ -9,7 +9,7 @@ import sys
 import jsonschema
 import pytest
 
-from bot.event.spec import Event
+from bot.event import Event
 from bot.slack.manifest import build_manifest
 from tests.conftest import EXAMPLE, SCHEMA
 

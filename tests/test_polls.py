@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from bot.core.clock import ManualClock
 from bot.devkit.workspace import Workspace
-from bot.event.spec import Event
+from bot.event import Event
 from storage.models import Outbox, Poll, Response
 
 PLENARY = "#lmi-plenary"

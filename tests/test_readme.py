@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.event.spec import load_event
+from bot.event import load_event
 from tests.conftest import ROOT
 
 QUICKSTART = ROOT / "examples" / "quickstart"

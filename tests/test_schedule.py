@@ -13,8 +13,7 @@ from sqlmodel import Session, select
 
 from bot.core.clock import ManualClock
 from bot.devkit.workspace import Workspace
-from bot.event.plan import plan
-from bot.event.spec import Event, load_event
+from bot.event import Event, load_event, plan
 from storage.models import BreakoutChoice, JobRun
 from tests.conftest import EXAMPLE
 

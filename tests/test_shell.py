@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from bot.devkit.shell import Shell
 from bot.devkit.workspace import Workspace
-from bot.event.spec import Event
+from bot.event import Event
 
 
 class Terminal:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from bot.app.leader import Leadership
 from bot.delivery import outbox
-from bot.event.spec import Event
+from bot.event import Event
 from storage.db import transaction
 from storage.locks import Lease
 from storage.models import Outbox, Poll

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from bot.core.clock import Clock
 from bot.core.errors import UserError
-from bot.event.spec import Event, Person, SessionKind, SessionSpec
+from bot.event import Event, Person, SessionKind, SessionSpec
 from storage.db import reading, transaction, upsert
 from storage.models import BreakoutChoice, Poll, table_of
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.agenda.service import Round
-from bot.event.spec import Event, SessionSpec
+from bot.event import Event, SessionSpec
 from bot.headlines.views import submit_button
 from bot.people.directory import Directory
 from bot.slack.mrkdwn import escape, truncate

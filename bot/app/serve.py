@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 
 from bot.app.services import Services
 from bot.core.settings import Settings, configure_logging
-from bot.event.spec import load_event
+from bot.event import load_event
 from handlers import register_all
 from handlers.web import build_asgi
 

@@ -20,7 +20,7 @@ from bot.delivery.failures import FailureReports
 from bot.delivery.outbox import Renderers
 from bot.delivery.replies import Replies
 from bot.displays.service import Displays
-from bot.event.spec import Event, load_event
+from bot.event import Event, load_event
 from bot.headlines.service import HeadlineService
 from bot.insights.report import Report
 from bot.insights.summaries import Summaries

@@ -21,7 +21,7 @@ from bot.core.clock import Clock
 from bot.core.errors import UserError
 from bot.delivery import outbox
 from bot.delivery.outbox import Kind
-from bot.event.spec import Event, PollKind
+from bot.event import Event, PollKind
 from bot.headlines.service import HeadlineService
 from bot.headlines.views import wall_messages
 from bot.people.directory import Directory

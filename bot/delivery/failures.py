@@ -7,7 +7,7 @@ from sqlmodel import Session
 from bot.core.clock import Clock
 from bot.delivery import outbox
 from bot.delivery.outbox import Kind
-from bot.event.spec import Event
+from bot.event import Event
 from bot.people.directory import Directory
 from storage.models import Outbox
 

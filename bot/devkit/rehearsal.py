@@ -31,8 +31,7 @@ from bot.devkit.sandbox import SlackSandbox
 from bot.devkit.shell import shell_start
 from bot.devkit.simulate import find_element, http_transport
 from bot.devkit.workspace import Workspace
-from bot.event.plan import dm_times, plan
-from bot.event.spec import Event, PollKind, SessionKind, load_event
+from bot.event import Event, PollKind, SessionKind, dm_times, load_event, plan
 from storage.models import JobRun, Outbox, Poll
 
 OPEN_ANSWERS = [

@@ -22,7 +22,7 @@ from bot.core.clock import TravelClock
 from bot.devkit.sandbox import Call
 from bot.devkit.simulate import Reply
 from bot.devkit.workspace import Workspace
-from bot.event.spec import Event
+from bot.event import Event
 from bot.slack.manifest import COMMANDS
 
 BOT_COMMANDS = {spec["command"]: spec for spec in COMMANDS}
@@ -561,7 +561,7 @@ def parse_clock(arg: str, *, now: datetime, tz: Any, pending: list[tuple[datetim
 
 def shell_start(event: Event) -> datetime:
     """Where the shell's clock starts: an hour before the first thing on the schedule."""
-    from bot.event.plan import plan
+    from bot.event import plan
 
     firsts = [j.at for j in plan(event)] + [event.session_start(s) for s in event.sessions.values()]
     if not firsts:

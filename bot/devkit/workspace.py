@@ -23,7 +23,7 @@ from bot.core.clock import Clock, ManualClock, SystemClock, TravelClock
 from bot.core.settings import Settings
 from bot.devkit.sandbox import SlackSandbox
 from bot.devkit.simulate import SlackDriver, Transport, endpoint_transport
-from bot.event.spec import Event
+from bot.event import Event
 from handlers.web import SlackEndpoint
 from storage.db import make_engine
 

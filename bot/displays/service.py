@@ -21,7 +21,7 @@ from sqlmodel import col, func, select
 from bot.closing.service import Closing
 from bot.core.clock import Clock
 from bot.core.errors import UserError
-from bot.event.spec import Event, PollKind
+from bot.event import Event, PollKind
 from bot.headlines.service import HeadlineService
 from bot.people.directory import Directory
 from bot.polls.service import PollService

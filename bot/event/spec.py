@@ -12,13 +12,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-if TYPE_CHECKING:
-    from bot.event.load import load_event as load_event
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -349,12 +346,3 @@ class Event:
         for session in self.sessions.values():
             ids.update(session.facilitators)
         return {self.person(ref).id for ref in ids if self.person(ref)}  # type: ignore[union-attr]
-
-
-def __getattr__(name: str) -> Any:
-    # `load_event` lives in bot.event.load, which imports this module.
-    if name == "load_event":
-        from bot.event.load import load_event
-
-        return load_event
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from bot.core.clock import Clock
 from bot.core.errors import FieldErrors, NotAllowed, UserError
 from bot.delivery import outbox
-from bot.event.spec import Event, Person, TeamSpec
+from bot.event import Event, Person, TeamSpec
 from bot.people.directory import Directory
 from storage.db import reading, transaction
 from storage.models import Headline

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.event.spec import Event, TeamSpec
+from bot.event import Event, TeamSpec
 from bot.slack.mrkdwn import escape, truncate
 from storage.models import Headline
 

@@ -24,7 +24,7 @@ from sqlmodel import col, select
 
 from bot.closing.service import Closing
 from bot.core.errors import UserError
-from bot.event.spec import Event, PollKind
+from bot.event import Event, PollKind
 from bot.headlines.service import HeadlineService
 from bot.insights.charts import participation_chart, results_chart
 from bot.insights.results import PollResult, participation, poll_result

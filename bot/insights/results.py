@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.agenda.service import concerned
 from bot.closing.clouds import word_frequencies
-from bot.event.spec import Event, PollKind
+from bot.event import Event, PollKind
 from bot.people.directory import Directory
 from bot.polls.disclosure import MIN_CELL, Group, groups
 from bot.polls.tally import Tally, choice_labels, tally

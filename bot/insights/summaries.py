@@ -21,7 +21,7 @@ from bot.closing.service import Closing
 from bot.core.clock import Clock
 from bot.delivery import outbox
 from bot.delivery.outbox import Kind
-from bot.event.spec import Event, PollKind
+from bot.event import Event, PollKind
 from bot.headlines.service import HeadlineService
 from bot.insights.charts import participation_chart, results_chart
 from bot.insights.results import PollResult, delivery_problems, participation, poll_result, top_words

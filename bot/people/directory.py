@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from bot.core.clock import Clock
 from bot.core.errors import NotAllowed
-from bot.event.spec import Event, Person
+from bot.event import Event, Person
 from storage.db import reading, transaction
 from storage.models import Identity
 

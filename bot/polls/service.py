@@ -23,7 +23,7 @@ from bot.core.clock import Clock
 from bot.core.errors import FieldErrors, UserError
 from bot.delivery import outbox
 from bot.delivery.outbox import Kind
-from bot.event.spec import MAX_OPTION_CHARS, MAX_OPTIONS, Event, PollKind, PollSpec, ResultsMode
+from bot.event import MAX_OPTION_CHARS, MAX_OPTIONS, Event, PollKind, PollSpec, ResultsMode
 from bot.people.directory import Directory
 from bot.polls.tally import Tally, choice_labels, tally
 from bot.slack.mrkdwn import escape

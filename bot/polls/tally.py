@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from bot.event.spec import DEFAULT_RATING_LABELS, Event, PollKind
+from bot.event import DEFAULT_RATING_LABELS, Event, PollKind
 from bot.polls.disclosure import Group, groups
 from storage.models import Poll, Response
 

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from bot.core.clock import Clock
 from bot.delivery.outbox import Delivery, Kind, Renderers
-from bot.event.spec import MAX_OPTION_CHARS, Event, PollKind, ResultsMode
+from bot.event import MAX_OPTION_CHARS, Event, PollKind, ResultsMode
 from bot.polls.tally import SurveyResult, Tally, choice_labels, tally, top_two
 from bot.slack.mrkdwn import escape, truncate
 from storage.models import Outbox, Poll

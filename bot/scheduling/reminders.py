@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.event.spec import Event, SessionSpec
+from bot.event import Event, SessionSpec
 from bot.people.directory import Directory
 from bot.slack.mrkdwn import escape
 

@@ -28,8 +28,7 @@ from bot.closing.service import Closing
 from bot.core.clock import Clock, utc
 from bot.delivery import outbox
 from bot.delivery.outbox import Kind
-from bot.event.plan import PlannedJob, channel_offsets, plan
-from bot.event.spec import Event
+from bot.event import Event, PlannedJob, channel_offsets, plan
 from bot.headlines.views import submit_button
 from bot.insights.summaries import Summaries, Summary
 from bot.people.directory import Directory

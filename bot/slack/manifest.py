@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.event.spec import Event
+from bot.event import Event
 
 BOT_SCOPES = [
     "chat:write",  # post polls, reminders and summaries
