@@ -23,12 +23,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.limits import BENCH_LIMITS  # noqa: E402
-from bot.app.services import Services  # noqa: E402
-from bot.core.clock import SystemClock  # noqa: E402
-from bot.core.settings import Settings  # noqa: E402
-from bot.delivery.pacing import Pacer  # noqa: E402
-from bot.devkit.sandbox import SlackSandbox  # noqa: E402
-from bot.devkit.synthetic import fanout_event, sandbox_users  # noqa: E402
+from bot.app import Services  # noqa: E402
+from bot.core import (
+    Settings,  # noqa: E402
+    SystemClock,  # noqa: E402
+)
+from bot.delivery import Pacer  # noqa: E402
+from bot.devkit import (  # noqa: E402
+    SlackSandbox,  # noqa: E402
+    fanout_event,
+    sandbox_users,
+)
 from bot.event import load_event  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 

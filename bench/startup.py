@@ -34,9 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.devkit.sandbox import SlackSandbox  # noqa: E402
-from bot.devkit.simulate import free_port  # noqa: E402
-from bot.devkit.workspace import seed_sandbox  # noqa: E402
+from bot.devkit import SlackSandbox, free_port, seed_sandbox  # noqa: E402
 from bot.event import load_event  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "symposium-2015" / "event.yaml"

@@ -40,9 +40,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from bot.devkit.sandbox import SlackSandbox  # noqa: E402
-from bot.devkit.simulate import free_port, sign  # noqa: E402
-from storage.db import normalise_url, scratch_database  # noqa: E402
+from bot.devkit import (  # noqa: E402
+    SlackSandbox,  # noqa: E402
+    free_port,
+    sign,
+)
+from bot.devkit.databases import scratch_database  # noqa: E402
+from storage.db import normalise_url  # noqa: E402
 
 SECRET = "bench-signing-secret"
 HERE = Path(__file__).resolve().parent

@@ -27,7 +27,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from wordcloud.wordcloud import WordCloud  # noqa: E402
 
-from bot.closing.clouds import CloudStyle, make_cloud  # noqa: E402
+from bot.closing import CloudStyle, make_cloud  # noqa: E402
 
 # (term, weight): what people at a labor-management collaboration event write about.
 TERMS = [

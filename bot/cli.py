@@ -14,11 +14,11 @@ from pydantic import SecretStr
 from rich.console import Console
 from rich.markup import escape as esc
 
-from bot.core.settings import configure_logging
+from bot.core import configure_logging
 from bot.event import Event, EventFileError, load_event
 
 if TYPE_CHECKING:
-    from bot.core.settings import Settings
+    from bot.core import Settings
 
 app = typer.Typer(
     help="Convene: polls, headlines and reminders for a live event, in Slack.\n\n"
@@ -128,7 +128,7 @@ def manifest(
     name: Annotated[str, typer.Option(help="The app's name in Slack.")] = "Convene",
 ) -> None:
     """Print the Slack app manifest (paste it at api.slack.com/apps → Create New App → From a manifest)."""
-    from bot.slack.manifest import build_manifest
+    from bot.slack import build_manifest
 
     event = _load(event_file)
     print(json.dumps(build_manifest(event, request_url=request_url, name=name), indent=2))
@@ -149,14 +149,14 @@ def shell(
     Act as anyone on the roster (`/as Maria`), type slash commands (`/poll launch warmup`),
     press buttons by number, fill in forms. Type `/help` inside for more.
     """
-    from bot.devkit.shell import run_shell
+    from bot.devkit import run_shell
 
     event = _load(event_file)
     run_shell(event, database=database, start_as=as_)
 
 
 def _services_for_slack(event_file: Path, need: tuple[str, ...]) -> tuple[Settings, Event]:
-    from bot.core.settings import Settings
+    from bot.core import Settings
 
     settings = Settings()
     missing = [name.upper() for name in need if not getattr(settings, name).get_secret_value()]
@@ -176,8 +176,7 @@ def run(event_file: EventArg) -> None:
     """Run the bot in Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; no public URL)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app.serve import create_app
-    from bot.app.services import Services
+    from bot.app import Services, create_app
 
     settings, event = _services_for_slack(event_file, ("slack_bot_token", "slack_app_token"))
     configure_logging()
@@ -209,7 +208,7 @@ def serve(
 
     Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.
     """
-    from bot.app.serve import EVENT_ENV
+    from bot.app import EVENT_ENV
 
     _services_for_slack(event_file, ("slack_bot_token", "slack_signing_secret"))
     os.environ[EVENT_ENV] = str(event_file.resolve())
@@ -228,8 +227,8 @@ def _offline_services(event_file: Path) -> Any:
     """The core over DATABASE_URL, for commands that read what was recorded and send nothing."""
     import secrets
 
-    from bot.app.services import Services
-    from bot.core.settings import Settings
+    from bot.app import Services
+    from bot.core import Settings
 
     event = _load(event_file)
     settings = Settings()
@@ -278,7 +277,7 @@ def export(
     """Export every response, one row each. People are named only for polls that are not anonymous."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from bot.insights.report import write_export
+    from bot.insights import write_export
 
     services = _offline_services(event_file)
     with Progress(
@@ -318,7 +317,7 @@ def rehearse(
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from bot.devkit.rehearsal import rehearse_event
+    from bot.devkit import rehearse_event
 
     _load(event_file)  # problems in the file are reported the usual way
     out.mkdir(parents=True, exist_ok=True)
@@ -365,7 +364,7 @@ def rehearse(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the schema at DATABASE_URL (default sqlite:///convene.db)."""
-    from bot.core.settings import Settings
+    from bot.core import Settings
     from storage.db import make_engine
     from storage.migrate import current, upgrade
 

@@ -9,9 +9,8 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.agenda.service import now_and_next, rounds
-from bot.agenda.views import home_view, my_day_blocks, now_next_blocks
-from bot.core.errors import UserError
+from bot.agenda import home_view, my_day_blocks, now_and_next, now_next_blocks, rounds
+from bot.core import UserError
 from handlers.common import log, user_id
 from handlers.core import Core
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.core.errors import UserError
+from bot.core import UserError
 from handlers.common import channel_id, command_answer, user_id
 from handlers.core import Core
 

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from bot.core.errors import FieldErrors, UserError
+from bot.core import FieldErrors, UserError
 from handlers.core import Core
 
 log = logging.getLogger("convene.handlers")

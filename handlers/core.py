@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.agenda.service import Agenda
-from bot.closing.service import Closing
-from bot.core.clock import Clock
-from bot.delivery.replies import Replies
-from bot.displays.service import Displays
+from bot.agenda import Agenda
+from bot.closing import Closing
+from bot.core import Clock
+from bot.delivery import Replies
+from bot.displays import Displays
 from bot.event import Event
-from bot.headlines.service import HeadlineService
-from bot.insights.summaries import Summaries
-from bot.people.directory import Directory
-from bot.polls.service import PollService
+from bot.headlines import HeadlineService
+from bot.insights import Summaries
+from bot.people import Directory
+from bot.polls import PollService
 
 
 @dataclass(frozen=True, kw_only=True)

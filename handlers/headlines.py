@@ -8,8 +8,8 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core.errors import FieldErrors, UserError
-from bot.headlines.views import headline_modal, mine_blocks, missing_blocks, staff_list_blocks
+from bot.core import FieldErrors, UserError
+from bot.headlines import headline_modal, mine_blocks, missing_blocks, staff_list_blocks
 from handlers.common import (
     SORRY,
     answering,

@@ -10,9 +10,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core.errors import FieldErrors, UserError
+from bot.core import FieldErrors, UserError
 from bot.event import PollKind
-from bot.polls.views import answer_modal, choose_modal, survey_modal
+from bot.polls import answer_modal, choose_modal, survey_modal
 from handlers.common import SORRY, answering, form_value, log, metadata, reply_target, tell, user_id
 from handlers.core import Core
 from handlers.poll_commands import new_poll_draft

@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.polls.views import new_poll_modal, poll_list_blocks, results_blocks
-from bot.slack.mrkdwn import escape
+from bot.polls import new_poll_modal, poll_list_blocks, results_blocks
+from bot.slack import escape
 from handlers.common import channel_id, command_answer, form_value, user_id
 from handlers.core import Core
 

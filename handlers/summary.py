@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.core.errors import NotAllowed, UserError
+from bot.core import NotAllowed, UserError
 from handlers.common import command_answer, user_id
 from handlers.core import Core
 

@@ -21,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from bot.core.errors import UserError
-from bot.displays.service import Displays, not_found_html, page_html
+from bot.core import UserError
+from bot.displays import Displays, not_found_html, page_html
 from storage.db import POOL_SIZE
 from storage.models import DisplayLink
 

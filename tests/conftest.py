@@ -18,11 +18,11 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from bot.core.clock import ManualClock
-from bot.devkit.simulate import free_port, http_transport
-from bot.devkit.workspace import Workspace
+from bot.core import ManualClock
+from bot.devkit import Workspace, free_port, http_transport
+from bot.devkit.databases import scratch_database
 from bot.event import Event, load_event
-from storage.db import make_engine, normalise_url, scratch_database
+from storage.db import make_engine, normalise_url
 from storage.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,3 +2,16 @@
 
 May import `bot.polls`, `bot.headlines` and the layers below them.
 """
+
+from bot.agenda.service import Agenda, concerned, now_and_next, rounds
+from bot.agenda.views import home_view, my_day_blocks, now_next_blocks
+
+__all__ = [
+    "Agenda",
+    "concerned",
+    "home_view",
+    "my_day_blocks",
+    "now_and_next",
+    "now_next_blocks",
+    "rounds",
+]

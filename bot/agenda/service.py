@@ -8,8 +8,7 @@ from datetime import date, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.core.clock import Clock
-from bot.core.errors import UserError
+from bot.core import Clock, UserError
 from bot.event import Event, Person, SessionKind, SessionSpec
 from storage.db import reading, transaction, upsert
 from storage.models import BreakoutChoice, Poll, table_of

@@ -7,9 +7,9 @@ from typing import Any
 
 from bot.agenda.service import Round
 from bot.event import Event, SessionSpec
-from bot.headlines.views import submit_button
-from bot.people.directory import Directory
-from bot.slack.mrkdwn import escape, truncate
+from bot.headlines import submit_button
+from bot.people import Directory
+from bot.slack import escape, truncate
 from storage.models import Poll
 
 

@@ -2,3 +2,14 @@
 
 May import `handlers`, every feature and the layers below them.
 """
+
+from bot.app.leader import Leadership
+from bot.app.serve import EVENT_ENV, create_app
+from bot.app.services import Services
+
+__all__ = [
+    "EVENT_ENV",
+    "Leadership",
+    "Services",
+    "create_app",
+]

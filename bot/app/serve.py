@@ -8,7 +8,7 @@ from slack_bolt import App
 from starlette.applications import Starlette
 
 from bot.app.services import Services
-from bot.core.settings import Settings, configure_logging
+from bot.core import Settings, configure_logging
 from bot.event import load_event
 from handlers import register_all
 from handlers.web import build_asgi

@@ -9,25 +9,20 @@ from pathlib import Path
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
-from bot.agenda.service import Agenda
+from bot.agenda import Agenda
 from bot.app.leader import Leadership
-from bot.closing.service import Closing
-from bot.core.clock import Clock, SystemClock
-from bot.core.settings import Settings
+from bot.closing import Closing
+from bot.core import Clock, Settings, SystemClock
+from bot.delivery import Dispatcher, FailureReports, Renderers, Replies
 from bot.delivery import renderers as basic_renderers
-from bot.delivery.dispatcher import Dispatcher
-from bot.delivery.failures import FailureReports
-from bot.delivery.outbox import Renderers
-from bot.delivery.replies import Replies
-from bot.displays.service import Displays
+from bot.displays import Displays
 from bot.event import Event, load_event
-from bot.headlines.service import HeadlineService
-from bot.insights.report import Report
-from bot.insights.summaries import Summaries
-from bot.people.directory import Directory
+from bot.headlines import HeadlineService
+from bot.insights import Report, Summaries
+from bot.people import Directory
+from bot.polls import PollService
 from bot.polls import views as poll_views
-from bot.polls.service import PollService
-from bot.scheduling.scheduler import Scheduler
+from bot.scheduling import Scheduler
 from handlers.core import Core
 from storage.db import make_engine
 from storage.locks import Lease, startup_lock

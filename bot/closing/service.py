@@ -17,14 +17,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.closing.clouds import Cloud, CloudStyle, NoWords, alt_text, make_cloud
-from bot.core.clock import Clock
-from bot.core.errors import UserError
-from bot.delivery import outbox
-from bot.delivery.outbox import Kind
+from bot.core import Clock, UserError
+from bot.delivery import Kind, outbox
 from bot.event import Event, PollKind
-from bot.headlines.service import HeadlineService
-from bot.headlines.views import wall_messages
-from bot.people.directory import Directory
+from bot.headlines import HeadlineService, wall_messages
+from bot.people import Directory
 from storage.db import reading, transaction
 from storage.models import Poll, Response
 

@@ -2,3 +2,20 @@
 
 Imports nothing of the project but `storage` (for the default database URL).
 """
+
+from bot.core.clock import Clock, ManualClock, SystemClock, TravelClock, utc
+from bot.core.errors import FieldErrors, NotAllowed, UserError
+from bot.core.settings import Settings, configure_logging
+
+__all__ = [
+    "Clock",
+    "FieldErrors",
+    "ManualClock",
+    "NotAllowed",
+    "Settings",
+    "SystemClock",
+    "TravelClock",
+    "UserError",
+    "configure_logging",
+    "utc",
+]

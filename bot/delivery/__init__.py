@@ -2,3 +2,19 @@
 
 May import `bot.people`, `bot.slack`, `bot.event`, `bot.core`, `storage`.
 """
+
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.failures import FailureReports
+from bot.delivery.outbox import Delivery, Kind, Renderers
+from bot.delivery.pacing import Pacer
+from bot.delivery.replies import Replies
+
+__all__ = [
+    "Delivery",
+    "Dispatcher",
+    "FailureReports",
+    "Kind",
+    "Pacer",
+    "Renderers",
+    "Replies",
+]

@@ -29,7 +29,7 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.core.clock import Clock, utc
+from bot.core import Clock, utc
 from bot.delivery.outbox import BATCHED, POSTS, Delivery, Kind, Renderers, method_of
 from bot.delivery.pacing import Pacer
 from storage.db import transaction

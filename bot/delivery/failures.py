@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.core.clock import Clock
+from bot.core import Clock
 from bot.delivery import outbox
 from bot.delivery.outbox import Kind
 from bot.event import Event
-from bot.people.directory import Directory
+from bot.people import Directory
 from storage.models import Outbox
 
 # What a row is, in words, when its payload does not say ("describe").

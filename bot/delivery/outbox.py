@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, case
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from bot.core.clock import Clock
+from bot.core import Clock
 from storage.db import insert_for, transaction
 from storage.models import Outbox, table_of
 

@@ -11,7 +11,7 @@ import threading
 from collections import deque
 from datetime import datetime, timedelta
 
-from bot.core.clock import Clock
+from bot.core import Clock
 
 # Published tiers (Tier 3 about 50 a minute, Tier 4 about 100) and the documented
 # "one message per second per channel" for chat.postMessage.

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot.core.clock import Clock
+from bot.core import Clock
 from bot.delivery import outbox
 
 log = logging.getLogger(__name__)

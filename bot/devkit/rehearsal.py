@@ -26,9 +26,9 @@ from typing import Any
 import uvicorn
 from sqlmodel import Session, select
 
-from bot.core.clock import ManualClock
+from bot.core import ManualClock
 from bot.devkit.sandbox import SlackSandbox
-from bot.devkit.shell import shell_start
+from bot.devkit.shell_clock import shell_start
 from bot.devkit.simulate import find_element, http_transport
 from bot.devkit.workspace import Workspace
 from bot.event import Event, PollKind, SessionKind, dm_times, load_event, plan

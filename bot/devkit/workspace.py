@@ -17,10 +17,8 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from bot.app.serve import create_app
-from bot.app.services import Services
-from bot.core.clock import Clock, ManualClock, SystemClock, TravelClock
-from bot.core.settings import Settings
+from bot.app import Services, create_app
+from bot.core import Clock, ManualClock, Settings, SystemClock, TravelClock
 from bot.devkit.sandbox import SlackSandbox
 from bot.devkit.simulate import SlackDriver, Transport, endpoint_transport
 from bot.event import Event

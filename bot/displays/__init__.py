@@ -2,3 +2,11 @@
 
 May import `bot.closing`, `bot.agenda`, `bot.polls`, `bot.headlines` and the layers below them.
 """
+
+from bot.displays.service import Displays, not_found_html, page_html
+
+__all__ = [
+    "Displays",
+    "not_found_html",
+    "page_html",
+]

@@ -18,14 +18,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
-from bot.closing.service import Closing
-from bot.core.clock import Clock
-from bot.core.errors import UserError
+from bot.closing import Closing
+from bot.core import Clock, UserError
 from bot.event import Event, PollKind
-from bot.headlines.service import HeadlineService
-from bot.people.directory import Directory
-from bot.polls.service import PollService
-from bot.polls.tally import choice_labels, tally, top_two
+from bot.headlines import HeadlineService
+from bot.people import Directory
+from bot.polls import PollService, choice_labels, tally, top_two
 from storage.db import reading, transaction
 from storage.models import DisplayLink, Headline, Poll, Response
 

@@ -13,11 +13,10 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from bot.core.clock import Clock
-from bot.core.errors import FieldErrors, NotAllowed, UserError
+from bot.core import Clock, FieldErrors, NotAllowed, UserError
 from bot.delivery import outbox
 from bot.event import Event, Person, TeamSpec
-from bot.people.directory import Directory
+from bot.people import Directory
 from storage.db import reading, transaction
 from storage.models import Headline
 

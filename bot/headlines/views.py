@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from bot.event import Event, TeamSpec
-from bot.slack.mrkdwn import escape, truncate
+from bot.slack import escape, truncate
 from storage.models import Headline
 
 SECTION_LIMIT = 3000

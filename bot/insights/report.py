@@ -22,15 +22,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from bot.closing.service import Closing
-from bot.core.errors import UserError
+from bot.closing import Closing
+from bot.core import UserError
 from bot.event import Event, PollKind
-from bot.headlines.service import HeadlineService
+from bot.headlines import HeadlineService
 from bot.insights.charts import participation_chart, results_chart
 from bot.insights.results import PollResult, participation, poll_result
-from bot.people.directory import Directory
-from bot.polls.disclosure import FEWER, Group
-from bot.polls.tally import SurveyResult, choice_labels, survey_result, top_two
+from bot.people import Directory
+from bot.polls import FEWER, Group, SurveyResult, choice_labels, survey_result, top_two
 from storage.db import reading
 from storage.models import Poll, Response
 

@@ -10,12 +10,11 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot.agenda.service import concerned
-from bot.closing.clouds import word_frequencies
+from bot.agenda import concerned
+from bot.closing import word_frequencies
 from bot.event import Event, PollKind
-from bot.people.directory import Directory
-from bot.polls.disclosure import MIN_CELL, Group, groups
-from bot.polls.tally import Tally, choice_labels, tally
+from bot.people import Directory
+from bot.polls import MIN_CELL, Group, Tally, choice_labels, groups, tally
 from storage.models import Outbox, Poll, Response
 
 

@@ -17,19 +17,16 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.closing.service import Closing
-from bot.core.clock import Clock
-from bot.delivery import outbox
-from bot.delivery.outbox import Kind
+from bot.closing import Closing
+from bot.core import Clock
+from bot.delivery import Kind, outbox
 from bot.event import Event, PollKind
-from bot.headlines.service import HeadlineService
+from bot.headlines import HeadlineService
 from bot.insights.charts import participation_chart, results_chart
 from bot.insights.results import PollResult, delivery_problems, participation, poll_result, top_words
-from bot.people.directory import Directory
-from bot.polls.disclosure import FEWER
-from bot.polls.tally import top_two
-from bot.polls.views import survey_lines
-from bot.slack.mrkdwn import escape
+from bot.people import Directory
+from bot.polls import FEWER, survey_lines, top_two
+from bot.slack import escape
 from storage.db import reading, transaction
 from storage.models import Poll
 

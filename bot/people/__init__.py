@@ -2,3 +2,9 @@
 
 May import `bot.event`, `bot.core`, `storage`.
 """
+
+from bot.people.directory import Directory
+
+__all__ = [
+    "Directory",
+]

@@ -11,8 +11,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from bot.core.clock import Clock
-from bot.core.errors import NotAllowed
+from bot.core import Clock, NotAllowed
 from bot.event import Event, Person
 from storage.db import reading, transaction
 from storage.models import Identity

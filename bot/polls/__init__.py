@@ -2,3 +2,40 @@
 
 May import `bot.delivery` and the layers below it.
 """
+
+from bot.polls.disclosure import FEWER, MIN_CELL, Group, groups
+from bot.polls.service import PollService, tally_respondents
+from bot.polls.tally import SurveyResult, Tally, choice_labels, survey_result, tally, top_two
+from bot.polls.views import (
+    answer_modal,
+    choose_modal,
+    new_poll_modal,
+    poll_list_blocks,
+    question_card,
+    results_blocks,
+    survey_lines,
+    survey_modal,
+)
+
+__all__ = [
+    "FEWER",
+    "Group",
+    "MIN_CELL",
+    "PollService",
+    "SurveyResult",
+    "Tally",
+    "answer_modal",
+    "choice_labels",
+    "choose_modal",
+    "groups",
+    "new_poll_modal",
+    "poll_list_blocks",
+    "question_card",
+    "results_blocks",
+    "survey_lines",
+    "survey_modal",
+    "survey_result",
+    "tally",
+    "tally_respondents",
+    "top_two",
+]

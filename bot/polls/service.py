@@ -19,14 +19,12 @@ from sqlalchemy import and_, bindparam, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.core.clock import Clock
-from bot.core.errors import FieldErrors, UserError
-from bot.delivery import outbox
-from bot.delivery.outbox import Kind
+from bot.core import Clock, FieldErrors, UserError
+from bot.delivery import Kind, outbox
 from bot.event import MAX_OPTION_CHARS, MAX_OPTIONS, Event, PollKind, PollSpec, ResultsMode
-from bot.people.directory import Directory
+from bot.people import Directory
 from bot.polls.tally import Tally, choice_labels, tally
-from bot.slack.mrkdwn import escape
+from bot.slack import escape
 from storage.db import insert_for, reading, transaction, writing
 from storage.models import Poll, Response, table_of
 

@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.core.clock import Clock
-from bot.delivery.outbox import Delivery, Kind, Renderers
+from bot.core import Clock
+from bot.delivery import Delivery, Kind, Renderers
 from bot.event import MAX_OPTION_CHARS, Event, PollKind, ResultsMode
 from bot.polls.tally import SurveyResult, Tally, choice_labels, tally, top_two
-from bot.slack.mrkdwn import escape, truncate
+from bot.slack import escape, truncate
 from storage.models import Outbox, Poll
 
 BAR_WIDTH = 20

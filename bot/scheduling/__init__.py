@@ -2,3 +2,9 @@
 
 May import every feature and the layers below them.
 """
+
+from bot.scheduling.scheduler import Scheduler
+
+__all__ = [
+    "Scheduler",
+]

@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.event import Event, SessionSpec
-from bot.people.directory import Directory
-from bot.slack.mrkdwn import escape
+from bot.people import Directory
+from bot.slack import escape
 
 
 def when(event: Event, at: datetime) -> str:

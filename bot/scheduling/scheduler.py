@@ -23,17 +23,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.agenda.service import concerned
-from bot.closing.service import Closing
-from bot.core.clock import Clock, utc
-from bot.delivery import outbox
-from bot.delivery.outbox import Kind
+from bot.agenda import concerned
+from bot.closing import Closing
+from bot.core import Clock, utc
+from bot.delivery import Kind, outbox
 from bot.event import Event, PlannedJob, channel_offsets, plan
-from bot.headlines.views import submit_button
-from bot.insights.summaries import Summaries, Summary
-from bot.people.directory import Directory
-from bot.polls.service import PollService, tally_respondents
-from bot.polls.views import question_card
+from bot.headlines import submit_button
+from bot.insights import Summaries, Summary
+from bot.people import Directory
+from bot.polls import PollService, question_card, tally_respondents
 from bot.scheduling import jobs, reminders
 from storage.db import reading, transaction
 from storage.models import JobRun, Poll

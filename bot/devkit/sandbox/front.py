@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.clock import Clock
+from bot.core import Clock
 
 from .auth import AuthMethods
 from .chat import ChatMethods

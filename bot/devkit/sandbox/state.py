@@ -18,7 +18,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.clock import Clock, SystemClock
+from bot.core import Clock, SystemClock
 
 from .records import (
     APP_ID,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from bot.devkit.workspace import Workspace
+from bot.devkit import Workspace
 from storage.models import Response
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.app.leader import Leadership
+from bot.app import Leadership
 from bot.delivery import outbox
 from bot.event import Event
 from storage.db import transaction

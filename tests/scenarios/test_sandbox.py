@@ -17,8 +17,9 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 from slack_sdk.models.metadata import Metadata
 from slack_sdk.webhook import WebhookClient
 
-from bot.core.clock import ManualClock
-from bot.devkit.sandbox import Call, SlackSandbox
+from bench.limits import BENCH_LIMITS
+from bot.core import ManualClock
+from bot.devkit import Call, SlackSandbox
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "Poll: *what are you looking forward to?*"}}
 MODAL = {
@@ -624,7 +625,7 @@ def test_workspace_and_per_channel_limits_together(clock: ManualClock) -> None:
 
 
 def test_limit_floor(clock: ManualClock) -> None:
-    bench = SlackSandbox(clock=clock, rate_limits=SlackSandbox.BENCH_LIMITS)
+    bench = SlackSandbox(clock=clock, rate_limits=BENCH_LIMITS)
     assert bench.limit_floor("chat.postMessage", 0) == 0.0
     assert bench.limit_floor("chat.postMessage", 1) == 0.0
     assert bench.limit_floor("chat.postMessage", 10) == 9.0  # one channel: 1 a second

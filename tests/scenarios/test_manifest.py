@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from bot.event import Event
-from bot.slack.manifest import build_manifest
+from bot.slack import build_manifest
 from tests.conftest import EXAMPLE, SCHEMA
 
 

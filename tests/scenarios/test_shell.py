@@ -11,8 +11,7 @@ import pytest
 from rich.console import Console
 from sqlalchemy.engine import Engine
 
-from bot.devkit.shell import Shell
-from bot.devkit.workspace import Workspace
+from bot.devkit import Shell, Workspace
 from bot.event import Event
 
 
@@ -113,8 +112,8 @@ def test_helpful_answers_to_mistakes(shell: tuple[Shell, Terminal]) -> None:
 def test_moving_the_clock_through_day_one_shows_every_reminder_in_order(
     example_event: Event, engine: Engine
 ) -> None:
-    from bot.core.clock import TravelClock
-    from bot.devkit.shell import shell_start
+    from bot.core import TravelClock
+    from bot.devkit import shell_start
 
     clock = TravelClock(shell_start(example_event))
     with Workspace(example_event, engine=engine, clock=clock) as ws:
@@ -147,8 +146,8 @@ def test_moving_the_clock_through_day_one_shows_every_reminder_in_order(
 
 
 def test_headlines_and_the_closing_session_in_the_shell(example_event: Event, engine: Engine) -> None:
-    from bot.core.clock import TravelClock
-    from bot.devkit.shell import shell_start
+    from bot.core import TravelClock
+    from bot.devkit import shell_start
 
     with Workspace(example_event, engine=engine, clock=TravelClock(shell_start(example_event))) as ws:
         term = Terminal()
@@ -178,8 +177,8 @@ def _headlines_and_closing(sh: Shell, term: Terminal) -> None:
 
 
 def test_summary_now_in_the_shell_shows_the_digest_and_a_chart(example_event: Event, engine: Engine) -> None:
-    from bot.core.clock import TravelClock
-    from bot.devkit.shell import shell_start
+    from bot.core import TravelClock
+    from bot.devkit import shell_start
 
     with Workspace(example_event, engine=engine, clock=TravelClock(shell_start(example_event))) as ws:
         term = Terminal()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.core.clock import ManualClock
-from bot.devkit.workspace import Workspace
+from bot.core import ManualClock
+from bot.devkit import Workspace
 
 
 def home_of(ws: Workspace, person: str):  # type: ignore[no-untyped-def]

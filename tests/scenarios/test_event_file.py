@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.event import Event, EventFileError, Problem, load_event
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "symposium-2015" / "event.yaml"
 DEFAULT_ROLE_LIST = (
     "board_member, classified_union_president, other, superintendent, teachers_union_president"

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from sqlmodel import Session
 from sqlmodel import select as sql_select
 
-from bot.devkit.workspace import Workspace
-from bot.insights.results import poll_result
+from bot.devkit import Workspace
+from bot.insights import poll_result
 from storage.models import Poll
 
 PLENARY = "#lmi-closing"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from PIL import Image
 
-from bot.devkit.workspace import Workspace
+from bot.devkit import Workspace
 
 PLENARY = "#lmi-plenary"
 ANSWERS = [

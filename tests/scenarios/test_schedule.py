@@ -11,8 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.core.clock import ManualClock
-from bot.devkit.workspace import Workspace
+from bot.core import ManualClock
+from bot.devkit import Workspace
 from bot.event import Event, load_event, plan
 from storage.models import BreakoutChoice, JobRun
 from tests.conftest import EXAMPLE

@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 from sqlmodel import Session, select
 
-from bot.devkit.workspace import Workspace
+from bot.devkit import Workspace
 from storage.models import Response
 from tests.conftest import wait_until
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.core.clock import ManualClock
-from bot.devkit.workspace import Workspace
+from bot.core import ManualClock
+from bot.devkit import Workspace
 from bot.event import load_event
-from bot.headlines.views import wall_messages
+from bot.headlines import wall_messages
 from storage.models import Headline
 from tests.conftest import EXAMPLE
 

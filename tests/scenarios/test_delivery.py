@@ -14,13 +14,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.core.clock import ManualClock
-from bot.delivery import outbox
-from bot.delivery.dispatcher import Dispatcher
-from bot.devkit.sandbox import SlackSandbox
-from bot.devkit.simulate import free_port
-from bot.devkit.synthetic import fanout_event, sandbox_users
-from bot.devkit.workspace import Workspace
+from bot.core import ManualClock
+from bot.delivery import Dispatcher, outbox
+from bot.devkit import SlackSandbox, Workspace, fanout_event, free_port, sandbox_users
 from bot.event import Event
 from storage.db import transaction
 from storage.models import Outbox

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from bot.devkit.workspace import Workspace
+from bot.devkit import Workspace
 from handlers.web import build_asgi
 from tests.conftest import ROOT
-from tests.test_closing import submit_headline
+from tests.scenarios.test_closing import submit_headline
 
 PLENARY = "#lmi-plenary"
 ARTIFACTS = Path(os.environ.get("CONVENE_TEST_ARTIFACTS", ROOT / "test-artifacts"))

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.core.clock import ManualClock
-from bot.devkit.workspace import Workspace
+from bot.core import ManualClock
+from bot.devkit import Workspace
 from bot.event import Event
 from storage.models import Outbox, Poll, Response
 

@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from bot.devkit.workspace import Workspace
+from bot.devkit import Workspace
 from tests.conftest import EXAMPLE
-from tests.test_summaries import launch_and_vote, people_with_role
+from tests.scenarios.test_summaries import launch_and_vote, people_with_role
 
 
 def run_the_event(ws: Workspace) -> dict[str, int]:
@@ -60,7 +60,7 @@ def test_the_report_has_the_shape_of_the_2015_summary(ws: Workspace, tmp_path: P
 
 
 def test_the_export_names_people_only_for_named_polls(ws: Workspace, tmp_path: Path) -> None:
-    from bot.insights.report import write_export
+    from bot.insights import write_export
 
     anonymous = run_the_event(ws)
     rows = ws.services.report.export_rows()

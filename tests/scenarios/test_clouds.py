@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from bot.closing.clouds import (
+from bot.closing import (
     ALT_TEXT_LIMIT,
     Cloud,
     CloudStyle,
