@@ -1,4 +1,5 @@
-"""Wiring: builds every service once, starts and stops them, holds the lead among processes.
+"""Wiring: builds every service once, starts and stops them, holds the lead among processes,
+and builds the Bolt app and the ASGI app for uvicorn's workers.
 
 May import `handlers`, every feature and the layers below them.
 """

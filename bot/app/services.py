@@ -97,7 +97,7 @@ class Services:
             clock=clock,
             renderers=renderers,
             refresh_interval=settings.refresh_interval,
-            on_failure=FailureReports(event=event, directory=directory, clock=clock),
+            on_failure=FailureReports(directory=directory, clock=clock),
         )
         wake = dispatcher.wake
         polls = PollService(

@@ -1,4 +1,5 @@
-"""The one place that sends to Slack: the outbox, its dispatcher and pacing, and the registry of outbox kinds.
+"""The one place that sends to Slack: the outbox and its kinds with their renderers, the
+dispatcher and its pacing, private replies, and reports to organizers of what failed.
 
 May import `bot.people`, `bot.slack`, `bot.event`, `bot.core`, `storage`.
 """

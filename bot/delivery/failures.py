@@ -7,7 +7,6 @@ from sqlmodel import Session
 from bot.core import Clock
 from bot.delivery import outbox
 from bot.delivery.outbox import Kind
-from bot.event import Event
 from bot.people import Directory
 from storage.models import Outbox
 
@@ -26,8 +25,7 @@ DESCRIBE: dict[str, str] = {
 class FailureReports:
     """Tells every organizer, by DM, what could not be delivered and why."""
 
-    def __init__(self, *, event: Event, directory: Directory, clock: Clock) -> None:
-        self.event = event
+    def __init__(self, *, directory: Directory, clock: Clock) -> None:
         self.directory = directory
         self.clock = clock
 
@@ -43,14 +41,12 @@ class FailureReports:
             place = f" in <#{where}>"
         text = f":warning: Convene could not deliver {what}{place}: {reason}."
         now = self.clock.now()
-        for person_id in self.event.organizers:
-            organizer = self.directory.slack_id(person_id)
-            if organizer:
-                outbox.enqueue_dm(
-                    session,
-                    user=organizer,
-                    text=text,
-                    now=now,
-                    key=f"failure:{row.id}:{person_id}",
-                    describe="a delivery-failure report",
-                )
+        for person_id, organizer in self.directory.organizers():
+            outbox.enqueue_dm(
+                session,
+                user=organizer,
+                text=text,
+                now=now,
+                key=f"failure:{row.id}:{person_id}",
+                describe="a delivery-failure report",
+            )

@@ -1,4 +1,5 @@
-"""The room's screen: read-only display links and the data their pages show.
+"""The room's screen: read-only display links, the data their pages show, and the pages
+themselves (`templates/`).
 
 May import `bot.closing`, `bot.agenda`, `bot.polls`, `bot.headlines` and the layers below them.
 """

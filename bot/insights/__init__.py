@@ -1,6 +1,8 @@
-"""What organizers read: results by group with disclosure control, summaries, the report, charts.
+"""What organizers read: results split by role, side and team (through `bot.polls`' disclosure
+control), participation, summaries, the report (`templates/`), charts.
 
-May import every feature below it (displays, closing, agenda, polls, headlines) and the layers below them.
+May import every feature below it (displays, closing, agenda, polls, headlines) and the
+layers below them.
 """
 
 from bot.insights.report import Report, write_export

@@ -228,4 +228,4 @@ class Summaries:
                 )
 
     def organizers(self) -> list[str]:
-        return [u for p in self.event.organizers if (u := self.directory.slack_id(p))]
+        return [user for _person_id, user in self.directory.organizers()]

@@ -145,6 +145,10 @@ class Directory:
         with self._lock:
             return self._slack_of.get(person_id)
 
+    def organizers(self) -> list[tuple[str, str]]:
+        """(roster id, Slack user id) of each organizer found in Slack, in the event file's order."""
+        return [(p, user) for p in self.event.organizers if (user := self.slack_id(p))]
+
     def is_staff(self, slack_user_id: str) -> bool:
         """Organizers and facilitators: the people who run polls."""
         person = self.person(slack_user_id)

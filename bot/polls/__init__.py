@@ -1,4 +1,5 @@
-"""Polls: launching, answering and closing them, the answer rules, tallies, and their Block Kit views.
+"""Polls: launching, answering and closing them, the answer rules, tallies, disclosure control
+for anonymous results, and their Block Kit views (with the poll message's outbox renderers).
 
 May import `bot.delivery` and the layers below it.
 """

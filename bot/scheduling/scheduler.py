@@ -469,17 +469,15 @@ class Scheduler:
 
     def _tell_organizers(self, session: Session, job: PlannedJob, text: str) -> None:
         now = self.clock.now()
-        for person_id in self.event.organizers:
-            user = self.directory.slack_id(person_id)
-            if user:
-                outbox.enqueue_dm(
-                    session,
-                    user=user,
-                    text=text,
-                    now=now,
-                    key=self._key(job, "organizers", person_id),
-                    describe="a note to organizers",
-                )
+        for person_id, user in self.directory.organizers():
+            outbox.enqueue_dm(
+                session,
+                user=user,
+                text=text,
+                now=now,
+                key=self._key(job, "organizers", person_id),
+                describe="a note to organizers",
+            )
 
     def _report_skip(self, session: Session, job: PlannedJob, detail: str) -> None:
         due = reminders.when(self.event, job.at)

@@ -1,4 +1,4 @@
-"""Slack's own formats: mrkdwn escaping, Block Kit helpers, the app manifest.
+"""Slack's own formats: mrkdwn escaping of what people type, and the app manifest.
 
 May import `bot.event`, `bot.core`.
 """
