@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import SecretStr
 from rich.console import Console
 from rich.markup import escape as esc
 
@@ -225,16 +224,17 @@ def serve(
 
 def _offline_services(event_file: Path) -> Any:
     """The core over DATABASE_URL, for commands that read what was recorded and send nothing."""
-    import secrets
-
     from bot.app import Services
     from bot.core import Settings
 
     event = _load(event_file)
     settings = Settings()
-    if not (settings.anonymity_key.get_secret_value() or settings.slack_signing_secret.get_secret_value()):
-        # Reading results needs no anonymity key; any value keeps the core from refusing to start.
-        settings = settings.model_copy(update={"anonymity_key": SecretStr(secrets.token_hex(16))})
+    if settings.anonymity_secret() is None and any(p.anonymous for p in event.polls.values()):
+        errors.print(
+            "CONVENE_ANONYMITY_KEY (or SLACK_SIGNING_SECRET) is not set, so anonymous polls are "
+            "shown without their breakdowns by side and role.",
+            highlight=False,
+        )
     return Services.build(settings, event)
 
 

@@ -86,4 +86,4 @@ def publish_home(core: Core, client: WebClient, user: str, note: str | None = No
     try:
         client.views_publish(user_id=user, view=view)
     except SlackApiError as exc:
-        log.warning("could not publish the Home tab for %s: %s", user, exc.response.get("error"))
+        log.warning("could not publish a Home tab: %s", exc.response.get("error"))

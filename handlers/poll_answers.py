@@ -55,7 +55,8 @@ def register(app: App, core: Core) -> None:
                     "This poll is closed." if poll.status == "closed" else "This poll is not open yet."
                 )
             current = polls.current_answer(poll_id=poll.id, user_id=who)
-            meta = {"poll": poll.id, **reply_target(body)}
+            # The form carries where to reply, never who asked: the submission says who.
+            meta = {"poll": poll.id, **{k: v for k, v in reply_target(body).items() if k != "user"}}
             if poll.kind == PollKind.OPEN_TEXT:
                 view = answer_modal(poll, metadata=meta, current=current.text if current else None)
             elif poll.kind == PollKind.MULTIPLE:
@@ -177,6 +178,4 @@ def _values(view: dict[str, Any]) -> dict[str, Any]:
 def _target(meta: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     if meta.get("response_url"):
         return {"response_url": meta["response_url"], "user": user_id(body)}
-    if meta.get("channel") and meta.get("user"):
-        return {"channel": meta["channel"], "user": meta["user"]}
-    return {"channel": None, "user": user_id(body)}
+    return {"channel": meta.get("channel"), "user": user_id(body)}

@@ -55,7 +55,8 @@ class SlackEndpoint:
                 BoltRequest(body=body.decode("utf-8"), query=query, headers=bolt_headers)
             )
         except Exception:
-            log.warning("could not handle a signed request: %.200r", body, exc_info=True)
+            # Never the body: it names the person and may carry their answer.
+            log.warning("could not handle a signed request of %d bytes", len(body), exc_info=True)
             return 400, {"content-type": "application/json"}, '{"error":"malformed request"}'
         return response.status, response.first_headers_without_set_cookie(), response.body
 

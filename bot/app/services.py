@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from bot.agenda import Agenda
 from bot.app.leader import Leadership
 from bot.closing import Closing
-from bot.core import Clock, Settings, SystemClock
+from bot.core import Clock, Settings, SystemClock, slack_client_logger
 from bot.delivery import Dispatcher, FailureReports, Renderers, Replies
 from bot.delivery import renderers as basic_renderers
 from bot.displays import Displays
@@ -86,6 +86,7 @@ class Services:
             token=settings.slack_bot_token.get_secret_value() or None,
             base_url=settings.slack_api_url,
             timeout=10,
+            logger=slack_client_logger(),
         )
         directory = Directory(event=event, engine=engine, clock=clock, client=client)
         renderers = Renderers()
@@ -133,11 +134,14 @@ class Services:
             engine=engine,
             clock=clock,
             directory=directory,
+            polls=polls,
             headlines=headlines,
             closing=closing,
             files_dir=settings.files_dir,
         )
-        report = Report(event=event, engine=engine, directory=directory, headlines=headlines, closing=closing)
+        report = Report(
+            event=event, engine=engine, directory=directory, polls=polls, headlines=headlines, closing=closing
+        )
         scheduler = Scheduler(
             event=event,
             engine=engine,

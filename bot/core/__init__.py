@@ -5,7 +5,7 @@ Imports nothing of the project but `storage` (for the default database URL).
 
 from bot.core.clock import Clock, ManualClock, SystemClock, TravelClock, utc
 from bot.core.errors import FieldErrors, NotAllowed, UserError
-from bot.core.settings import Settings, configure_logging
+from bot.core.settings import Settings, configure_logging, slack_client_logger
 
 __all__ = [
     "Clock",
@@ -17,5 +17,6 @@ __all__ = [
     "TravelClock",
     "UserError",
     "configure_logging",
+    "slack_client_logger",
     "utc",
 ]

@@ -34,16 +34,27 @@ class Settings(BaseSettings):
     # Where the room's-screen pages are reached: the public address of `convene serve`.
     public_url: str = Field(default="http://127.0.0.1:3000", validation_alias="CONVENE_PUBLIC_URL")
 
-    def anonymity_secret(self) -> bytes:
-        """The key that turns a voter into an unlinkable de-duplication token.
+    def anonymity_secret(self) -> bytes | None:
+        """The key that turns a voter into an unlinkable de-duplication token (None if neither
+        CONVENE_ANONYMITY_KEY nor SLACK_SIGNING_SECRET is set).
 
         Kept out of the database on purpose: whoever reads the database alone
         cannot recompute which token belongs to which person.
         """
         raw = self.anonymity_key.get_secret_value() or self.slack_signing_secret.get_secret_value()
         if not raw:
-            raise RuntimeError("set CONVENE_ANONYMITY_KEY or SLACK_SIGNING_SECRET")
+            return None
         return hashlib.sha256(b"convene-anonymity:" + raw.encode()).digest()
+
+
+def slack_client_logger() -> logging.Logger:
+    """The logger the Slack clients write to. It never goes below INFO, whatever
+    CONVENE_LOG_LEVEL says: at DEBUG the Slack SDK logs whole request and response bodies
+    (forms with their metadata, replies with a person's answer), which would link people
+    to anonymous answers."""
+    logger = logging.getLogger("convene.slack")
+    logger.setLevel(logging.INFO)
+    return logger
 
 
 def configure_logging() -> None:

@@ -29,7 +29,7 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.core import Clock, utc
+from bot.core import Clock, slack_client_logger, utc
 from bot.delivery.outbox import BATCHED, POSTS, Delivery, Kind, Renderers, method_of
 from bot.delivery.pacing import Pacer
 from storage.db import transaction
@@ -244,10 +244,9 @@ class Dispatcher:
         row.last_error = None
         row.result_channel = result.get("channel")
         row.result_ts = result.get("ts")
-        if row.payload.get("private"):
-            row.payload = {"private": True}  # nothing personal outlives the send
         if delivery.after:
             delivery.after(session, result)
+        _forget_if_private(session, row)
 
     def _send_replies(self, row_ids: list[int]) -> int:
         """Claim, send and record a batch of replies to people's clicks; return how many were tried.
@@ -308,7 +307,8 @@ class Dispatcher:
         if delivery.method == "response_url":
             args = dict(delivery.args)
             try:
-                answer = WebhookClient(args.pop("url"), timeout=10).send_dict(args)
+                webhook = WebhookClient(args.pop("url"), timeout=10, logger=slack_client_logger())
+                answer = webhook.send_dict(args)
             except OSError as exc:
                 raise _Failure(f"connection: {exc}", 0) from None
             if answer.status_code == 404:
@@ -368,6 +368,7 @@ class Dispatcher:
             if row.attempts >= MAX_ATTEMPTS:
                 row.status = "failed"
                 self._report(session, row, error)
+                _forget_if_private(session, row)
             else:
                 row.status = "pending"
                 backoff = timedelta(seconds=min(60, 2**row.attempts))
@@ -380,6 +381,7 @@ class Dispatcher:
             assert row is not None
             row.status, row.last_error = "failed", error
             self._report(session, row, error)
+            _forget_if_private(session, row)
         log.warning("outbox row %s failed: %s", row_id, error)
 
     def _report(self, session: Session, row: Outbox, error: str) -> None:
@@ -446,6 +448,14 @@ class Dispatcher:
             # prefer delivery.
             log.warning("could not check whether row %s was delivered: %s", row.id, exc)
             return None
+
+
+def _forget_if_private(session: Session, row: Outbox) -> None:
+    """Delete a private row (about an anonymous poll: its DMs, nudges and confirmations) once
+    it is final, sent or failed: nothing that names its recipient, its answer or its times
+    outlives it. It is never queued again: the job or vote that queued it committed with it."""
+    if row.payload.get("private"):
+        session.delete(row)
 
 
 def _carries(row: Outbox, message: dict[str, Any]) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlmodel import Session
 
 from bot.core import Clock
@@ -35,18 +37,24 @@ class FailureReports:
         what = row.payload.get("describe") or DESCRIBE.get(row.kind, "a message")
         where = row.channel or row.payload.get("channel")
         place = ""
-        if where and where.startswith(("U", "W")):
+        private = bool(row.payload.get("private"))
+        if private:
+            pass  # about an anonymous poll: who it was for is not said, nor kept
+        elif where and where.startswith(("U", "W")):
             place = f" to {self.directory.display(where)}"
         elif where:
             place = f" in <#{where}>"
         text = f":warning: Convene could not deliver {what}{place}: {reason}."
         now = self.clock.now()
+        # A private row is deleted once it fails, and SQLite may give its id to a later row:
+        # its report gets a key of its own. It is queued once, in the failure's transaction.
+        cause = uuid.uuid4().hex if private else str(row.id)
         for person_id, organizer in self.directory.organizers():
             outbox.enqueue_dm(
                 session,
                 user=organizer,
                 text=text,
                 now=now,
-                key=f"failure:{row.id}:{person_id}",
+                key=f"failure:{cause}:{person_id}",
                 describe="a delivery-failure report",
             )

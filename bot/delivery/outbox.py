@@ -193,16 +193,16 @@ def request_refresh(session: Executor, *, poll_id: str, now: datetime, immediate
     session.execute(_statements(_dialect(session))["refresh_now" if immediate else "refresh"], values)
 
 
-def enqueue_notice(
-    session: Executor, reply_to: dict[str, Any], text: str, *, now: datetime, private: bool = False
-) -> None:
+def enqueue_notice(session: Executor, reply_to: dict[str, Any], text: str, *, now: datetime) -> None:
     """Queue an ephemeral note to one person.
 
     `reply_to` is {"response_url": ..., "user": ...} (preferred: not rate-limited
     like chat.postEphemeral; the user keeps one person's notes in order) or
-    {"channel": ..., "user": ...}. A private note is erased from the outbox once sent.
+    {"channel": ..., "user": ...}. A note is private: deleted from the outbox once sent
+    or failed, so none outlives its delivery (a note may say what someone answered, or
+    that they tried to answer an anonymous poll).
     """
-    payload: dict[str, Any] = {"text": text, "private": private}
+    payload: dict[str, Any] = {"text": text, "private": True}
     if reply_to.get("response_url"):
         payload["response_url"] = reply_to["response_url"]
         if reply_to.get("user"):
@@ -229,9 +229,15 @@ def enqueue_dm(
     blocks: list[dict[str, Any]] | None = None,
     describe: str = "a direct message",
     not_before: datetime | None = None,
+    private: bool = False,
 ) -> bool:
-    """Queue a direct message to one Slack user (posted to the user id: no conversations.open needed)."""
+    """Queue a direct message to one Slack user (posted to the user id: no conversations.open needed).
+
+    A private DM (about an anonymous poll) is deleted once it is sent or has failed.
+    """
     payload: dict[str, Any] = {"user": user, "text": text, "describe": describe}
+    if private:
+        payload["private"] = True
     if blocks:
         payload["blocks"] = blocks
     return enqueue(

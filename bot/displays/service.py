@@ -82,8 +82,9 @@ class Displays:
     def create(self, *, kind: str, subject: str | None, user_id: str) -> str:
         """A new link for staff; returns its URL."""
         self.directory.require_staff(user_id, "open display pages")
+        anonymous = False
         if kind == "poll":
-            self.polls.get(subject or "")  # raises a UserError naming the closest id
+            anonymous = self.polls.get(subject or "").anonymous  # a UserError names the closest id
         elif kind == "cloud":
             self.closing.texts(subject or "")
         token = secrets.token_urlsafe(24)
@@ -93,7 +94,8 @@ class Displays:
                     token=token,
                     kind=kind,
                     subject=subject,
-                    created_by=user_id,
+                    # Not who opened a link to an anonymous poll: no row pairs it with a person.
+                    created_by=None if anonymous else user_id,
                     created_at=self.clock.now(),
                 )
             )
@@ -125,7 +127,7 @@ class Displays:
             if poll is None:
                 raise UserError("This poll no longer exists.")
             result = tally(session, poll)
-        show = poll.status == "closed" or poll.results == "live"
+        show = (poll.status == "closed" or poll.results == "live") and not result.withheld
         data: dict[str, Any] = {
             "kind": "poll",
             "question": poll.question,
@@ -134,6 +136,9 @@ class Displays:
             "show": show,
             "type": poll.kind,
         }
+        if result.withheld:
+            data["waiting"] = "Anonymous: results show once 5 people have answered."
+
         if show and poll.kind == PollKind.OPEN_TEXT:
             data["texts"] = result.texts[-MAX_TEXTS_SHOWN:]
         elif show:

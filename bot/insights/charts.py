@@ -41,7 +41,7 @@ def _wrap(label: str, width: int = 32) -> str:
 
 def results_chart(result: PollResult) -> bytes | None:
     """Horizontal bars of a choice or rating poll's answers; by side too when both sides show."""
-    if not result.labels or not result.tally.respondents:
+    if not result.labels or not result.tally.respondents or result.tally.withheld:
         return None
     sides = [g for g in result.by_side if not g.hidden and g.label in ("Management", "Labor")]
     labels = [_wrap(label) for label in result.labels][::-1]

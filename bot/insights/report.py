@@ -29,9 +29,11 @@ from bot.headlines import HeadlineService
 from bot.insights.charts import participation_chart, results_chart
 from bot.insights.results import PollResult, participation, poll_result
 from bot.people import Directory
-from bot.polls import FEWER, Group, SurveyResult, choice_labels, survey_result, top_two
+from bot.polls import FEWER, Group, PollService, SurveyResult, choice_labels, survey_result, top_two
 from storage.db import reading
 from storage.models import Poll, Response
+
+WITHHELD_TEXT = "Anonymous, with fewer than 5 answers: its results are not shown."
 
 Progress = Callable[[str], None]
 
@@ -90,12 +92,14 @@ class Report:
         event: Event,
         engine: Engine,
         directory: Directory,
+        polls: PollService,
         headlines: HeadlineService,
         closing: Closing,
     ) -> None:
         self.event = event
         self.engine = engine
         self.directory = directory
+        self.polls = polls
         self.headlines = headlines
         self.closing = closing
 
@@ -127,7 +131,7 @@ class Report:
             out += [Block("heading", f"{day:%A, %B} {day.day}", level=3), Block("table", rows=rows)]
         with reading(self.engine) as session:
             progress("participation")
-            people = participation(session, event, self.directory)
+            people = participation(session, self.polls)
             out.append(Block("heading", "Participation"))
             rows = [["Role", "Answered at least one named poll", "On the roster"]]
             rows += [[label, str(done), str(total)] for label, done, total in people.by_role]
@@ -146,9 +150,9 @@ class Report:
             for n, poll in enumerate(polls, 1):
                 progress(f"poll {n} of {len(polls)}: {poll.id}")
                 if poll.kind == PollKind.SURVEY:
-                    surveys.append(survey_result(session, event, poll))
+                    surveys.append(survey_result(session, event, poll, self.polls.roles(session, poll)))
                 else:
-                    results.append(poll_result(session, event, self.directory, poll))
+                    results.append(poll_result(session, self.polls, poll))
         out.append(Block("heading", "Polls"))
         if not results:
             out.append(Block("paragraph", "No polls were run."))
@@ -174,6 +178,9 @@ class Report:
                 blocks.append(Block("list", items=[f"“{text}”" for text in shown[:40]]))
                 if len(shown) > 40:
                     blocks.append(Block("paragraph", f"…and {len(shown) - 40} more answers."))
+            return blocks
+        if t.withheld:
+            blocks.append(Block("paragraph", WITHHELD_TEXT))
             return blocks
         rating = p.kind == PollKind.RATING
         rows = [["Answer", "Count", "%"]] + [
@@ -249,7 +256,12 @@ class Report:
             share = names.pop().capitalize() if len(names) == 1 else "Rated 4 or 5"
             rows = [["Statement", share, "n"]]
             rows += [
-                [r.poll.question, f"{r.tally.agree_share()}%", str(r.tally.respondents)] for r in ratings
+                [
+                    r.poll.question,
+                    "" if r.tally.withheld else f"{r.tally.agree_share()}%",
+                    str(r.tally.respondents),
+                ]
+                for r in ratings
             ]
             blocks.append(Block("table", rows=rows))
         for survey in surveys:
@@ -261,6 +273,9 @@ class Report:
                     + (" (anonymous)." if survey.poll.anonymous else "."),
                 )
             )
+            if survey.withheld:
+                blocks.append(Block("paragraph", WITHHELD_TEXT))
+                continue
             rows = [["Statement", "Agree or strongly agree", "n", "Management", "Labor"]]
             for st in survey.statements:
                 sides = {g.label: (FEWER if g.hidden else f"{g.agree()}%") for g in st.by_side}
@@ -357,6 +372,8 @@ def export_rows(
                     "answered_at": "" if poll.anonymous or not r.updated_at else r.updated_at.isoformat(),
                 }
             )
+    # An anonymous poll's rows in the order of their answers, never in the order they came.
+    rows.sort(key=lambda row: (row["poll"], row["answer"] if row["anonymous"] else ""))
     return rows
 
 

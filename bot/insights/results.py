@@ -4,7 +4,7 @@ day's problems. Anonymous answers are only ever shown in groups of five or more.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,8 +13,7 @@ from sqlmodel import Session, col, select
 from bot.agenda import concerned
 from bot.closing import word_frequencies
 from bot.event import Event, PollKind
-from bot.people import Directory
-from bot.polls import MIN_CELL, Group, Tally, choice_labels, groups, tally
+from bot.polls import Group, PollService, Tally, choice_labels, groups, split, tally
 from storage.models import Outbox, Poll, Response
 
 
@@ -31,37 +30,60 @@ class PollResult:
     eligible: int | None = None
 
 
-def poll_result(session: Session, event: Event, directory: Directory, poll: Poll) -> PollResult:
-    """Results of one poll, split by role, side and (for named polls) team."""
+SIDES = ["Management", "Labor", "Other"]
+NOT_ON_ROSTER = "Not on the roster"
+
+
+def side_label(event: Event, role_id: str | None) -> str:
+    """The side a role is on, as results name it ("Other" for none)."""
+    role = event.roles.get(role_id or "")
+    return role.side.value.capitalize() if role and role.side else "Other"
+
+
+def role_label(event: Event, role_id: str | None) -> str:
+    role = event.roles.get(role_id or "")
+    return role.label if role else NOT_ON_ROSTER
+
+
+def poll_result(session: Session, polls: PollService, poll: Poll) -> PollResult:
+    """Results of one poll, split by role, side and (for named polls) team. For an anonymous
+    poll, roles and sides go through disclosure control together; without the anonymity key
+    they are not split at all."""
+    event, directory = polls.event, polls.directory
     labels = choice_labels(poll)
     result = PollResult(poll=poll, labels=labels, tally=tally(session, poll))
     if poll.session_id in event.sessions:
         result.eligible = len(concerned(event, session, event.sessions[poll.session_id]))
     elif event.polls.get(poll.id) and (event.polls[poll.id].pre_event or event.polls[poll.id].dm):
         result.eligible = len(event.people)
-    if poll.kind == PollKind.OPEN_TEXT:
+    roles = polls.roles(session, poll)
+    if poll.kind == PollKind.OPEN_TEXT or roles is None:
         return result
     rows = session.exec(
-        select(Response.role, Response.user_id, Response.choices).where(Response.poll_id == poll.id)
+        select(Response.voter_key, Response.user_id, Response.choices).where(Response.poll_id == poll.id)
     ).all()
     by_role: dict[str, list[list[int]]] = defaultdict(list)
-    by_side: dict[str, list[list[int]]] = defaultdict(list)
     by_team: dict[str, list[list[int]]] = defaultdict(list)
-    for voter_role, user_id, chosen in rows:
+    side_of: dict[str, str] = {NOT_ON_ROSTER: "Other"}
+    for voter_key, user_id, chosen in rows:
         picks = list(chosen or [])
-        role_spec = event.roles.get(voter_role or "")
-        by_role[role_spec.label if role_spec else "Not on the roster"].append(picks)
-        side = role_spec.side.value.capitalize() if role_spec and role_spec.side else "Other"
-        by_side[side].append(picks)
+        role_id = roles.get(voter_key)
+        by_role[role_label(event, role_id)].append(picks)
+        side_of[role_label(event, role_id)] = side_label(event, role_id)
         if not poll.anonymous:
             person = directory.person(user_id) if user_id else None
             team = event.teams.get(person.team) if person and person.team else None
             by_team[team.name if team else "No team"].append(picks)
-    order = [r.label for r in event.roles.values()] + ["Not on the roster"]
-    result.by_role = groups(by_role, len(labels), anonymous=poll.anonymous, order=order)
-    result.by_side = groups(
-        by_side, len(labels), anonymous=poll.anonymous, order=["Management", "Labor", "Other"]
+    order = [r.label for r in event.roles.values()] + [NOT_ON_ROSTER]
+    both = split(
+        by_role,
+        len(labels),
+        anonymous=poll.anonymous,
+        order=order,
+        parent_of=side_of.__getitem__,
+        parent_order=SIDES,
     )
+    result.by_role, result.by_side = both.groups, both.parents
     if not poll.anonymous:
         result.by_team = groups(
             by_team, len(labels), anonymous=False, order=[t.name for t in event.teams.values()]
@@ -78,24 +100,27 @@ class Participation:
     anonymous_by_role: list[tuple[str, int | None]]  # None: fewer than five
 
 
-def participation(
-    session: Session, event: Event, directory: Directory, since: datetime | None = None
-) -> Participation:
-    """Participation in polls (since `since`, if given)."""
-    query = select(Response.user_id, Response.role, Poll.anonymous).join(
-        Poll, col(Poll.id) == Response.poll_id
-    )
+def participation(session: Session, polls: PollService, since: datetime | None = None) -> Participation:
+    """Participation in polls (since `since`, if given). Anonymous answers are counted by role
+    through disclosure control, as the poll's own results are."""
+    event, directory = polls.event, polls.directory
+    query = select(Response.user_id, Poll.anonymous).join(Poll, col(Poll.id) == Response.poll_id)
+    anonymous_polls = select(Poll).where(Poll.anonymous)
     if since is not None:
         query = query.where(col(Poll.launched_at) >= since)
+        anonymous_polls = anonymous_polls.where(col(Poll.launched_at) >= since)
     answered: set[str] = set()
-    anonymous_roles: Counter[str] = Counter()
-    for user_id, voter_role, is_anonymous in session.exec(query).all():
-        if is_anonymous:
-            anonymous_roles[voter_role or ""] += 1
-        elif user_id:
+    for user_id, is_anonymous in session.exec(query).all():
+        if not is_anonymous and user_id:
             person = directory.person(user_id)
             if person:
                 answered.add(person.id)
+    anonymous_roles: dict[str, list[list[int]]] = defaultdict(list)
+    side_of: dict[str, str] = {NOT_ON_ROSTER: "Other"}
+    for poll in session.exec(anonymous_polls).all():
+        for role_id in (polls.roles(session, poll) or {}).values():
+            anonymous_roles[role_label(event, role_id)].append([])
+            side_of[role_label(event, role_id)] = side_label(event, role_id)
     by_role, by_team = [], []
     for role in event.roles.values():
         members = [p for p in event.people.values() if p.role == role.id]
@@ -104,10 +129,11 @@ def participation(
     for team in event.teams.values():
         members = [p for p in event.people.values() if team.id in p.teams]
         by_team.append((team.name, sum(1 for p in members if p.id in answered), len(members)))
-    anonymous = [
-        (event.roles[r].label if r in event.roles else "Not on the roster", n if n >= MIN_CELL else None)
-        for r, n in anonymous_roles.items()
-    ]
+    order = [r.label for r in event.roles.values()] + [NOT_ON_ROSTER]
+    shown = split(
+        anonymous_roles, 0, anonymous=True, order=order, parent_of=side_of.__getitem__, parent_order=SIDES
+    )
+    anonymous = [(g.label, g.respondents) for g in shown.groups]
     return Participation(by_role=by_role, by_team=by_team, anonymous_by_role=anonymous)
 
 

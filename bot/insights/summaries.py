@@ -25,7 +25,7 @@ from bot.headlines import HeadlineService
 from bot.insights.charts import participation_chart, results_chart
 from bot.insights.results import PollResult, delivery_problems, participation, poll_result, top_words
 from bot.people import Directory
-from bot.polls import FEWER, survey_lines, top_two
+from bot.polls import FEWER, WITHHELD, PollService, survey_lines, top_two
 from bot.slack import escape
 from storage.db import reading, transaction
 from storage.models import Poll
@@ -40,6 +40,8 @@ class Summary:
     title: str
     sections: list[str]
     charts: list[tuple[str, bytes]] = field(default_factory=list)
+    # About an anonymous poll: its DMs are deleted once sent, so no row keeps the poll beside a person.
+    private: bool = False
 
     def blocks(self) -> list[dict[str, Any]]:
         blocks: list[dict[str, Any]] = [
@@ -58,6 +60,8 @@ def describe_result(result: PollResult) -> str:
     lines = [f"*{escape(poll.question)}* (`{poll.id}`): {t.respondents}{of} answered"]
     if poll.kind == PollKind.OPEN_TEXT:
         return lines[0]
+    if t.withheld:
+        return "\n".join([*lines, WITHHELD])
     if poll.kind == PollKind.SURVEY:
         return "\n".join(lines + survey_lines(t.survey))
     if poll.kind == PollKind.RATING and t.respondents:
@@ -88,6 +92,7 @@ class Summaries:
         engine: Engine,
         clock: Clock,
         directory: Directory,
+        polls: PollService,
         headlines: HeadlineService,
         closing: Closing,
         files_dir: Path,
@@ -96,12 +101,13 @@ class Summaries:
         self.engine = engine
         self.clock = clock
         self.directory = directory
+        self.polls = polls
         self.headlines = headlines
         self.closing = closing
         self.files_dir = files_dir
 
     def _results(self, session: Session, polls: list[Poll]) -> list[PollResult]:
-        return [poll_result(session, self.event, self.directory, p) for p in polls]
+        return [poll_result(session, self.polls, p) for p in polls]
 
     def for_session(self, session_id: str) -> Summary:
         spec = self.event.sessions[session_id]
@@ -117,7 +123,8 @@ class Summaries:
         else:
             sections.append("_No polls ran in this session._")
         charts = [(f"{r.poll.id}.png", png) for r in results if (png := results_chart(r))]
-        return Summary(title=f"Summary: {spec.title}", sections=sections, charts=charts)
+        private = any(p.anonymous for p in polls)
+        return Summary(title=f"Summary: {spec.title}", sections=sections, charts=charts, private=private)
 
     def send_now(self, user: str) -> Summary:
         """Today's digest so far, queued by DM to one organizer who asked for it."""
@@ -139,7 +146,7 @@ class Summaries:
                 )
             )
             results = self._results(session, polls)
-            people = participation(session, self.event, self.directory, since=since)
+            people = participation(session, self.polls, since=since)
             words = top_words(session, self.event, polls, stop)
             problems = [p for p in delivery_problems(session, since=since)]
         sections = []
@@ -187,7 +194,9 @@ class Summaries:
             sections.append("*Polls*\n" + "\n\n".join(describe_result(r) for r in results))
         charts = [("participation.png", png)] if (png := participation_chart(people)) else []
         charts += [(f"{r.poll.id}.png", png) for r in results if (png := results_chart(r))]
-        return Summary(title=f"Daily digest: {day:%A, %B} {day.day}", sections=sections, charts=charts[:6])
+        title = f"Daily digest: {day:%A, %B} {day.day}"
+        private = any(p.anonymous for p in polls)
+        return Summary(title=title, sections=sections, charts=charts[:6], private=private)
 
     def send(self, session: Session, summary: Summary, *, users: list[str], key: str) -> None:
         """Queue the summary and its charts as DMs to `users` (Slack ids)."""
@@ -208,6 +217,7 @@ class Summaries:
                 now=now,
                 key=f"{key}:{user}",
                 describe=summary.title.lower(),
+                private=summary.private,
             )
             for name, path in saved:
                 outbox.enqueue(
@@ -224,6 +234,7 @@ class Summaries:
                         "alt_txt": f"Chart for {summary.title}: {name.removesuffix('.png')}",
                         "initial_comment": None,
                         "describe": f"a chart for {summary.title.lower()}",
+                        **({"private": True} if summary.private else {}),
                     },
                 )
 

@@ -4,10 +4,11 @@ for anonymous results, and their Block Kit views (with the poll message's outbox
 May import `bot.delivery` and the layers below it.
 """
 
-from bot.polls.disclosure import FEWER, MIN_CELL, Group, groups
+from bot.polls.disclosure import FEWER, MIN_CELL, Group, Split, groups, split
 from bot.polls.service import PollService, tally_respondents
 from bot.polls.tally import SurveyResult, Tally, choice_labels, survey_result, tally, top_two
 from bot.polls.views import (
+    WITHHELD,
     answer_modal,
     choose_modal,
     new_poll_modal,
@@ -19,10 +20,12 @@ from bot.polls.views import (
 )
 
 __all__ = [
+    "WITHHELD",
     "FEWER",
     "Group",
     "MIN_CELL",
     "PollService",
+    "Split",
     "SurveyResult",
     "Tally",
     "answer_modal",
@@ -33,6 +36,7 @@ __all__ = [
     "poll_list_blocks",
     "question_card",
     "results_blocks",
+    "split",
     "survey_lines",
     "survey_modal",
     "survey_result",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -16,12 +17,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import and_, bindparam, func
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.core import Clock, FieldErrors, UserError
 from bot.delivery import Kind, outbox
-from bot.event import MAX_OPTION_CHARS, MAX_OPTIONS, Event, PollKind, PollSpec, ResultsMode
+from bot.event import MAX_OPTION_CHARS, MAX_OPTIONS, Event, Person, PollKind, PollSpec, ResultsMode
 from bot.people import Directory
 from bot.polls.tally import Tally, choice_labels, tally
 from bot.slack import escape
@@ -29,6 +31,9 @@ from storage.db import insert_for, reading, transaction, writing
 from storage.models import Poll, Response, table_of
 
 MAX_TEXT_ANSWER = 1000
+# Anonymous answers take random ids from this range, above any a sequence reaches (PostgreSQL's
+# INTEGER ends at 2**31 - 1).
+ANONYMOUS_IDS = (2**30, 2**31 - 1)
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,13 @@ class PollService:
     """The rules of polls, over the database."""
 
     def __init__(
-        self, *, event: Event, engine: Engine, clock: Clock, directory: Directory, anonymity_secret: bytes
+        self,
+        *,
+        event: Event,
+        engine: Engine,
+        clock: Clock,
+        directory: Directory,
+        anonymity_secret: bytes | None,
     ) -> None:
         self.event = event
         self.engine = engine
@@ -124,7 +135,8 @@ class PollService:
                 raise UserError(f"`{poll.id}` has not been launched yet.")
             if poll.status == "closed":
                 raise UserError(f"`{poll.id}` is already closed.")
-            poll.status, poll.closed_at, poll.closed_by = "closed", now, user_id
+            # Who ran an anonymous poll is not kept beside it either: no row pairs it with a person.
+            poll.status, poll.closed_at, poll.closed_by = "closed", now, None if poll.anonymous else user_id
             outbox.request_refresh(session, poll_id=poll.id, now=now, immediate=True)
             return poll
 
@@ -136,7 +148,7 @@ class PollService:
             result = tally(session, poll)
             spec = self.event.polls.get(poll.id)
             if spec is not None and (spec.pre_event is not None or spec.dm is not None):
-                result.answered = len(tally_respondents(session, poll, self, self.directory))
+                result.answered = len(tally_respondents(session, poll, self))
                 result.invited = len(self.event.people)
             return poll, result
 
@@ -179,51 +191,79 @@ class PollService:
         key = self.voter_key(poll, user_id)
         # From the directory's memory only: a vote never waits on a Slack API call.
         person = self.directory.person(user_id, ask_slack=False)
+        for attempt in range(3):
+            try:
+                with writing(self.engine) as conn:
+                    return self._record(
+                        conn, poll, key, person, user_id, choices, text, answers, reply_to, now=now
+                    )
+            except IntegrityError:
+                # An anonymous answer's random id was taken: draw another. Anything else is a bug.
+                if not poll.anonymous or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _record(
+        self,
+        conn: Connection,
+        poll: Poll,
+        key: str,
+        person: Person | None,
+        user_id: str,
+        choices: list[int] | None,
+        text: str | None,
+        answers: dict[str, Any] | None,
+        reply_to: dict[str, Any] | None,
+        *,
+        now: datetime,
+    ) -> Receipt:
+        """One vote's transaction: check the poll and the answer, store it, queue the refresh and
+        the confirmation."""
         statements = _vote_statements(self.engine.dialect.name)
-        with writing(self.engine) as conn:
-            state = conn.execute(statements["state"], {"id": poll.id, "voter_key": key}).first()
-            if state is None:
-                raise UserError("That poll no longer exists.")
-            status, message_ts = state.status, state.message_ts
-            if status == "closed":
-                raise UserError(
-                    f"This poll is closed; your answer to _{escape(poll.question)}_ was not recorded."
-                )
-            if status != "open":
-                raise UserError("This poll is not open yet.")
-            if poll.kind == PollKind.SURVEY:
-                answers = _check_survey(poll, answers)
-            else:
-                choices, text = _check_answer(poll, choices, text)
-            previous = (state.choices, state.text, state.answers) if state.response_id is not None else None
-            repeated = previous == (choices, text, answers)
-            if not repeated:
-                conn.execute(
-                    statements["upsert"],
-                    {
-                        "poll_id": poll.id,
-                        "voter_key": key,
-                        "choices": choices,
-                        "text": text,
-                        "answers": answers,
-                        # An anonymous answer keeps neither who nor when; only the role,
-                        # which results show only in groups of five or more.
-                        "user_id": None if poll.anonymous else user_id,
-                        "updated_at": None if poll.anonymous else now,
-                        "role": person.role if person else None,
-                    },
-                )
-                if message_ts:  # a pre-event poll answered by DM has no channel message
-                    outbox.request_refresh(conn, poll_id=poll.id, now=now)
-            receipt = Receipt(
-                poll=poll,
-                answer="your survey answers" if answers is not None else _describe(poll, choices, text),
-                changed=previous is not None and not repeated,
-                repeated=repeated,
+        state = conn.execute(statements["state"], {"id": poll.id, "voter_key": key}).first()
+        if state is None:
+            raise UserError("That poll no longer exists.")
+        status, message_ts = state.status, state.message_ts
+        if status == "closed":
+            raise UserError(
+                f"This poll is closed; your answer to _{escape(poll.question)}_ was not recorded."
             )
-            if reply_to:
-                outbox.enqueue_notice(conn, reply_to, receipt.message(), private=poll.anonymous, now=now)
-            return receipt
+        if status != "open":
+            raise UserError("This poll is not open yet.")
+        if poll.kind == PollKind.SURVEY:
+            answers = _check_survey(poll, answers)
+        else:
+            choices, text = _check_answer(poll, choices, text)
+        previous = (state.choices, state.text, state.answers) if state.response_id is not None else None
+        repeated = previous == (choices, text, answers)
+        if not repeated:
+            values: dict[str, Any] = {
+                "poll_id": poll.id,
+                "voter_key": key,
+                "choices": choices,
+                "text": text,
+                "answers": answers,
+                # An anonymous answer keeps neither who, nor when, nor the role: only
+                # the bot, holding the key, can tell whose token is whose (see roles).
+                "user_id": None if poll.anonymous else user_id,
+                "updated_at": None if poll.anonymous else now,
+                "role": None if poll.anonymous or person is None else person.role,
+            }
+            if poll.anonymous:
+                # A random id, so the order of the rows is not the order of the votes.
+                values["id"] = ANONYMOUS_IDS[0] + secrets.randbelow(ANONYMOUS_IDS[1] - ANONYMOUS_IDS[0])
+            conn.execute(statements["upsert"], values)
+            if message_ts:  # a pre-event poll answered by DM has no channel message
+                outbox.request_refresh(conn, poll_id=poll.id, now=now)
+        receipt = Receipt(
+            poll=poll,
+            answer="your survey answers" if answers is not None else _describe(poll, choices, text),
+            changed=previous is not None and not repeated,
+            repeated=repeated,
+        )
+        if reply_to:
+            outbox.enqueue_notice(conn, reply_to, receipt.message(), now=now)
+        return receipt
 
     def _definition(self, poll_id: str) -> Poll:
         """A poll's question, kind, options and visibility: read once it has launched, when they
@@ -256,13 +296,42 @@ class PollService:
         """The de-duplication key: the user id, or for anonymous polls an unlinkable keyed hash."""
         if not poll.anonymous:
             return user_id
+        if self._secret is None:
+            raise UserError("Anonymous polls need the anonymity key (CONVENE_ANONYMITY_KEY).")
         digest = hmac.new(self._secret, f"{poll.id}\x00{user_id}".encode(), hashlib.sha256).hexdigest()
         return "anon:" + digest[:48]
+
+    def people_by_key(self, poll: Poll, keys: set[str]) -> dict[str, Person]:
+        """The roster people behind some of a poll's voter keys. For an anonymous poll only the
+        bot, holding the key, can work this out; callers use it for counts and breakdowns by
+        role, never to show or store who answered. Empty without the key."""
+        if poll.anonymous and self._secret is None:
+            return {}
+        found = {}
+        for person in self.event.people.values():
+            user = self.directory.slack_id(person.id)
+            if user and (key := self.voter_key(poll, user)) in keys:
+                found[key] = person
+        return found
+
+    def roles(self, session: Session, poll: Poll) -> dict[str, str | None] | None:
+        """Each response's voter role (None: not on the roster), by voter key. None when an
+        anonymous poll's roles cannot be known here (no anonymity key)."""
+        rows = session.execute(
+            select(Response.voter_key, Response.role).where(Response.poll_id == poll.id)
+        ).all()
+        if not poll.anonymous:
+            return {key: role for key, role in rows}
+        if self._secret is None:
+            return None
+        people = self.people_by_key(poll, {key for key, _ in rows})
+        return {key: people[key].role if key in people else None for key, _ in rows}
 
     # ------------------------------------------------------------ internals
 
     def _open(self, session: Session, poll: Poll, *, channel_id: str, user_id: str, now: datetime) -> None:
-        poll.status, poll.channel_id, poll.launched_by, poll.launched_at = "open", channel_id, user_id, now
+        poll.status, poll.channel_id, poll.launched_at = "open", channel_id, now
+        poll.launched_by = None if poll.anonymous else user_id
         outbox.enqueue(
             session,
             kind=Kind.POLL_POST,
@@ -339,19 +408,14 @@ def _vote_statements(dialect: str) -> dict[str, Any]:
     }
 
 
-def tally_respondents(session: Session, poll: Poll, polls: PollService, directory: Directory) -> set[str]:
+def tally_respondents(session: Session, poll: Poll, polls: PollService) -> set[str]:
     """Roster ids of the people who have answered (for nudges and counts, never shown per person).
 
     For an anonymous poll only the bot, holding the key, can test a person
     against the stored tokens; nothing it learns is stored or displayed.
     """
     keys = set(session.exec(select(Response.voter_key).where(Response.poll_id == poll.id)).all())
-    answered = set()
-    for person_id in polls.event.people:
-        user = directory.slack_id(person_id)
-        if user and polls.voter_key(poll, user) in keys:
-            answered.add(person_id)
-    return answered
+    return {person.id for person in polls.people_by_key(poll, keys).values()}
 
 
 def _check_answer(

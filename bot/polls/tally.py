@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from bot.event import DEFAULT_RATING_LABELS, Event, PollKind
-from bot.polls.disclosure import Group, groups
+from bot.polls.disclosure import Group, groups, withheld
 from storage.models import Poll, Response
 
 
@@ -22,13 +22,14 @@ class Tally:
     survey: SurveyResult | None = None  # surveys: their statements, interests and comments
     answered: int | None = None  # pre-event polls: roster people who answered ...
     invited: int | None = None  # ... out of everyone the poll was sent to
+    withheld: bool = False  # an anonymous poll under five answers: its counts are not shown (all 0)
 
     def percent(self, index: int) -> int:
         return round(100 * self.counts[index] / self.respondents) if self.respondents else 0
 
     @property
     def average(self) -> float | None:
-        if not self.respondents:
+        if not sum(self.counts):
             return None
         return sum((i + 1) * c for i, c in enumerate(self.counts)) / sum(self.counts)
 
@@ -61,14 +62,15 @@ def tally(session: Session, poll: Poll) -> Tally:
     """Count a poll's responses."""
     if poll.kind == PollKind.SURVEY:
         survey = survey_result(session, None, poll)
-        return Tally(respondents=survey.respondents, survey=survey)
+        return Tally(respondents=survey.respondents, survey=survey, withheld=survey.withheld)
     rows = session.execute(
         select(Response.choices, Response.text).where(Response.poll_id == poll.id).order_by(col(Response.id))
     ).all()
     result = Tally(respondents=len(rows), counts=[0] * len(choice_labels(poll)))
+    result.withheld = withheld(poll, result.respondents)
     for choices, text in rows:
         for i in choices or []:
-            if 0 <= i < len(result.counts):
+            if 0 <= i < len(result.counts) and not result.withheld:
                 result.counts[i] += 1
         if text:
             result.texts.append(text)
@@ -101,32 +103,45 @@ class SurveyResult:
     statements: list[Statement]
     interests: list[tuple[str, int]]
     comments: list[str]
+    withheld: bool = False  # anonymous, under five answers: every count is 0 and no side is shown
 
 
-def survey_result(session: Session, event: Event | None, poll: Poll) -> SurveyResult:
-    """Aggregate a survey's answers; groups by side follow the fewer-than-5 rule when anonymous."""
+def survey_result(
+    session: Session, event: Event | None, poll: Poll, roles: dict[str, str | None] | None = None
+) -> SurveyResult:
+    """Aggregate a survey's answers. With `event` and `roles` (each voter key's role, see
+    `PollService.roles`) each statement is also split by side, through disclosure control when
+    the survey is anonymous."""
     survey = poll.survey or {}
     texts = list(survey.get("statements") or [])
     rows = session.exec(
-        select(Response.role, Response.answers).where(Response.poll_id == poll.id).order_by(col(Response.id))
+        select(Response.voter_key, Response.answers)
+        .where(Response.poll_id == poll.id)
+        .order_by(col(Response.voter_key))
     ).all()
     counts = [[0] * 5 for _ in texts]
     per_side: list[dict[str, list[list[int]]]] = [defaultdict(list) for _ in texts]
     interests = [0] * len(poll.options)
     comments = []
-    for voter_role, answers in rows:
+    for voter_key, answers in rows:
         answers = answers or {}
-        role = event.roles.get(voter_role or "") if event else None
+        role = event.roles.get((roles or {}).get(voter_key) or "") if event else None
         side = role.side.value.capitalize() if role and role.side else "Other"
         for i, value in enumerate((answers.get("statements") or [])[: len(texts)]):
             if isinstance(value, int) and 0 <= value <= 4:
                 counts[i][value] += 1
-                per_side[i][side].append([value])
+                if event is not None and roles is not None:
+                    per_side[i][side].append([value])
         for i in answers.get("interests") or []:
             if 0 <= i < len(interests):
                 interests[i] += 1
         if answers.get("comments"):
             comments.append(str(answers["comments"]))
+    hold = withheld(poll, len(rows))
+    if hold:
+        counts = [[0] * 5 for _ in texts]
+        per_side = [defaultdict(list) for _ in texts]
+        interests = [0] * len(poll.options)
     statements = [
         Statement(
             text,
@@ -141,4 +156,5 @@ def survey_result(session: Session, event: Event | None, poll: Poll) -> SurveyRe
         statements=statements,
         interests=list(zip(poll.options, interests, strict=True)),
         comments=comments,
+        withheld=hold,
     )

@@ -22,6 +22,7 @@ from storage.models import Outbox, Poll
 BAR_WIDTH = 20
 SECTION_LIMIT = 3000
 MAX_TEXT_ANSWERS_SHOWN = 15
+WITHHELD = "_Anonymous: results show once 5 people have answered._"
 
 KIND_LABELS = {
     PollKind.SINGLE: "Single choice",
@@ -43,6 +44,8 @@ def _responses(n: int) -> str:
 
 def result_lines(poll: Poll, tally: Tally) -> list[str]:
     """Human-readable result lines (mrkdwn), one per option or answer."""
+    if tally.withheld:
+        return [WITHHELD]
     if poll.kind == PollKind.SURVEY:
         return survey_lines(tally.survey) or ["_No answers yet._"]
     if poll.kind == PollKind.OPEN_TEXT:
@@ -61,6 +64,8 @@ def survey_lines(survey: SurveyResult | None) -> list[str]:
     """One line per statement, one per chosen interest, and how many comments there are."""
     if survey is None:
         return []
+    if survey.withheld:
+        return [WITHHELD]
     lines = [f"*{escape(s.text)}*: {s.agree}% agree or strongly agree (n = {s.n})" for s in survey.statements]
     lines += [f"{escape(label)}: {count}" for label, count in survey.interests if count]
     if survey.comments:
@@ -71,7 +76,7 @@ def survey_lines(survey: SurveyResult | None) -> list[str]:
 def poll_message(poll: Poll, tally: Tally, *, updated: str | None = None) -> dict[str, Any]:
     """The poll's message in the channel: question, buttons while open, results as the poll allows."""
     closed = poll.status == "closed"
-    show = closed or poll.results == ResultsMode.LIVE
+    show = (closed or poll.results == ResultsMode.LIVE) and not tally.withheld
     blocks: list[dict[str, Any]] = []
     title = ("Closed: " if closed else "Poll: ") + poll.question
     if len(title) <= 150:
@@ -97,16 +102,20 @@ def poll_message(poll: Poll, tally: Tally, *, updated: str | None = None) -> dic
                 f"\n{bar(tally.percent(i))} {tally.counts[i]} · {tally.percent(i)}%" if show else ""
             )
             blocks.append(_section(text, accessory=_button("Vote", f"poll_vote_{i}", _value(poll.id, [i]))))
+        if tally.withheld:
+            blocks.append(_context(WITHHELD))
     else:
         if show:
             for line in result_lines(poll, tally):
                 blocks.append(_section(truncate(line, SECTION_LIMIT)))
-            if poll.kind == PollKind.RATING and tally.respondents:
+            if poll.kind == PollKind.RATING and tally.average is not None:
                 blocks.append(
                     _context(
                         f"Average {tally.average:.1f} of 5 · {tally.agree_share()}% {top_two(poll)}"
                     )
                 )
+        elif tally.withheld:
+            blocks.append(_section(WITHHELD))
         elif tally.respondents or not closed:
             blocks.append(_section("_Results will be shown when the poll closes._"))
         if not closed:
@@ -162,7 +171,7 @@ def results_blocks(poll: Poll, tally: Tally) -> dict[str, Any]:
     footer = _responses(tally.respondents)
     if tally.invited is not None:
         footer = f"{tally.answered} of {tally.invited} have answered"
-    if poll.kind == PollKind.RATING and tally.respondents:
+    if poll.kind == PollKind.RATING and tally.average is not None:
         footer += f" · average {tally.average:.1f} · {tally.agree_share()}% {top_two(poll)}"
     blocks.append(_context(footer))
     return {"text": f"Results for {poll.id}: {footer}", "blocks": blocks[:50]}

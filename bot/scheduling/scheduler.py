@@ -191,7 +191,8 @@ class Scheduler:
                         )
                     )
                 key = PlannedJob(f"start:{now:%Y%m%dT%H%M%SZ}", now, "", "")
-                self._tell_organizers(session, key, text)
+                private = any(self._about_anonymous(job) for job in missed)
+                self._tell_organizers(session, key, text, private=private)
         except IntegrityError:
             return set()  # another process recorded them
         return {(j.id, j.at) for j in missed}
@@ -388,7 +389,10 @@ class Scheduler:
         *,
         describe: str,
         blocks: list[dict] | None = None,
+        anonymous: Poll | None = None,
     ) -> str:
+        """DM each person. For an `anonymous` poll the DMs are private (deleted once final) and
+        keyed by a keyed hash, so nothing left behind says who was sent what."""
         now = self.clock.now()
         unreachable = []
         sent = 0
@@ -397,14 +401,16 @@ class Scheduler:
             if user is None:
                 unreachable.append(self.event.people[person_id].name)
                 continue
+            whom = self.polls.voter_key(anonymous, person_id) if anonymous else person_id
             outbox.enqueue_dm(
                 session,
                 user=user,
                 text=text,
                 blocks=blocks,
                 now=now,
-                key=self._key(job, person_id),
+                key=self._key(job, whom),
                 describe=describe,
+                private=anonymous is not None,
             )
             sent += 1
         if unreachable:
@@ -437,13 +443,14 @@ class Scheduler:
             card["text"],
             blocks=card["blocks"],
             describe="the survey" if poll.kind == "survey" else "the pre-event poll",
+            anonymous=poll if poll.anonymous else None,
         )
 
     def _nudge(self, session: Session, job: PlannedJob) -> str:
         poll = session.get(Poll, job.subject)
         if poll is None or poll.status != "open":
             return "poll not open"
-        answered = tally_respondents(session, poll, self.polls, self.directory)
+        answered = tally_respondents(session, poll, self.polls)
         missing = [pid for pid in self.event.people if pid not in answered]
         reminder = (
             "A reminder: the organizers would love your answers."
@@ -451,14 +458,22 @@ class Scheduler:
             else "A reminder: we would love your answer before the event."
         )
         card = question_card(poll, intro=f":wave: {reminder}")
-        return self._dm_each(session, job, missing, card["text"], blocks=card["blocks"], describe="a nudge")
+        return self._dm_each(
+            session,
+            job,
+            missing,
+            card["text"],
+            blocks=card["blocks"],
+            describe="a nudge",
+            anonymous=poll if poll.anonymous else None,
+        )
 
     def _close_pre_event(self, session: Session, job: PlannedJob) -> str:
         poll = session.get(Poll, job.subject)
         if poll is None:
             return "poll missing"
         poll.status, poll.closed_at = "closed", self.clock.now()
-        answered = tally_respondents(session, poll, self.polls, self.directory)
+        answered = tally_respondents(session, poll, self.polls)
         what = "survey" if poll.kind == "survey" else "pre-event poll"
         message = (
             f"The {what} `{poll.id}` has closed: {len(answered)} of {len(self.event.people)} "
@@ -467,7 +482,11 @@ class Scheduler:
         self._tell_organizers(session, job, message)
         return f"{len(answered)} answered"
 
-    def _tell_organizers(self, session: Session, job: PlannedJob, text: str) -> None:
+    def _tell_organizers(
+        self, session: Session, job: PlannedJob, text: str, *, private: bool = False
+    ) -> None:
+        """DM every organizer. A note about an anonymous poll is private: deleted once sent."""
+        private = private or self._about_anonymous(job)
         now = self.clock.now()
         for person_id, user in self.directory.organizers():
             outbox.enqueue_dm(
@@ -477,7 +496,12 @@ class Scheduler:
                 now=now,
                 key=self._key(job, "organizers", person_id),
                 describe="a note to organizers",
+                private=private,
             )
+
+    def _about_anonymous(self, job: PlannedJob) -> bool:
+        spec = self.event.polls.get(job.subject) if job.kind.startswith("poll-") else None
+        return spec is not None and spec.anonymous
 
     def _report_skip(self, session: Session, job: PlannedJob, detail: str) -> None:
         due = reminders.when(self.event, job.at)

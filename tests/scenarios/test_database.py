@@ -57,3 +57,52 @@ def test_a_response_needs_its_poll(engine: Engine) -> None:
 
     with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(text("INSERT INTO response (poll_id, voter_key) VALUES ('missing', 'U1')"))
+
+
+def test_upgrading_forgets_who_answered_an_anonymous_poll(tmp_path: Path) -> None:
+    """A database written before 0007 kept an anonymous answer's role and order, who ran the
+    poll, and its delivered confirmations: upgrading clears them and leaves named polls alone."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0006")
+    with engine.begin() as conn:
+        for poll_id, anonymous in (("eval", True), ("named", False)):
+            conn.execute(
+                text(
+                    "INSERT INTO poll (id, question, kind, options, anonymous, results, source, "
+                    "status, launched_by) "
+                    "VALUES (:id, 'Q?', 'rating', '[]', :anon, 'live', 'event', 'open', 'U0STAFF')"
+                ),
+                {"id": poll_id, "anon": anonymous},
+            )
+        for n in range(1, 9):
+            for poll_id in ("eval", "named"):
+                conn.execute(
+                    text(
+                        "INSERT INTO response (poll_id, voter_key, user_id, role, choices, updated_at) "
+                        "VALUES (:poll, :key, :user, 'superintendent', '[4]', '2015-05-09 10:00:00')"
+                    ),
+                    {
+                        "poll": poll_id,
+                        "key": f"{poll_id}-{n}",
+                        "user": None if poll_id == "eval" else f"U{n}",
+                    },
+                )
+        conn.execute(
+            text(
+                "INSERT INTO outbox (key, kind, channel, payload, status, attempts) VALUES "
+                "('c1', 'respond', NULL, "
+                '\'{"private": true, "text": "Recorded your anonymous answer"}\', \'failed\', 8), '
+                "('c2', 'dm', 'U9', '{\"text\": \"hello\"}', 'sent', 1)"
+            )
+        )
+    upgrade(engine)
+    with engine.connect() as conn:
+        anon = conn.execute(text("SELECT id, role, updated_at FROM response WHERE poll_id = 'eval'")).all()
+        named = conn.execute(text("SELECT id, role FROM response WHERE poll_id = 'named' ORDER BY id")).all()
+        polls = dict(conn.execute(text("SELECT id, launched_by FROM poll")).all())
+        keys = [row[0] for row in conn.execute(text("SELECT key FROM outbox"))]
+    assert len(anon) == 8 and all(role is None and at is None for _id, role, at in anon)
+    assert all(row_id >= 2**30 for row_id, _role, _at in anon)  # redrawn: no longer the voting order
+    assert [role for _id, role in named] == ["superintendent"] * 8
+    assert polls == {"eval": None, "named": "U0STAFF"}
+    assert keys == ["c2"]

@@ -73,3 +73,78 @@ def test_a_rehearsal_writes_timeline_summaries_report_and_findings(tmp_path: Pat
     report = (out / "report" / "report.md").read_text()
     assert "## Evaluation" in report and "agree or strongly agree" in report
     assert sorted((out / "files").glob("wordcloud-headlines-*.png"))
+
+
+@pytest.mark.slow
+def test_after_a_rehearsal_no_row_links_an_anonymous_poll_to_a_person(tmp_path: Path) -> None:
+    """The example event's anonymous polls and survey, rehearsed end to end (DMs, nudges,
+    votes, summaries, the report): afterwards no row of any table holds both an anonymous
+    poll's id and a person's roster id or Slack user id."""
+    import sqlite3
+
+    from bot.event import load_event
+
+    example = ROOT / "examples" / "symposium-2015" / "event.yaml"
+    out = tmp_path / "rehearsal"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "rehearse", str(example), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    event = load_event(example, check_colormap=False)
+    anonymous = {p for p, spec in event.polls.items() if spec.anonymous}
+    assert {"evaluation", "eval-useful"} <= anonymous
+    db = sqlite3.connect(out / "rehearsal.db")
+    people = set(event.people) | {row[0] for row in db.execute("SELECT slack_user_id FROM identity")}
+    people |= {p.slack_id for p in event.people.values() if p.slack_id}
+    assert len(people) > len(event.people)  # the rehearsal's people were matched to Slack ids
+    answers = db.execute(
+        f"SELECT count(*) FROM response WHERE poll_id IN ({','.join('?' * len(anonymous))})",
+        sorted(anonymous),
+    ).fetchone()[0]
+    assert answers > 0  # the rehearsal answered anonymous polls
+    tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    linked = []
+    for table in tables:
+        for row in db.execute(f'SELECT * FROM "{table}"'):
+            tokens = set()
+            for value in row:
+                tokens |= id_tokens(value)
+            if tokens & anonymous and tokens & people:
+                linked.append((table, sorted(tokens & anonymous), sorted(tokens & people)))
+    assert linked == []
+
+
+def id_tokens(value: object) -> set[str]:
+    """The ids a stored value holds: the value itself, the parts of a key ("poll-nudge:eval:0"),
+    JSON leaves and the strings in a pickled blob; never the words of prose (a question that
+    says "evaluation" names no poll)."""
+    import json
+    import re
+
+    if isinstance(value, bytes):
+        return {t for s in re.findall(rb"[\x21-\x7e]{2,}", value) for t in id_tokens(s.decode())}
+    if not isinstance(value, str):
+        return set()
+    if value[:1] in "[{":
+        try:
+            data = json.loads(value)
+        except ValueError:
+            data = None
+        if data is not None:
+            leaves: list[object] = []
+            stack: list[object] = [data]
+            while stack:
+                item = stack.pop()
+                if isinstance(item, dict):
+                    stack += [*item.keys(), *item.values()]
+                elif isinstance(item, list):
+                    stack += item
+                else:
+                    leaves.append(item)
+            return {t for leaf in leaves for t in id_tokens(leaf)}
+    if " " in value.strip():
+        return set()
+    return {part for part in re.split(r"[:/,|=]", value) if part}

@@ -40,7 +40,7 @@ def people_with_role(ws: Workspace, role: str, n: int) -> list[str]:
 def result_of(ws: Workspace, poll_id: str):  # type: ignore[no-untyped-def]
     with Session(ws.engine) as session:
         poll = session.exec(sql_select(Poll).where(Poll.id == poll_id)).one()
-        return poll_result(session, ws.event, ws.services.directory, poll)
+        return poll_result(session, ws.services.polls, poll)
 
 
 def test_anonymous_results_never_show_a_group_under_five(ws: Workspace) -> None:
