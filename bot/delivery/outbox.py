@@ -187,7 +187,8 @@ def request_refresh(session: Executor, *, poll_id: str, now: datetime, immediate
         status="pending",
         not_before=now,
         attempts=0,
-        created_at=now,
+        # Not `now`: the row is made by a poll's first vote, and would keep that vote's time.
+        created_at=None,
         now_=now,
     )
     session.execute(_statements(_dialect(session))["refresh_now" if immediate else "refresh"], values)
