@@ -26,6 +26,7 @@ import contextlib
 import itertools
 import json
 import logging
+import os
 import pickle
 import re
 from collections import Counter
@@ -44,10 +45,13 @@ from sqlmodel import Session, select
 
 from bot.core import ManualClock
 from bot.devkit import Workspace
+from bot.devkit.databases import scratch_database
 from bot.devkit.sandbox import Message
 from bot.event import Event, load_event, plan
 from bot.insights import write_export
 from bot.polls import MIN_CELL
+from storage.db import make_engine
+from storage.migrate import upgrade
 from storage.models import Outbox, Poll, Response
 
 FACILITATOR = "facilitator-lead"
@@ -475,11 +479,22 @@ def play_example(ws: Workspace, clock: ManualClock) -> Play:
     return play
 
 
-@pytest.fixture
-def played(example_event: Event, engine: Engine) -> Iterator[Play]:
-    clock = ManualClock(START)
-    with Workspace(example_event, clock=clock, engine=engine) as ws:
-        yield play_example(ws, clock)
+@pytest.fixture(scope="module")
+def played(example_event: Event, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Play]:
+    """One play for the whole module (every attack but the logging one only reads), on a
+    database of its own: the configured server's kind, SQLite or PostgreSQL."""
+    url = os.environ.get("DATABASE_URL", "")
+    with contextlib.ExitStack() as stack:
+        if url.startswith(("postgres://", "postgresql")):
+            url = stack.enter_context(scratch_database(url, "convene_adversary"))
+        else:
+            url = f"sqlite:///{tmp_path_factory.mktemp('adversary') / 'convene.db'}"
+        engine = make_engine(url)
+        stack.callback(engine.dispose)
+        upgrade(engine)
+        clock = ManualClock(START)
+        with Workspace(example_event, clock=clock, engine=engine) as ws:
+            yield play_example(ws, clock)
 
 
 @pytest.fixture

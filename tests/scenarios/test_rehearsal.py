@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,12 @@ import pytest
 from tests.conftest import ROOT
 
 QUICKSTART = ROOT / "examples" / "quickstart"
+
+# A rehearsal plays on a SQLite file of its own, whatever DATABASE_URL says: once is enough.
+pytestmark = pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql")),
+    reason="a rehearsal uses a SQLite file of its own; it runs in the SQLite pass",
+)
 
 
 @pytest.mark.slow
