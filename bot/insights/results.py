@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from bot.agenda import concerned
 from bot.closing import word_frequencies
 from bot.event import Event, PollKind
-from bot.polls import Group, PollService, Tally, choice_labels, groups, split, tally
+from bot.polls import SIDES, Group, PollService, Split, Tally, choice_labels, groups, side_label, split, tally
 from storage.models import Outbox, Poll, Response
 
 
@@ -30,19 +30,33 @@ class PollResult:
     eligible: int | None = None
 
 
-SIDES = ["Management", "Labor", "Other"]
 NOT_ON_ROSTER = "Not on the roster"
-
-
-def side_label(event: Event, role_id: str | None) -> str:
-    """The side a role is on, as results name it ("Other" for none)."""
-    role = event.roles.get(role_id or "")
-    return role.side.value.capitalize() if role and role.side else "Other"
 
 
 def role_label(event: Event, role_id: str | None) -> str:
     role = event.roles.get(role_id or "")
     return role.label if role else NOT_ON_ROSTER
+
+
+def split_by_role(
+    event: Event, answers: list[tuple[str | None, list[int]]], size: int, *, anonymous: bool
+) -> Split:
+    """Each (role id, chosen indexes) answer counted by role and by side, the two published
+    together and so protected together when `anonymous`."""
+    by_role: dict[str, list[list[int]]] = defaultdict(list)
+    side_of: dict[str, str] = {NOT_ON_ROSTER: "Other"}
+    for role_id, picks in answers:
+        label = role_label(event, role_id)
+        by_role[label].append(picks)
+        side_of[label] = side_label(event, role_id)
+    return split(
+        by_role,
+        size,
+        anonymous=anonymous,
+        order=[r.label for r in event.roles.values()] + [NOT_ON_ROSTER],
+        parent_of=side_of.__getitem__,
+        parent_order=SIDES,
+    )
 
 
 def poll_result(session: Session, polls: PollService, poll: Poll) -> PollResult:
@@ -62,27 +76,16 @@ def poll_result(session: Session, polls: PollService, poll: Poll) -> PollResult:
     rows = session.exec(
         select(Response.voter_key, Response.user_id, Response.choices).where(Response.poll_id == poll.id)
     ).all()
-    by_role: dict[str, list[list[int]]] = defaultdict(list)
+    answers = []
     by_team: dict[str, list[list[int]]] = defaultdict(list)
-    side_of: dict[str, str] = {NOT_ON_ROSTER: "Other"}
     for voter_key, user_id, chosen in rows:
         picks = list(chosen or [])
-        role_id = roles.get(voter_key)
-        by_role[role_label(event, role_id)].append(picks)
-        side_of[role_label(event, role_id)] = side_label(event, role_id)
+        answers.append((roles.get(voter_key), picks))
         if not poll.anonymous:
             person = directory.person(user_id) if user_id else None
             team = event.teams.get(person.team) if person and person.team else None
             by_team[team.name if team else "No team"].append(picks)
-    order = [r.label for r in event.roles.values()] + [NOT_ON_ROSTER]
-    both = split(
-        by_role,
-        len(labels),
-        anonymous=poll.anonymous,
-        order=order,
-        parent_of=side_of.__getitem__,
-        parent_order=SIDES,
-    )
+    both = split_by_role(event, answers, len(labels), anonymous=poll.anonymous)
     result.by_role, result.by_side = both.groups, both.parents
     if not poll.anonymous:
         result.by_team = groups(
@@ -115,12 +118,11 @@ def participation(session: Session, polls: PollService, since: datetime | None =
             person = directory.person(user_id)
             if person:
                 answered.add(person.id)
-    anonymous_roles: dict[str, list[list[int]]] = defaultdict(list)
-    side_of: dict[str, str] = {NOT_ON_ROSTER: "Other"}
-    for poll in session.exec(anonymous_polls).all():
-        for role_id in (polls.roles(session, poll) or {}).values():
-            anonymous_roles[role_label(event, role_id)].append([])
-            side_of[role_label(event, role_id)] = side_label(event, role_id)
+    anonymous_answers: list[tuple[str | None, list[int]]] = [
+        (role_id, [])
+        for poll in session.exec(anonymous_polls).all()
+        for role_id in (polls.roles(session, poll) or {}).values()
+    ]
     by_role, by_team = [], []
     for role in event.roles.values():
         members = [p for p in event.people.values() if p.role == role.id]
@@ -129,10 +131,7 @@ def participation(session: Session, polls: PollService, since: datetime | None =
     for team in event.teams.values():
         members = [p for p in event.people.values() if team.id in p.teams]
         by_team.append((team.name, sum(1 for p in members if p.id in answered), len(members)))
-    order = [r.label for r in event.roles.values()] + [NOT_ON_ROSTER]
-    shown = split(
-        anonymous_roles, 0, anonymous=True, order=order, parent_of=side_of.__getitem__, parent_order=SIDES
-    )
+    shown = split_by_role(event, anonymous_answers, 0, anonymous=True)
     anonymous = [(g.label, g.respondents) for g in shown.groups]
     return Participation(by_role=by_role, by_team=by_team, anonymous_by_role=anonymous)
 

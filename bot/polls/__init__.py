@@ -6,7 +6,16 @@ May import `bot.delivery` and the layers below it.
 
 from bot.polls.disclosure import FEWER, MIN_CELL, Group, Split, groups, split
 from bot.polls.service import PollService, tally_respondents
-from bot.polls.tally import SurveyResult, Tally, choice_labels, survey_result, tally, top_two
+from bot.polls.tally import (
+    SIDES,
+    SurveyResult,
+    Tally,
+    choice_labels,
+    side_label,
+    survey_result,
+    tally,
+    top_two,
+)
 from bot.polls.views import (
     WITHHELD,
     answer_modal,
@@ -20,6 +29,8 @@ from bot.polls.views import (
 )
 
 __all__ = [
+    "SIDES",
+    "side_label",
     "WITHHELD",
     "FEWER",
     "Group",

@@ -11,6 +11,15 @@ from bot.event import DEFAULT_RATING_LABELS, Event, PollKind
 from bot.polls.disclosure import Group, groups, withheld
 from storage.models import Poll, Response
 
+# The sides results are split by, in the order they are shown; "Other" for a role with no side.
+SIDES = ["Management", "Labor", "Other"]
+
+
+def side_label(event: Event, role_id: str | None) -> str:
+    """The side a role is on, as results name it."""
+    role = event.roles.get(role_id or "")
+    return role.side.value.capitalize() if role and role.side else "Other"
+
 
 @dataclass
 class Tally:
@@ -125,8 +134,7 @@ def survey_result(
     comments = []
     for voter_key, answers in rows:
         answers = answers or {}
-        role = event.roles.get((roles or {}).get(voter_key) or "") if event else None
-        side = role.side.value.capitalize() if role and role.side else "Other"
+        side = side_label(event, (roles or {}).get(voter_key)) if event else "Other"
         for i, value in enumerate((answers.get("statements") or [])[: len(texts)]):
             if isinstance(value, int) and 0 <= value <= 4:
                 counts[i][value] += 1
@@ -146,7 +154,7 @@ def survey_result(
         Statement(
             text,
             counts[i],
-            groups(per_side[i], 5, anonymous=poll.anonymous, order=["Management", "Labor", "Other"]),
+            groups(per_side[i], 5, anonymous=poll.anonymous, order=SIDES),
         )
         for i, text in enumerate(texts)
     ]
