@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
@@ -28,6 +29,14 @@ from storage.migrate import upgrade
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "symposium-2015" / "event.yaml"
 SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.json"
+
+# Property tests: a few hundred examples each in CI and on every run of the suite;
+# HYPOTHESIS_PROFILE=long tries many more, by hand.
+settings.register_profile(
+    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=list(HealthCheck))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")
