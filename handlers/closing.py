@@ -35,7 +35,7 @@ def register(app: App, core: Core) -> None:
                     f"Open-text polls: {choices or 'none'}."
                 )
             rendered = closing.post_cloud(name, channel=channel_id(body) or "")
-            return f"Word cloud of {rendered.cloud.answers} answers on its way (saved as {rendered.path})."
+            return f"Word cloud of {rendered.cloud.answers} answers on its way to this channel."
 
         ack(**command_answer(core, f"/wordcloud {name}", work))
 

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.polls import new_poll_modal, poll_list_blocks, results_blocks
-from bot.slack import escape
+from bot.slack import mrkdwn
 from handlers.common import channel_id, command_answer, form_value, user_id
 from handlers.core import Core
 
@@ -50,7 +50,7 @@ def dispatch(
             return {"text": "Which poll? `/poll launch <id>`; `/poll list` shows the ids."}
         poll = polls.launch(poll_id=poll_id, channel_id=channel, user_id=who)
         return {
-            "text": f"Launched `{poll.id}` in this channel: _{escape(poll.question)}_\n"
+            "text": f"Launched `{poll.id}` in this channel: _{mrkdwn(poll.question)}_\n"
             f"Close it with `/poll close {poll.id}`."
         }
     if verb == "close":
@@ -76,7 +76,7 @@ def dispatch(
         view = new_poll_modal(metadata={"channel": channel})
         client.views_open(trigger_id=body["trigger_id"], view=view)
         return {}
-    return {"text": f"I don't know `/poll {escape(verb)}`.\n\n{HELP}"}
+    return {"text": f"I don't know `/poll {mrkdwn(verb)}`.\n\n{HELP}"}
 
 
 def new_poll_draft(values: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from bot.core import Clock, UserError
 from bot.event import Event, Person, SessionKind, SessionSpec
+from bot.slack import mrkdwn
 from storage.db import reading, transaction, upsert
 from storage.models import BreakoutChoice, Poll, table_of
 
@@ -67,7 +68,9 @@ class Agenda:
             raise UserError("That is not one of the breakouts.")
         start = self.event.session_start(chosen)
         if start <= self.clock.now():
-            raise UserError(f"*{chosen.title}* has already started; choices for that round are closed.")
+            raise UserError(
+                f"*{mrkdwn(chosen.title)}* has already started; choices for that round are closed."
+            )
         key = start.strftime("%Y%m%dT%H%MZ")
         with transaction(self.engine) as session:
             table = table_of(BreakoutChoice)

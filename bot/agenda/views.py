@@ -9,24 +9,22 @@ from bot.agenda.service import Round
 from bot.event import Event, SessionSpec
 from bot.headlines import submit_button
 from bot.people import Directory
-from bot.slack import escape, truncate
+from bot.slack import mrkdwn, truncate
+from bot.slack.blocks import section
 from storage.models import Poll
 
 
 def _line(event: Event, directory: Directory, session: SessionSpec) -> str:
     start = event.local(session.day, session.start)
     end = event.local(session.day, session.end)
-    parts = [f"{start:%-I:%M}–{end:%-I:%M %p}", f"*{escape(session.title)}*"]
+    parts = [f"{start:%-I:%M}–{end:%-I:%M %p}", f"*{mrkdwn(session.title)}*"]
     if session.room:
-        parts.append(escape(session.room))
+        parts.append(mrkdwn(session.room))
     if session.channel:
         channel = directory.channel(session.channel)
         parts.append(f"<#{channel}>" if not channel.startswith("#") else channel)
     return " · ".join(parts)
 
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}
 
 
 def _day(d: date) -> str:
@@ -51,14 +49,14 @@ def now_next_blocks(
         lines.append(f"*Next, at {when}*")
         lines += [f"• {_line(event, directory, s)}" for s in upcoming]
     if not lines:
-        lines.append(f"{escape(event.title)} has ended. Thank you for coming!")
+        lines.append(f"{mrkdwn(event.title)} has ended. Thank you for coming!")
     elif not current and not upcoming:
         pass
     elif not current:
         lines.insert(0, "_Nothing is running right now._")
     lines.append("_`/agenda me` shows your own day._")
     text = "\n".join(lines)
-    return {"text": text, "blocks": [_section(text)]}
+    return {"text": text, "blocks": [section(text)]}
 
 
 def my_day_blocks(
@@ -73,7 +71,7 @@ def my_day_blocks(
             "(choose in Convene's Home tab)"
         )
     text = "\n".join(lines)
-    return {"text": text, "blocks": [_section(text)]}
+    return {"text": text, "blocks": [section(text)]}
 
 
 def home_view(
@@ -95,17 +93,17 @@ def home_view(
         {"type": "header", "text": {"type": "plain_text", "text": truncate(event.title, 150)}},
     ]
     if note:
-        blocks.append(_section(note))
-    greeting = f"Hello {escape(name)}! " if name else ""
-    blocks.append(_section(f"{greeting}*Your {_day(day)}*"))
-    blocks += [_section(_line(event, directory, s)) for s in sessions] or [
-        _section("_Nothing on your agenda._")
+        blocks.append(section(note))
+    greeting = f"Hello {mrkdwn(name)}! " if name else ""
+    blocks.append(section(f"{greeting}*Your {_day(day)}*"))
+    blocks += [section(_line(event, directory, s)) for s in sessions] or [
+        section("_Nothing on your agenda._")
     ]
     upcoming_rounds = [r for r in rounds if r.start > now]
     if upcoming_rounds:
         blocks.append({"type": "divider"})
         blocks.append(
-            _section("*Your breakouts*: choose one for each round; you can change until it starts.")
+            section("*Your breakouts*: choose one for each round; you can change until it starts.")
         )
         for r in upcoming_rounds[:20]:
             options = [
@@ -131,14 +129,14 @@ def home_view(
             )
     if headline_button:
         blocks.append({"type": "divider"})
-        blocks.append(_section("*Vision headline*: how will the news describe your team's success?"))
+        blocks.append(section("*Vision headline*: how will the news describe your team's success?"))
         blocks.append(submit_button())
     blocks.append({"type": "divider"})
     if open_polls:
-        blocks.append(_section("*Polls open now*"))
+        blocks.append(section("*Polls open now*"))
         for poll in open_polls[:15]:
             where = f" in <#{poll.channel_id}>" if poll.channel_id else " (in your messages from Convene)"
-            blocks.append(_section(f"• {escape(truncate(poll.question, 200))}{where}"))
+            blocks.append(section(f"• {mrkdwn(truncate(poll.question, 200))}{where}"))
     else:
-        blocks.append(_section("_No polls are open right now._"))
+        blocks.append(section("_No polls are open right now._"))
     return {"type": "home", "blocks": blocks[:100]}

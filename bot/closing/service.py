@@ -22,6 +22,7 @@ from bot.delivery import Kind, outbox
 from bot.event import Event, PollKind
 from bot.headlines import HeadlineService, wall_messages
 from bot.people import Directory
+from bot.slack import mrkdwn
 from storage.db import reading, transaction
 from storage.models import Poll, Response
 
@@ -82,7 +83,7 @@ class Closing:
         with reading(self.engine) as session:
             poll = session.get(Poll, name.lower())
             if poll is None:
-                raise UserError(f"There is no poll `{name}`. Name an open-text poll, or `headlines`.")
+                raise UserError(f"There is no poll `{mrkdwn(name)}`. Name an open-text poll, or `headlines`.")
             if poll.kind != PollKind.OPEN_TEXT:
                 raise UserError(
                     f"`{poll.id}` is not an open-text poll; word clouds are drawn from written answers."
@@ -104,7 +105,7 @@ class Closing:
         try:
             cloud = make_cloud(texts, style=self.style(), stop_words=self.stop_words())
         except NoWords as exc:
-            raise UserError(f"No word cloud for `{name}`: {exc}") from None
+            raise UserError(f"No word cloud for `{mrkdwn(name)}`: {exc}") from None
         digest = hashlib.sha256(cloud.png).hexdigest()[:12]
         folder = self.files_dir
         folder.mkdir(parents=True, exist_ok=True)
@@ -186,7 +187,7 @@ class Closing:
         parts = []
         if messages:
             parts.append(f"the headlines wall ({len(messages)} message{'s' if len(messages) != 1 else ''})")
-        parts += [f"the {c.name} word cloud ({c.path})" for c in clouds]
+        parts += [f"the {mrkdwn(c.name)} word cloud ({c.cloud.answers} answers)" for c in clouds]
         summary = ("Posted " + ", ".join(parts) if parts else "Nothing to post") + f" to <#{channel}>."
         if notes:
             summary += "\n" + "\n".join(notes)

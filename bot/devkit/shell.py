@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape as rich_escape
+from rich.markup import escape as _rich_escape
 
 from bot.core import TravelClock
 from bot.devkit.sandbox import Call
@@ -24,9 +24,14 @@ from bot.devkit.shell_clock import parse_clock, shell_start
 from bot.devkit.simulate import Reply
 from bot.devkit.workspace import Workspace
 from bot.event import Event
-from bot.slack import COMMANDS
+from bot.slack import COMMANDS, plain
 
 BOT_COMMANDS = {spec["command"]: spec for spec in COMMANDS}
+
+
+def rich_escape(text: str) -> str:
+    """Text from Slack for the terminal: no control codes, no Rich markup."""
+    return _rich_escape(plain(text))
 
 
 def _usage(usage: str, meaning: str) -> str:
@@ -442,6 +447,10 @@ class Shell:
                     )
                     if record.get("alt_txt"):
                         self.out.print(f"[blue]│[/blue] [dim]{rich_escape(record['alt_txt'][:300])}[/dim]")
+                    # Slack shows the picture; here it is a file to open.
+                    saved = self.ws.services.files_dir / str(record.get("name", ""))
+                    if record.get("name") and saved.is_file():
+                        self.out.print(f"[blue]│[/blue] [dim]open it: {rich_escape(str(saved))}[/dim]")
                     self.out.print("[blue]└[/blue]")
         elif call.method in ("views.open", "views.push") and ok:
             view = call.response["view"]

@@ -11,39 +11,19 @@ import json
 from typing import Any
 
 from bot.event import Event, TeamSpec
-from bot.slack import escape, truncate
+from bot.slack import mrkdwn, truncate
+from bot.slack.blocks import SECTION_LIMIT, button, plain_section, section
 from storage.models import Headline
 
-SECTION_LIMIT = 3000
 BLOCKS_PER_MESSAGE = 50
 
 
-def _mrkdwn(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}}
 
-
-def _plain(text: str) -> dict[str, Any]:
-    return {
-        "type": "section",
-        "text": {"type": "plain_text", "text": truncate(text, SECTION_LIMIT), "emoji": False},
-    }
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": text},
-        "action_id": action_id,
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
 
 
 def submit_button() -> dict[str, Any]:
     """The "Submit a headline" button for reminders and the Home tab."""
-    return {"type": "actions", "elements": [_button("Submit a headline", "headline_open", "new", "primary")]}
+    return {"type": "actions", "elements": [button("Submit a headline", "headline_open", "new", "primary")]}
 
 
 def headline_modal(
@@ -51,14 +31,14 @@ def headline_modal(
 ) -> dict[str, Any]:
     """The /headline form; the team is filled in (a choice only for people on several teams)."""
     blocks: list[dict[str, Any]] = [
-        _mrkdwn(
+        section(
             f"How will the news describe your team's success in its partnership? One headline, "
             f"150 characters at most. Collection closes at {closes}."
         ),
     ]
     if len(teams) == 1:
         blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Team: *{escape(teams[0].name)}*"}]}
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Team: *{mrkdwn(teams[0].name)}*"}]}
         )
     else:
         options = [
@@ -126,10 +106,10 @@ def mine_blocks(headlines: list[Headline], event: Event, *, is_open: bool) -> di
     """A person's own headlines, with edit and withdraw buttons while collection is open."""
     if not headlines:
         return {"text": "You have not submitted a headline yet. `/headline` opens the form."}
-    blocks: list[dict[str, Any]] = [_mrkdwn("*Your headlines*")]
+    blocks: list[dict[str, Any]] = [section("*Your headlines*")]
     for h in headlines:
         blocks.append(
-            _plain(
+            plain_section(
                 f"#{h.id} · {event.teams[h.team_id].name if h.team_id in event.teams else h.team_id}\n"
                 f"{_quote(h)}"
             )
@@ -139,8 +119,8 @@ def mine_blocks(headlines: list[Headline], event: Event, *, is_open: bool) -> di
                 {
                     "type": "actions",
                     "elements": [
-                        _button("Edit", "headline_edit", str(h.id)),
-                        _button("Withdraw", "headline_withdraw", str(h.id), "danger"),
+                        button("Edit", "headline_edit", str(h.id)),
+                        button("Withdraw", "headline_withdraw", str(h.id), "danger"),
                     ],
                 }
             )
@@ -160,7 +140,7 @@ def staff_list_blocks(
             lines.append(f"  #{h.id}{' (hidden)' if h.hidden else ''} “{h.text}”")
     text = "\n".join(lines)
     chunks = [text[i : i + SECTION_LIMIT] for i in range(0, len(text), SECTION_LIMIT)][:40]
-    blocks = [_plain(c) for c in chunks]
+    blocks = [plain_section(c) for c in chunks]
     blocks.append(
         {
             "type": "context",
@@ -182,13 +162,13 @@ def missing_blocks(missing: list[TeamSpec], *, can_nudge: bool) -> dict[str, Any
         return {"text": "Every team has submitted a headline."}
     names = ", ".join(t.name for t in missing)
     blocks: list[dict[str, Any]] = [
-        _plain(truncate(f"{len(missing)} team(s) have not submitted: {names}", SECTION_LIMIT))
+        plain_section(truncate(f"{len(missing)} team(s) have not submitted: {names}", SECTION_LIMIT))
     ]
     if can_nudge:
         blocks.append(
             {
                 "type": "actions",
-                "elements": [_button("Nudge their members (once)", "headline_nudge", "missing", "primary")],
+                "elements": [button("Nudge their members (once)", "headline_nudge", "missing", "primary")],
             }
         )
     return {"text": f"{len(missing)} team(s) have not submitted a headline.", "blocks": blocks}
@@ -199,18 +179,18 @@ def wall_messages(wall: dict[str, list[Headline]], event: Event) -> list[dict[st
     total = sum(len(v) for v in wall.values())
     if not total:
         return [
-            {"text": "No headlines were submitted.", "blocks": [_mrkdwn("_No headlines were submitted._")]}
+            {"text": "No headlines were submitted.", "blocks": [section("_No headlines were submitted._")]}
         ]
     messages: list[dict[str, Any]] = []
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Vision headlines"}},
-        _mrkdwn(f"{total} headlines from {len(wall)} district teams: future success, in a sentence."),
+        section(f"{total} headlines from {len(wall)} district teams: future success, in a sentence."),
     ]
     for team_id, headlines in wall.items():
         name = event.teams[team_id].name if team_id in event.teams else team_id
         body = "\n".join(_quote(h) for h in headlines)
-        team_blocks = [_mrkdwn(f"*{escape(name)}*")] + [
-            _plain(body[i : i + SECTION_LIMIT]) for i in range(0, len(body), SECTION_LIMIT)
+        team_blocks = [section(f"*{mrkdwn(name)}*")] + [
+            plain_section(body[i : i + SECTION_LIMIT]) for i in range(0, len(body), SECTION_LIMIT)
         ]
         if len(blocks) + len(team_blocks) > BLOCKS_PER_MESSAGE:
             messages.append({"blocks": blocks})

@@ -30,6 +30,7 @@ from bot.insights.charts import participation_chart, results_chart
 from bot.insights.results import PollResult, participation, poll_result
 from bot.people import Directory
 from bot.polls import FEWER, Group, PollService, SurveyResult, choice_labels, survey_result, top_two
+from bot.slack import markdown, plain, spreadsheet
 from storage.db import reading
 from storage.models import Poll, Response
 
@@ -44,10 +45,11 @@ def _base64(data: bytes) -> str:
 
 
 # Built once: templates are read from the package (so an installed wheel carries
-# them), and every value is escaped unless a template says otherwise, which none does.
+# them), and every value is made plain (no control characters) and escaped for HTML.
 TEMPLATES = Environment(
     loader=PackageLoader("bot.insights"),
     autoescape=True,
+    finalize=lambda value: plain(value) if isinstance(value, str) else value,
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
@@ -58,7 +60,10 @@ TEMPLATES.filters["base64"] = _base64
 
 @dataclass
 class Block:
-    """One piece of the report: a heading, a paragraph, a table, an image, or a list."""
+    """One piece of the report: a heading, a sub-heading, a paragraph, a table, an image, or a list.
+
+    Every text is plain, as typed or made: the Markdown and HTML writers escape it.
+    """
 
     kind: str
     text: str = ""
@@ -195,7 +200,7 @@ class Report:
             blocks.append(Block("image", text=p.question, image=chart, name=f"poll-{p.id}.png"))
         for title, groups in (("By side", r.by_side), ("By role", r.by_role), ("By team", r.by_team or [])):
             if groups:
-                blocks.append(Block("paragraph", f"**{title}**"))
+                blocks.append(Block("subheading", title))
                 blocks.append(
                     Block("table", rows=_breakdown_rows(r.labels, groups, top_two(p) if rating else None))
                 )
@@ -284,13 +289,13 @@ class Report:
                 )
             blocks.append(Block("table", rows=rows))
             if survey.interests:
-                blocks.append(Block("paragraph", "**Interest in next steps**"))
+                blocks.append(Block("subheading", "Interest in next steps"))
                 ranked = sorted(survey.interests, key=lambda pair: -pair[1])
                 blocks.append(
                     Block("table", rows=[["Next step", "Interested"]] + [[k, str(v)] for k, v in ranked])
                 )
             if survey.comments:
-                blocks.append(Block("paragraph", "**Comments**"))
+                blocks.append(Block("subheading", "Comments"))
                 blocks.append(Block("list", items=[f"“{c}”" for c in survey.comments[:60]]))
         return blocks
 
@@ -305,36 +310,33 @@ class Report:
         md = []
         for b in blocks:
             if b.kind == "heading":
-                md.append(f"{'#' * b.level} {b.text}\n")
+                md.append(f"{'#' * b.level} {markdown(b.text)}\n")
+            elif b.kind == "subheading":
+                md.append(f"**{markdown(b.text)}**\n")
             elif b.kind == "paragraph":
-                md.append(f"{b.text}\n")
+                md.append(f"{markdown(b.text)}\n")
             elif b.kind == "list":
-                md.append("\n".join(f"- {_md(item)}" for item in b.items or []) + "\n")
+                md.append("\n".join(f"- {markdown(item)}" for item in b.items or []) + "\n")
             elif b.kind == "table" and b.rows:
                 header, *rest = b.rows
                 md.append(
                     "| "
-                    + " | ".join(_md(c) for c in header)
+                    + " | ".join(markdown(c) for c in header)
                     + " |\n|"
                     + "---|" * len(header)
                     + "\n"
-                    + "\n".join("| " + " | ".join(_md(c) for c in row) + " |" for row in rest)
+                    + "\n".join("| " + " | ".join(markdown(c) for c in row) + " |" for row in rest)
                     + "\n"
                 )
             elif b.kind == "image" and b.image:
                 images.mkdir(exist_ok=True)
                 (images / b.name).write_bytes(b.image)
-                md.append(f"![{_md(b.text)}](images/{b.name})\n")
+                md.append(f"![{markdown(b.text)}](images/{b.name})\n")
         md_path, html_path = out_dir / "report.md", out_dir / "report.html"
         md_path.write_text("\n".join(md), encoding="utf-8")
         page = TEMPLATES.get_template("report.html").render(title=self.event.info.name, blocks=blocks)
         html_path.write_text(page, encoding="utf-8")
         return md_path, html_path
-
-
-def _md(text: str) -> str:
-    """Text safe inside a Markdown table cell or list item."""
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def export_rows(
@@ -350,11 +352,12 @@ def export_rows(
                 progress(f"{n} of {len(responses)} responses")
             poll = polls[r.poll_id]
             labels = choice_labels(poll)
-            answer = (
-                r.text
-                if r.text is not None
-                else "; ".join(labels[i] for i in r.choices or [] if i < len(labels))
-            )
+            if poll.kind == PollKind.SURVEY:
+                answer = _survey_answer(poll, r.answers or {})
+            elif r.text is not None:
+                answer = r.text
+            else:
+                answer = "; ".join(labels[i] for i in r.choices or [] if i < len(labels))
             person = None if poll.anonymous or not r.user_id else directory.person(r.user_id)
             rows.append(
                 {
@@ -412,5 +415,6 @@ def write_export(rows: list[dict[str, Any]], path: Path, fmt: str) -> None:
     ]
     writer = csv.DictWriter(buffer, fieldnames=fields)
     writer.writeheader()
-    writer.writerows(rows)
+    # Opened in a spreadsheet, a cell that starts like a formula would run as one.
+    writer.writerows({k: spreadsheet(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows)
     path.write_text(buffer.getvalue(), encoding="utf-8")

@@ -26,7 +26,7 @@ from bot.insights.charts import participation_chart, results_chart
 from bot.insights.results import PollResult, delivery_problems, participation, poll_result, top_words
 from bot.people import Directory
 from bot.polls import FEWER, WITHHELD, PollService, survey_lines, top_two
-from bot.slack import escape
+from bot.slack import mrkdwn
 from storage.db import reading, transaction
 from storage.models import Poll
 
@@ -57,7 +57,7 @@ def describe_result(result: PollResult) -> str:
     """A poll's result in a few mrkdwn lines."""
     poll, t = result.poll, result.tally
     of = f" of {result.eligible}" if result.eligible is not None else ""
-    lines = [f"*{escape(poll.question)}* (`{poll.id}`): {t.respondents}{of} answered"]
+    lines = [f"*{mrkdwn(poll.question)}* (`{poll.id}`): {t.respondents}{of} answered"]
     if poll.kind == PollKind.OPEN_TEXT:
         return lines[0]
     if t.withheld:
@@ -77,7 +77,7 @@ def describe_result(result: PollResult) -> str:
     elif t.respondents:
         ranked = sorted(range(len(result.labels)), key=lambda i: -t.counts[i])[:3]
         lines.append(
-            " · ".join(f"{escape(result.labels[i])} {t.counts[i]} ({t.percent(i)}%)" for i in ranked)
+            " · ".join(f"{mrkdwn(result.labels[i])} {t.counts[i]} ({t.percent(i)}%)" for i in ranked)
         )
     return "\n".join(lines)
 
@@ -117,7 +117,7 @@ class Summaries:
             )
             results = self._results(session, polls)
         start, end = self.event.local(spec.day, spec.start), self.event.local(spec.day, spec.end)
-        sections = [f"{start:%-I:%M}–{end:%-I:%M %p} · {escape(spec.room or '')}".rstrip(" ·")]
+        sections = [f"{start:%-I:%M}–{end:%-I:%M %p} · {mrkdwn(spec.room or '')}".rstrip(" ·")]
         if results:
             sections += [describe_result(r) for r in results]
         else:
@@ -151,10 +151,10 @@ class Summaries:
             problems = [p for p in delivery_problems(session, since=since)]
         sections = []
         lines = [
-            f"• {escape(label)}: {done} of {total} answered a poll" for label, done, total in people.by_role
+            f"• {mrkdwn(label)}: {done} of {total} answered a poll" for label, done, total in people.by_role
         ]
         anonymous = [
-            f"{escape(label)} {n if n is not None else FEWER}" for label, n in people.anonymous_by_role
+            f"{mrkdwn(label)} {n if n is not None else FEWER}" for label, n in people.anonymous_by_role
         ]
         if anonymous:
             lines.append("Anonymous answers by role: " + " · ".join(anonymous))
@@ -163,28 +163,28 @@ class Summaries:
         if quiet:
             sections.append(
                 f"*Teams with no answers yet* ({len(quiet)}): "
-                + ", ".join(escape(n) for n in quiet[:15])
+                + ", ".join(mrkdwn(n) for n in quiet[:15])
                 + (f" and {len(quiet) - 15} more" if len(quiet) > 15 else "")
             )
         if self.event.headlines is not None:
             missing = self.headlines.missing_teams()
             sections.append(
                 f"*Teams with no headline yet* ({len(missing)}): "
-                + (", ".join(escape(t.name) for t in missing[:15]) or "none")
+                + (", ".join(mrkdwn(t.name) for t in missing[:15]) or "none")
                 + (f" and {len(missing) - 15} more" if len(missing) > 15 else "")
             )
         if words:
             sections.append(
-                "*Top words in open answers*: " + ", ".join(f"{escape(w)} ({n})" for w, n in words)
+                "*Top words in open answers*: " + ", ".join(f"{mrkdwn(w)} ({n})" for w, n in words)
             )
         unreachable = [
             p.name for p in self.event.people.values() if not self.directory.slack_id(p.id)
         ]
-        problem_lines = [f"• {escape(what)} → {where}: {why}" for what, where, why in problems[:15]]
+        problem_lines = [f"• {mrkdwn(what)} → {where}: {why}" for what, where, why in problems[:15]]
         if unreachable:
             problem_lines.append(
                 f"• {len(unreachable)} people not found in Slack: "
-                + ", ".join(escape(n) for n in unreachable[:10])
+                + ", ".join(mrkdwn(n) for n in unreachable[:10])
             )
         missing_channels = self.directory.missing_channels
         if missing_channels:

@@ -26,7 +26,7 @@ from bot.delivery import Kind, outbox
 from bot.event import MAX_OPTION_CHARS, MAX_OPTIONS, Event, Person, PollKind, PollSpec, ResultsMode
 from bot.people import Directory
 from bot.polls.tally import Tally, choice_labels, tally
-from bot.slack import escape
+from bot.slack import mrkdwn
 from storage.db import insert_for, reading, transaction, writing
 from storage.models import Poll, Response, table_of
 
@@ -46,7 +46,7 @@ class Receipt:
     repeated: bool
 
     def message(self) -> str:
-        question = escape(self.poll.question)
+        question = mrkdwn(self.poll.question)
         if self.repeated:
             return f"Already recorded: *{self.answer}*\n_{question}_"
         if self.changed:
@@ -226,7 +226,7 @@ class PollService:
         status, message_ts = state.status, state.message_ts
         if status == "closed":
             raise UserError(
-                f"This poll is closed; your answer to _{escape(poll.question)}_ was not recorded."
+                f"This poll is closed; your answer to _{mrkdwn(poll.question)}_ was not recorded."
             )
         if status != "open":
             raise UserError("This poll is not open yet.")
@@ -347,7 +347,7 @@ class PollService:
             known = sorted(session.exec(select(Poll.id)).all())
             hint = _closest(poll_id or "", known)
             extra = f" Did you mean `{hint}`?" if hint else " See `/poll list`."
-            raise UserError(f"There is no poll `{escape(poll_id or '')}`.{extra}")
+            raise UserError(f"There is no poll `{mrkdwn(poll_id or '')}`.{extra}")
         return poll
 
     def _latest_open(self, session: Session, channel_id: str) -> Poll:
@@ -467,9 +467,9 @@ def _check_survey(poll: Poll, answers: dict[str, Any] | None) -> dict[str, Any]:
 
 def _describe(poll: Poll, choices: list[int] | None, text: str | None) -> str:
     if text is not None:
-        return escape(text if len(text) <= 200 else text[:199] + "…")
+        return mrkdwn(text if len(text) <= 200 else text[:199] + "…")
     labels = choice_labels(poll)
-    return ", ".join(escape(labels[i]) for i in choices or [])
+    return ", ".join(mrkdwn(labels[i]) for i in choices or [])
 
 
 def _spec_fields(spec: PollSpec) -> dict[str, Any]:
@@ -491,34 +491,50 @@ def _poll_from_spec(spec: PollSpec, now: datetime) -> Poll:
     return Poll(id=spec.id, source="event", status="draft", created_at=now, **_spec_fields(spec))
 
 
+# What the /poll new form offers: a survey comes only from the event file.
+FORM_KINDS = frozenset(k.value for k in PollKind if k != PollKind.SURVEY)
+MAX_FORM_QUESTION = 300  # the form's own max_length
+
+
 def validate_draft(draft: dict[str, Any]) -> dict[str, Any]:
-    """Check a /poll new form; raise FieldErrors keyed by field name."""
+    """Check a /poll new form; raise FieldErrors keyed by field name.
+
+    The form is Slack's, but its submission is whatever was sent: every field is
+    checked for its type as well as its value.
+    """
     errors: dict[str, str] = {}
-    question = (draft.get("question") or "").strip()
-    kind = draft.get("kind") or PollKind.SINGLE.value
-    options = [line.strip() for line in (draft.get("options") or "").splitlines() if line.strip()]
+
+    def text(name: str) -> str:
+        value = draft.get(name)
+        return value.strip() if isinstance(value, str) else ""
+
+    question, kind, results = text("question"), text("kind") or PollKind.SINGLE.value, text("results")
+    options = [line.strip() for line in text("options").splitlines() if line.strip()]
     if not question:
         errors["question"] = "Write the question."
-    if kind not in {k.value for k in PollKind}:
+    elif len(question) > MAX_FORM_QUESTION:
+        errors["question"] = f"Keep the question to {MAX_FORM_QUESTION} characters or fewer."
+    if kind not in FORM_KINDS or (draft.get("kind") is not None and not isinstance(draft["kind"], str)):
         errors["kind"] = "Choose a kind."
     elif kind in (PollKind.SINGLE, PollKind.MULTIPLE):
         if not 2 <= len(options) <= MAX_OPTIONS:
             errors["options"] = f"Give 2 to {MAX_OPTIONS} options, one per line."
         elif any(len(o) > MAX_OPTION_CHARS for o in options):
-            errors["options"] = f"Keep each option under {MAX_OPTION_CHARS} characters."
+            errors["options"] = f"Keep each option to {MAX_OPTION_CHARS} characters or fewer."
         elif len({o.lower() for o in options}) != len(options):
             errors["options"] = "Two options are the same."
     elif options:
         errors["options"] = "Rating and open-text polls take no options; clear this field."
+    if draft.get("results") is not None and results not in {m.value for m in ResultsMode}:
+        errors["results"] = "Choose when results are shown."
     if errors:
         raise FieldErrors(errors)
-    results = draft.get("results") or ResultsMode.LIVE.value
     return {
         "question": question,
         "kind": kind,
         "options": options if kind in ("single_choice", "multiple_choice") else [],
         "anonymous": bool(draft.get("anonymous")),
-        "results": results,
+        "results": results or ResultsMode.LIVE.value,
     }
 
 

@@ -16,7 +16,8 @@ from bot.core import Clock
 from bot.delivery import Delivery, Kind, Renderers
 from bot.event import MAX_OPTION_CHARS, Event, PollKind, ResultsMode
 from bot.polls.tally import SurveyResult, Tally, choice_labels, tally, top_two
-from bot.slack import escape, truncate
+from bot.slack import mrkdwn, one_line, quote, truncate
+from bot.slack.blocks import actions, button, context, header, input_block, modal, option, section
 from storage.models import Outbox, Poll
 
 BAR_WIDTH = 20
@@ -50,13 +51,13 @@ def result_lines(poll: Poll, tally: Tally) -> list[str]:
         return survey_lines(tally.survey) or ["_No answers yet._"]
     if poll.kind == PollKind.OPEN_TEXT:
         shown = tally.texts[-MAX_TEXT_ANSWERS_SHOWN:]
-        lines = [f"> {escape(truncate(t, 280))}" for t in shown]
+        lines = [quote(truncate(t, 280)) for t in shown]
         if len(tally.texts) > len(shown):
             lines.append(f"_…and {len(tally.texts) - len(shown)} more_")
         return lines or ["_No answers yet._"]
     lines = []
     for i, label in enumerate(choice_labels(poll)):
-        lines.append(f"*{escape(label)}*\n{bar(tally.percent(i))} {tally.counts[i]} · {tally.percent(i)}%")
+        lines.append(f"*{mrkdwn(label)}*\n{bar(tally.percent(i))} {tally.counts[i]} · {tally.percent(i)}%")
     return lines
 
 
@@ -66,8 +67,8 @@ def survey_lines(survey: SurveyResult | None) -> list[str]:
         return []
     if survey.withheld:
         return [WITHHELD]
-    lines = [f"*{escape(s.text)}*: {s.agree}% agree or strongly agree (n = {s.n})" for s in survey.statements]
-    lines += [f"{escape(label)}: {count}" for label, count in survey.interests if count]
+    lines = [f"*{mrkdwn(s.text)}*: {s.agree}% agree or strongly agree (n = {s.n})" for s in survey.statements]
+    lines += [f"{mrkdwn(label)}: {count}" for label, count in survey.interests if count]
     if survey.comments:
         lines.append(f"{len(survey.comments)} comments")
     return lines
@@ -78,11 +79,11 @@ def poll_message(poll: Poll, tally: Tally, *, updated: str | None = None) -> dic
     closed = poll.status == "closed"
     show = (closed or poll.results == ResultsMode.LIVE) and not tally.withheld
     blocks: list[dict[str, Any]] = []
-    title = ("Closed: " if closed else "Poll: ") + poll.question
+    title = ("Closed: " if closed else "Poll: ") + one_line(poll.question)
     if len(title) <= 150:
-        blocks.append({"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}})
+        blocks.append(header(title))
     else:
-        blocks.append(_section(f"*{escape(truncate(title, SECTION_LIMIT - 2))}*"))
+        blocks.append(section(f"*{mrkdwn(truncate(title, SECTION_LIMIT - 2))}*"))
     facts = [KIND_LABELS.get(PollKind(poll.kind), poll.kind), f"`{poll.id}`"]
     if poll.anonymous:
         facts.append("anonymous")
@@ -90,57 +91,57 @@ def poll_message(poll: Poll, tally: Tally, *, updated: str | None = None) -> dic
         facts.append("choose all that apply")
     if poll.results == ResultsMode.HIDDEN and not closed:
         facts.append("results shown when the poll closes")
-    blocks.append(_context(" · ".join(facts)))
+    blocks.append(context(" · ".join(facts)))
 
     if poll.kind == PollKind.SURVEY:
-        blocks.append(_section("_Your answers go to the organizers; results are in their report._"))
+        blocks.append(section("_Your answers go to the organizers; results are in their report._"))
         if not closed:
-            blocks.append(_actions(_answer_buttons(poll)))
+            blocks.append(actions(_answer_buttons(poll)))
     elif poll.kind == PollKind.SINGLE and not closed:
         for i, option in enumerate(poll.options):
-            text = f"*{escape(option)}*" + (
+            text = f"*{mrkdwn(option)}*" + (
                 f"\n{bar(tally.percent(i))} {tally.counts[i]} · {tally.percent(i)}%" if show else ""
             )
-            blocks.append(_section(text, accessory=_button("Vote", f"poll_vote_{i}", _value(poll.id, [i]))))
+            blocks.append(section(text, accessory=button("Vote", f"poll_vote_{i}", _value(poll.id, [i]))))
         if tally.withheld:
-            blocks.append(_context(WITHHELD))
+            blocks.append(context(WITHHELD))
     else:
         if show:
             for line in result_lines(poll, tally):
-                blocks.append(_section(truncate(line, SECTION_LIMIT)))
+                blocks.append(section(truncate(line, SECTION_LIMIT)))
             if poll.kind == PollKind.RATING and tally.average is not None:
                 blocks.append(
-                    _context(
+                    context(
                         f"Average {tally.average:.1f} of 5 · {tally.agree_share()}% {top_two(poll)}"
                     )
                 )
         elif tally.withheld:
-            blocks.append(_section(WITHHELD))
+            blocks.append(section(WITHHELD))
         elif tally.respondents or not closed:
-            blocks.append(_section("_Results will be shown when the poll closes._"))
+            blocks.append(section("_Results will be shown when the poll closes._"))
         if not closed:
-            blocks.append(_actions(_answer_buttons(poll)))
+            blocks.append(actions(_answer_buttons(poll)))
 
     footer = _responses(tally.respondents)
     if updated:
         footer += f" · updated {updated}"
     if closed:
         footer += " · this poll is closed"
-    blocks.append(_context(footer))
-    return {"text": f"{title} ({_responses(tally.respondents)})", "blocks": blocks}
+    blocks.append(context(footer))
+    return {"text": f"{mrkdwn(title)} ({_responses(tally.respondents)})", "blocks": blocks}
 
 
 def _answer_buttons(poll: Poll) -> list[dict[str, Any]]:
     if poll.kind in (PollKind.RATING, PollKind.SINGLE):
         return [
-            _button(label[:MAX_OPTION_CHARS], f"poll_vote_{i}", _value(poll.id, [i]))
+            button(label[:MAX_OPTION_CHARS], f"poll_vote_{i}", _value(poll.id, [i]))
             for i, label in enumerate(choice_labels(poll))
         ]
     if poll.kind == PollKind.MULTIPLE:
-        return [_button("Choose options", "poll_choose", poll.id, style="primary")]
+        return [button("Choose options", "poll_choose", poll.id, style="primary")]
     if poll.kind == PollKind.SURVEY:
-        return [_button("Take the survey", "poll_answer", poll.id, style="primary")]
-    return [_button("Answer", "poll_answer", poll.id, style="primary")]
+        return [button("Take the survey", "poll_answer", poll.id, style="primary")]
+    return [button("Answer", "poll_answer", poll.id, style="primary")]
 
 
 def question_card(poll: Poll, *, intro: str) -> dict[str, Any]:
@@ -149,12 +150,12 @@ def question_card(poll: Poll, *, intro: str) -> dict[str, Any]:
     if poll.anonymous:
         facts.append("anonymous")
     blocks = [
-        _section(intro),
-        _section(f"*{escape(truncate(poll.question, SECTION_LIMIT - 2))}*"),
-        _context(" · ".join(facts)),
-        _actions(_answer_buttons(poll)),
+        section(intro),
+        section(f"*{mrkdwn(truncate(poll.question, SECTION_LIMIT - 2))}*"),
+        context(" · ".join(facts)),
+        actions(_answer_buttons(poll)),
     ]
-    return {"text": f"{intro} {poll.question}", "blocks": blocks}
+    return {"text": f"{intro} {mrkdwn(poll.question)}", "blocks": blocks}
 
 
 def _value(poll_id: str, choices: list[int]) -> str:
@@ -165,15 +166,15 @@ def results_blocks(poll: Poll, tally: Tally) -> dict[str, Any]:
     """Results for a facilitator (ephemeral), whatever the poll's visibility."""
     status = {"draft": "not launched", "open": "open", "closed": "closed"}[poll.status]
     blocks = [
-        _section(f"*Results for `{poll.id}`* ({status}): {escape(poll.question)}"),
-        *[_section(truncate(line, SECTION_LIMIT)) for line in result_lines(poll, tally)],
+        section(f"*Results for `{poll.id}`* ({status}): {mrkdwn(poll.question)}"),
+        *[section(truncate(line, SECTION_LIMIT)) for line in result_lines(poll, tally)],
     ]
     footer = _responses(tally.respondents)
     if tally.invited is not None:
         footer = f"{tally.answered} of {tally.invited} have answered"
     if poll.kind == PollKind.RATING and tally.average is not None:
         footer += f" · average {tally.average:.1f} · {tally.agree_share()}% {top_two(poll)}"
-    blocks.append(_context(footer))
+    blocks.append(context(footer))
     return {"text": f"Results for {poll.id}: {footer}", "blocks": blocks[:50]}
 
 
@@ -181,51 +182,27 @@ def poll_list_blocks(rows: list[tuple[Poll, int]], *, event_title: str) -> dict[
     """The /poll list answer."""
     if not rows:
         return {"text": "No polls yet. Add polls to the event file, or build one with `/poll new`."}
-    lines = [f"*Polls for {escape(event_title)}*"]
+    lines = [f"*Polls for {mrkdwn(event_title)}*"]
     icon = {"draft": "▫️", "open": "🟢", "closed": "⏹️"}
     for poll, count in rows:
         where = f" in <#{poll.channel_id}>" if poll.channel_id else ""
         session = f" · session `{poll.session_id}`" if poll.session_id else ""
         lines.append(
-            f"{icon.get(poll.status, '')} `{poll.id}` {escape(truncate(poll.question, 80))}"
+            f"{icon.get(poll.status, '')} `{poll.id}` {mrkdwn(truncate(poll.question, 80))}"
             f" _({poll.status}{where}{session}, {_responses(count)})_"
         )
     text = "\n".join(lines)
     chunks = [text[i : i + SECTION_LIMIT] for i in range(0, len(text), SECTION_LIMIT)][:49]
-    return {"text": lines[0], "blocks": [_section(c) for c in chunks]}
+    return {"text": lines[0], "blocks": [section(c) for c in chunks]}
 
 
 # ------------------------------------------------------------------ modals
 
 
-def _modal(
-    callback_id: str, title: str, submit: str, metadata: dict[str, Any], blocks: list[dict[str, Any]]
-) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "private_metadata": json.dumps(metadata),
-        "title": {"type": "plain_text", "text": title},
-        "submit": {"type": "plain_text", "text": submit},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": blocks,
-    }
-
-
-def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False) -> dict[str, Any]:
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "label": {"type": "plain_text", "text": label},
-        "element": element,
-    }
-    if optional:
-        block["optional"] = True
-    return block
 
 
 def _question(poll: Poll) -> dict[str, Any]:
-    return _section(f"*{escape(truncate(poll.question, SECTION_LIMIT - 2))}*")
+    return section(f"*{mrkdwn(truncate(poll.question, SECTION_LIMIT - 2))}*")
 
 
 def answer_modal(poll: Poll, *, metadata: dict[str, Any], current: str | None = None) -> dict[str, Any]:
@@ -238,29 +215,29 @@ def answer_modal(poll: Poll, *, metadata: dict[str, Any], current: str | None = 
     }
     if current:
         element["initial_value"] = current
-    anonymous = [_context("Anonymous: your name is not stored with your answer.")] if poll.anonymous else []
-    return _modal(
+    anonymous = [context("Anonymous: your name is not stored with your answer.")] if poll.anonymous else []
+    return modal(
         "poll_answer",
         "Your answer",
         "Send",
         metadata,
-        [_question(poll), _input("answer", "Answer", element), *anonymous],
+        [_question(poll), input_block("answer", "Answer", element), *anonymous],
     )
 
 
 def choose_modal(poll: Poll, *, metadata: dict[str, Any], current: list[int]) -> dict[str, Any]:
     """Multiple-choice modal: checkboxes pre-set to the person's current answer."""
-    options = [_option(str(i), truncate(o, MAX_OPTION_CHARS)) for i, o in enumerate(poll.options)]
+    options = [option(str(i), truncate(o, MAX_OPTION_CHARS)) for i, o in enumerate(poll.options)]
     element: dict[str, Any] = {"type": "checkboxes", "action_id": "choices", "options": options}
     chosen = [options[i] for i in current if 0 <= i < len(options)]
     if chosen:
         element["initial_options"] = chosen
-    return _modal(
+    return modal(
         "poll_choose",
         "Choose options",
         "Save",
         metadata,
-        [_question(poll), _input("choices", "Choose all that apply", element)],
+        [_question(poll), input_block("choices", "Choose all that apply", element)],
     )
 
 
@@ -273,33 +250,30 @@ def survey_modal(
     """The survey form: a 1-5 scale per statement, the interests, and comments."""
     survey = poll.survey or {}
     current = current or {}
-    scale = [_option(str(i), label) for i, label in enumerate(AGREEMENT)]
-    blocks: list[dict[str, Any]] = [_section(f"*{escape(truncate(poll.question, SECTION_LIMIT - 2))}*")]
+    scale = [option(str(i), label) for i, label in enumerate(AGREEMENT)]
+    blocks: list[dict[str, Any]] = [section(f"*{mrkdwn(truncate(poll.question, SECTION_LIMIT - 2))}*")]
     for n, statement in enumerate(survey.get("statements", [])):
         element: dict[str, Any] = {"type": "radio_buttons", "action_id": "value", "options": scale}
         previous = (current.get("statements") or [None] * (n + 1))[n : n + 1]
         if previous and previous[0] is not None:
             element["initial_option"] = scale[previous[0]]
-        blocks.append(_input(f"s{n}", truncate(statement, 2000), element))
+        blocks.append(input_block(f"s{n}", truncate(statement, 2000), element))
     if poll.options:
-        options = [_option(str(i), truncate(o, MAX_OPTION_CHARS)) for i, o in enumerate(poll.options)]
+        options = [option(str(i), truncate(o, MAX_OPTION_CHARS)) for i, o in enumerate(poll.options)]
         element = {"type": "checkboxes", "action_id": "value", "options": options}
         chosen = [options[i] for i in current.get("interests") or [] if 0 <= i < len(options)]
         if chosen:
             element["initial_options"] = chosen
-        blocks.append(_input("interests", "Which of these would interest you?", element, optional=True))
+        blocks.append(input_block("interests", "Which of these would interest you?", element, optional=True))
     if survey.get("comments"):
         element = {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": 2000}
         if current.get("comments"):
             element["initial_value"] = current["comments"]
-        blocks.append(_input("comments", truncate(survey["comments"], 2000), element, optional=True))
+        blocks.append(input_block("comments", truncate(survey["comments"], 2000), element, optional=True))
     if poll.anonymous:
-        blocks.append(_context("Anonymous: your name is not stored with your answers."))
-    return _modal("poll_survey", "Evaluation", "Send", metadata, blocks)
+        blocks.append(context("Anonymous: your name is not stored with your answers."))
+    return modal("poll_survey", "Evaluation", "Send", metadata, blocks)
 
-
-def _option(value: str, text: str) -> dict[str, Any]:
-    return {"text": {"type": "plain_text", "text": text}, "value": value}
 
 
 NEW_POLL_KINDS = [(k.value, KIND_LABELS[k]) for k in PollKind if k != PollKind.SURVEY]
@@ -307,9 +281,9 @@ NEW_POLL_KINDS = [(k.value, KIND_LABELS[k]) for k in PollKind if k != PollKind.S
 
 def new_poll_modal(*, metadata: dict[str, Any]) -> dict[str, Any]:
     """The /poll new builder."""
-    live, hidden = _option("live", "Show live"), _option("hidden", "Hide until the poll closes")
-    kinds = [_option(v, t) for v, t in NEW_POLL_KINDS]
-    options = _input(
+    live, hidden = option("live", "Show live"), option("hidden", "Hide until the poll closes")
+    kinds = [option(v, t) for v, t in NEW_POLL_KINDS]
+    options = input_block(
         "options",
         "Options, one per line",
         {"type": "plain_text_input", "action_id": "value", "multiline": True},
@@ -319,22 +293,22 @@ def new_poll_modal(*, metadata: dict[str, Any]) -> dict[str, Any]:
         "type": "plain_text",
         "text": "2 to 10 options for choice polls; leave empty otherwise.",
     }
-    return _modal(
+    return modal(
         "poll_new",
         "New poll",
         "Launch",
         metadata,
         [
-            _input(
+            input_block(
                 "question", "Question", {"type": "plain_text_input", "action_id": "value", "max_length": 300}
             ),
-            _input(
+            input_block(
                 "kind",
                 "Kind",
                 {"type": "static_select", "action_id": "value", "initial_option": kinds[0], "options": kinds},
             ),
             options,
-            _input(
+            input_block(
                 "results",
                 "Results",
                 {
@@ -344,13 +318,13 @@ def new_poll_modal(*, metadata: dict[str, Any]) -> dict[str, Any]:
                     "options": [live, hidden],
                 },
             ),
-            _input(
+            input_block(
                 "anonymous",
                 "Privacy",
                 {
                     "type": "checkboxes",
                     "action_id": "value",
-                    "options": [_option("yes", "Anonymous: nobody can see who answered what")],
+                    "options": [option("yes", "Anonymous: nobody can see who answered what")],
                 },
                 optional=True,
             ),
@@ -361,31 +335,8 @@ def new_poll_modal(*, metadata: dict[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------ primitives
 
 
-def _section(text: str, accessory: dict[str, Any] | None = None) -> dict[str, Any]:
-    block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-    if accessory:
-        block["accessory"] = accessory
-    return block
 
 
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
-
-
-def _actions(elements: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"type": "actions", "elements": elements}
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": text, "emoji": True},
-        "action_id": action_id,
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
 
 
 def register(renderers: Renderers, *, event: Event, clock: Clock) -> None:

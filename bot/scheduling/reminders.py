@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.event import Event, SessionSpec
 from bot.people import Directory
-from bot.slack import escape
+from bot.slack import mrkdwn
 
 
 def when(event: Event, at: datetime) -> str:
@@ -18,13 +18,13 @@ def when(event: Event, at: datetime) -> str:
 def _where(event: Event, directory: Directory, session: SessionSpec) -> list[str]:
     parts = []
     if session.room:
-        parts.append(escape(session.room))
+        parts.append(mrkdwn(session.room))
     if session.channel:
         channel = directory.channel(session.channel)
         parts.append(f"<#{channel}>" if not channel.startswith("#") else channel)
     names = [event.person(f).name for f in session.facilitators if event.person(f)]  # type: ignore[union-attr]
     if names:
-        parts.append("Facilitators: " + ", ".join(escape(n) for n in names))
+        parts.append("Facilitators: " + ", ".join(mrkdwn(n) for n in names))
     return parts
 
 
@@ -38,7 +38,7 @@ def session_reminder(
 ) -> dict[str, Any]:
     """The reminder posted in a session's own channel."""
     start = when(event, event.session_start(session))
-    text = f":alarm_clock: *{escape(session.title)}* starts at {start} ({_lead(minutes, delayed)})"
+    text = f":alarm_clock: *{mrkdwn(session.title)}* starts at {start} ({_lead(minutes, delayed)})"
     details = " · ".join(_where(event, directory, session))
     blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
     if details:
@@ -54,7 +54,7 @@ def announcement(
     lines = [f":alarm_clock: Starting at {start} ({_lead(minutes, delayed)}):"]
     for session in sessions:
         details = " · ".join(_where(event, directory, session)[:2])
-        lines.append(f"• *{escape(session.title)}*" + (f" · {details}" if details else ""))
+        lines.append(f"• *{mrkdwn(session.title)}*" + (f" · {details}" if details else ""))
     text = "\n".join(lines)
     return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]}
 
@@ -66,6 +66,6 @@ def personal_reminder(
     start = when(event, event.session_start(session))
     details = " · ".join(_where(event, directory, session)[:2])
     return (
-        f":alarm_clock: Your session *{escape(session.title)}* starts at {start} ({_lead(minutes, delayed)})"
+        f":alarm_clock: Your session *{mrkdwn(session.title)}* starts at {start} ({_lead(minutes, delayed)})"
         + (f"\n{details}" if details else "")
     )

@@ -1,14 +1,22 @@
-"""Slack's own formats: mrkdwn escaping of what people type, and the app manifest.
+"""Text as the bot writes it, and Slack's app manifest: one escaping function per output
+kind (Slack mrkdwn, plain text, Markdown, HTML, spreadsheet cells) for everything people
+typed, and the manifest built from the commands and events the bot handles.
 
 May import `bot.event`, `bot.core`.
 """
 
 from bot.slack.manifest import COMMANDS, build_manifest
-from bot.slack.mrkdwn import escape, truncate
+from bot.slack.text import html, markdown, mrkdwn, one_line, plain, quote, spreadsheet, truncate
 
 __all__ = [
     "COMMANDS",
     "build_manifest",
-    "escape",
+    "html",
+    "markdown",
+    "mrkdwn",
+    "one_line",
+    "plain",
+    "quote",
+    "spreadsheet",
     "truncate",
 ]

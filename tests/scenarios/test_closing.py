@@ -49,7 +49,7 @@ def submit_headline(ws: Workspace, person: str, text: str) -> None:
 def test_wordcloud_posts_a_png_with_alt_text(ws: Workspace) -> None:
     answer_open_poll(ws, "looking-forward", ANSWERS)
     reply = ws.driver.command(ws.user("facilitator-lead"), "/wordcloud looking-forward", channel=PLENARY)
-    assert reply.text.startswith("Word cloud of 4 answers on its way (saved as ")
+    assert reply.text == "Word cloud of 4 answers on its way to this channel."
     ws.deliver()
     (file,) = ws.sandbox.files.values()
     assert file["channels"] == [ws.sandbox.channel_id(PLENARY)] and file["completed"]
@@ -96,6 +96,7 @@ def test_closing_posts_the_wall_and_clouds_on_demand(ws: Workspace) -> None:
     closing = ws.sandbox.channel_id("#lmi-closing")
     assert reply.text.startswith("Posted the headlines wall (1 message), the looking-forward word cloud (")
     assert "the headlines word cloud (" in reply.text and reply.text.endswith(f"to <#{closing}>.")
+    assert ".png" not in reply.text  # no server paths in what people read
     ws.deliver()
     posted = ws.sandbox.messages(closing)
     wall = json.dumps(posted[0].blocks, ensure_ascii=False)

@@ -170,7 +170,8 @@ def _headlines_and_closing(sh: Shell, term: Terminal) -> None:
     sh.handle("/closing")
     out = term.take()
     assert "Headline #3 is hidden from the wall and the word cloud." in out
-    png = re.search(r"the headlines word cloud \((\S+\.png)\)", out.replace("\n", ""))
+    assert "the headlines word cloud (2 answers)" in out
+    png = re.search(r"open it: (\S+wordcloud-headlines\S*\.png)", out.replace("\n", ""))
     assert png and Path(png.group(1)).read_bytes().startswith(b"\x89PNG")
     assert "“Teachers and board co-design the budget”" in out and "Spam" not in out.split("/closing")[-1]
     assert "📎 Word cloud: headlines" in out

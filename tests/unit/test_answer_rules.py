@@ -171,7 +171,7 @@ def test_an_empty_draft_names_each_missing_field() -> None:
     [
         ("Only one", "Give 2 to 10 options, one per line."),
         ("\n".join(f"Option {n}" for n in range(11)), "Give 2 to 10 options, one per line."),
-        ("Short\n" + "x" * 76, "Keep each option under 75 characters."),
+        ("Short\n" + "x" * 76, "Keep each option to 75 characters or fewer."),
         ("Yes\nNo\nyes", "Two options are the same."),
     ],
     ids=["one", "eleven", "too-long", "same-but-case"],
@@ -189,6 +189,36 @@ def test_ten_options_of_75_characters_are_fine() -> None:
 
 def test_an_unknown_kind_is_refused() -> None:
     assert draft_errors({"question": "Q?", "kind": "ranking"}) == {"kind": "Choose a kind."}
+
+
+def test_a_crafted_form_cannot_build_what_the_form_does_not_offer() -> None:
+    # A survey is built only from the event file; results are live or hidden.
+    assert draft_errors({"question": "Q?", "kind": "survey"}) == {"kind": "Choose a kind."}
+    assert draft_errors({"question": "Q?", "kind": "rating", "results": "always"}) == {
+        "results": "Choose when results are shown."
+    }
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        {"question": 5, "kind": "rating"},
+        {"question": ["Q?"], "kind": "rating"},
+        {"question": "Q?", "kind": ["rating"]},
+        {"question": "Q?", "kind": "single_choice", "options": ["A", "B"]},
+        {"question": "Q?", "kind": "rating", "results": {"x": 1}},
+    ],
+    ids=["question-int", "question-list", "kind-list", "options-list", "results-dict"],
+)
+def test_fields_of_the_wrong_type_are_field_errors(draft: dict[str, object]) -> None:
+    assert draft_errors(draft)  # a clear message on the form, never a crash
+
+
+def test_a_question_past_300_characters_is_refused() -> None:
+    assert draft_errors({"question": "x" * 301, "kind": "rating"}) == {
+        "question": "Keep the question to 300 characters or fewer."
+    }
+    assert validate_draft({"question": "x" * 300, "kind": "rating"})["question"] == "x" * 300
 
 
 # --------------------------------------------------------------------------- "Did you mean"
