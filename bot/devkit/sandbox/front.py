@@ -37,6 +37,10 @@ class SlackSandbox(
     `rate_limits` maps a method to (calls, seconds), a sliding window over the
     whole workspace; "METHOD:per_channel" keeps one such window per channel.
     Both may be set for one method: a call then needs a free slot in each.
+
+    `latency` (seconds) delays every request before it is handled and answered,
+    as a round trip to Slack would; the server is threaded, so calls made side
+    by side wait side by side. Recorded calls carry the time they were handled.
     """
 
     def __init__(
@@ -48,6 +52,7 @@ class SlackSandbox(
         team_name: str = "Sandbox",
         bot_user_id: str = "UBOT",
         rate_limits: dict[str, tuple[int, float]] | None = None,
+        latency: float = 0.0,
     ) -> None:
         super().__init__(
             clock=clock,
@@ -56,6 +61,7 @@ class SlackSandbox(
             team_name=team_name,
             bot_user_id=bot_user_id,
             rate_limits=rate_limits,
+            latency=latency,
         )
         self._methods = {
             "api.test": self._api_test,

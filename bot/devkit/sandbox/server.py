@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -124,6 +125,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve()
 
     def _serve(self) -> None:
+        if self.server.sandbox.latency > 0:
+            time.sleep(self.server.sandbox.latency)
         try:
             reply = self.server.sandbox._handle_http(self)
         except Exception:

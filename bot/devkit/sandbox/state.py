@@ -58,13 +58,18 @@ class WorkspaceState:
         team_name: str = "Sandbox",
         bot_user_id: str = "UBOT",
         rate_limits: dict[str, tuple[int, float]] | None = None,
+        latency: float = 0.0,
     ) -> None:
+        if latency < 0:
+            raise ValueError("latency cannot be negative")
         self.clock: Clock = clock or SystemClock()
         self.bot_token = bot_token
         self.team_id = team_id
         self.team_name = team_name
         self.bot_user_id = bot_user_id
         self.rate_limits: dict[str, tuple[int, float]] = dict(rate_limits or {})
+        # Seconds every request waits before it is answered: Slack is a round trip away, not on loopback.
+        self.latency = latency
         self.domain = "".join(ch for ch in team_name.lower() if ch.isalnum()) or "sandbox"
 
         self._lock = threading.RLock()
