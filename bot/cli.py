@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape as esc
+from rich.text import Text
 
 from bot.core import configure_logging
-from bot.event import Event, EventFileError, load_event
+from bot.event import Event, EventFileError, Problem, load_event
 
 if TYPE_CHECKING:
     from bot.core import Settings
@@ -42,11 +43,32 @@ def _load(path: Path) -> Event:
     try:
         return load_event(path)
     except EventFileError as exc:
-        for problem in exc.problems:
-            errors.print(f"[red]error[/red] {esc(str(problem))}", highlight=False, soft_wrap=True)
+        print_problems(exc.problems, exc.warnings)
         n = len(exc.problems)
         errors.print(f"\n{n} problem{'s' if n != 1 else ''} found; nothing was changed.", style="bold red")
         raise typer.Exit(1) from None
+
+
+MAX_PRINTED_PROBLEMS = 1000
+
+
+def print_problems(problems: list[Problem], warnings: list[Problem]) -> None:
+    """One `error file:line: field: message` line per problem, then the warnings, in one write.
+
+    Past the first thousand lines (a file pasted into the wrong place, say) the rest are
+    counted, not printed: nobody reads them, and they would take a terminal minutes.
+    """
+    text = Text()
+    shown = 0
+    for word, style, found in (("error", "red", problems), ("warning", "yellow", warnings)):
+        for problem in found[: MAX_PRINTED_PROBLEMS - shown]:
+            text.append(word, style=style)
+            text.append(f" {problem}\n")
+        shown += min(len(found), MAX_PRINTED_PROBLEMS - shown)
+    if len(problems) + len(warnings) > shown:
+        text.append(f"… and {len(problems) + len(warnings) - shown:,} more not shown; fix these first\n")
+    if text:
+        errors.print(text, highlight=False, soft_wrap=True, end="")
 
 
 @app.command()
@@ -56,13 +78,16 @@ def check(event_file: EventArg) -> None:
     On success, print the agenda in the event's time zone. Exits 1 if anything is wrong.
     """
     event = _load(event_file)
+    print_problems([], event.warnings)
     print_agenda(event)
     print_schedule(event)
     staff = event.staff_ids()
+    n = len(event.warnings)
     console.print(
         f"\n[green]OK[/green] {esc(event.info.name)}: "
         f"{len(event.sessions)} sessions, {len(event.polls)} polls, "
-        f"{len(event.teams)} teams, {len(event.people)} people ({len(staff)} organizers and facilitators).",
+        f"{len(event.teams)} teams, {len(event.people)} people ({len(staff)} organizers and facilitators)."
+        + (f" [yellow]{n} warning{'s' if n != 1 else ''}[/yellow] (above)." if n else ""),
         highlight=False,
         soft_wrap=True,
     )

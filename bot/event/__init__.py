@@ -1,5 +1,7 @@
 """The event file: its spec, loading and checks with file/line/field
-problems, the roster, and the plan of sends derived from it.
+problems (and warnings, for wall times the clocks repeat), the roster, and
+the plan of sends derived from it. Reading is bounded: any malformed, huge,
+deep or hostile file gets a line and a message, never a traceback or a hang.
 
 May import `bot.core`.
 """

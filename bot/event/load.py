@@ -8,14 +8,15 @@ can fix them all in one pass.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from bot.event.files import UnreadableFile, is_file, read_text
 from bot.event.roster import load_roster
 from bot.event.spec import (
     CHANNEL_NAME,
@@ -28,6 +29,7 @@ from bot.event.spec import (
     EventFileError,
     EventInfo,
     HeadlineSettings,
+    NotADateTime,
     Person,
     PollKind,
     PollSpec,
@@ -39,11 +41,16 @@ from bot.event.spec import (
     Strict,
     SummarySettings,
     TeamSpec,
+    in_range,
     local_datetime,
 )
-from bot.event.yaml_lines import YamlSource
+from bot.event.wall_clock import clock_change
+from bot.event.yaml_lines import YamlError, YamlSource
 
 Loc = tuple[str | int, ...]
+
+# The example event's file is 22 KB; one of this size is checked in about a second.
+MAX_EVENT_FILE_BYTES = 1_000_000
 
 TOP_LEVEL = {
     "event": "the event's name, time zone and days",
@@ -68,10 +75,18 @@ class _Collector:
         self.name = source_name
         self.src = src
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
-    def add(self, loc: Loc, message: str, *, label: str | None = None) -> None:
-        line = self.src.line(loc) if self.src else None
-        self.problems.append(Problem(self.name, line, label or _format_loc(loc, self._item_id(loc)), message))
+    def add(self, loc: Loc, message: str, *, label: str | None = None, line: int | None = None) -> None:
+        self.problems.append(self._at(loc, message, label, line))
+
+    def warn(self, loc: Loc, message: str) -> None:
+        self.warnings.append(self._at(loc, message, None, None))
+
+    def _at(self, loc: Loc, message: str, label: str | None, line: int | None) -> Problem:
+        if line is None and self.src:
+            line = self.src.line(loc)
+        return Problem(self.name, line, label or _format_loc(loc, self._item_id(loc)), message)
 
     def _item_id(self, loc: Loc) -> Any:
         """For `sessions[3]`-style locations, a function naming the item by its id."""
@@ -130,22 +145,22 @@ def load_event(path: str | Path, *, check_colormap: bool = True) -> Event:
     """
     path = Path(path)
     name = str(path)
-    if not path.is_file():
+    if not is_file(path):
         raise EventFileError([Problem(name, None, "", "file not found")])
     try:
-        src = YamlSource.load(path)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        raise EventFileError(
-            [Problem(name, line, "", f"not valid YAML: {getattr(exc, 'problem', exc)}")]
-        ) from None
+        src = YamlSource.parse(path, read_text(path, limit=MAX_EVENT_FILE_BYTES, what="an event file"))
+    except UnreadableFile as exc:
+        raise EventFileError([Problem(name, exc.line, "", exc.message)]) from None
+    except YamlError as exc:
+        raise EventFileError([Problem(name, exc.line, _format_loc(exc.path), exc.message)]) from None
     out = _Collector(name, src)
     data = src.data
     if not isinstance(data, dict):
         raise EventFileError(
             [Problem(name, 1, "", "expected a mapping with 'event', 'sessions', 'polls', ...")]
         )
+    for issue in src.issues:
+        out.add(issue.path, issue.message, line=issue.line)
 
     for key in data:
         if key not in TOP_LEVEL:
@@ -164,15 +179,15 @@ def load_event(path: str | Path, *, check_colormap: bool = True) -> Event:
     organizers = out.validate(TypeAdapter(list[str]), data.get("organizers", []), ("organizers",)) or []
     facilitators = out.validate(TypeAdapter(list[str]), data.get("facilitators", []), ("facilitators",)) or []
     channels = out.validate(TypeAdapter(dict[str, str]), data.get("channels", {}), ("channels",)) or {}
-    reminders = out.validate(TypeAdapter(ReminderSettings), data.get("reminders") or {}, ("reminders",))
+    reminders = out.validate(TypeAdapter(ReminderSettings), _section(data, "reminders"), ("reminders",))
     headlines = (
         out.validate(TypeAdapter(HeadlineSettings), data["headlines"], ("headlines",))
         if data.get("headlines") is not None
         else None
     )
-    cloud = out.validate(TypeAdapter(CloudSettings), data.get("wordcloud") or {}, ("wordcloud",))
-    closing = out.validate(TypeAdapter(ClosingSettings), data.get("closing") or {}, ("closing",))
-    summaries = out.validate(TypeAdapter(SummarySettings), data.get("summaries") or {}, ("summaries",))
+    cloud = out.validate(TypeAdapter(CloudSettings), _section(data, "wordcloud"), ("wordcloud",))
+    closing = out.validate(TypeAdapter(ClosingSettings), _section(data, "closing"), ("closing",))
+    summaries = out.validate(TypeAdapter(SummarySettings), _section(data, "summaries"), ("summaries",))
 
     role_ids = _unique(out, "roles", roles)
     team_ids = _unique(out, "teams", teams)
@@ -186,9 +201,9 @@ def load_event(path: str | Path, *, check_colormap: bool = True) -> Event:
     elif not isinstance(roster_ref, str):
         out.add(("roster",), "must be the path of a CSV file, relative to the event file")
     else:
-        roster_path = (path.parent / roster_ref).resolve()
+        roster_path = path.parent / roster_ref
         people, roster_problems = load_roster(
-            roster_path, display=str(path.parent / roster_ref), roles=set(role_ids), teams=set(team_ids)
+            roster_path, display=str(roster_path), roles=set(role_ids), teams=set(team_ids)
         )
         out.problems.extend(roster_problems)
 
@@ -207,9 +222,11 @@ def load_event(path: str | Path, *, check_colormap: bool = True) -> Event:
     _check_closing(out, path, headlines, cloud, closing, sessions, polls, check_colormap=check_colormap)
     if info is not None and len(set(info.days)) != len(info.days):
         out.add(("event", "days"), "a day is listed twice")
+    if info is not None:
+        _check_wall_times(out, info.timezone, sessions, polls, headlines, session_ids)
 
     if out.problems:
-        raise EventFileError(out.problems)
+        raise EventFileError(out.problems, out.warnings)
     assert info is not None
     return Event(
         path=path,
@@ -227,7 +244,14 @@ def load_event(path: str | Path, *, check_colormap: bool = True) -> Event:
         wordcloud=cloud or CloudSettings(),
         closing=closing or ClosingSettings(),
         summaries=summaries or SummarySettings(),
+        warnings=out.warnings,
     )
+
+
+def _section(data: dict[str, Any], key: str) -> Any:
+    """A settings section, `{}` (all defaults) when absent or empty."""
+    value = data.get(key)
+    return {} if value is None else value
 
 
 def _validate_list(out: _Collector, data: dict[str, Any], key: str, model: type[Strict]) -> list[Any]:
@@ -347,13 +371,14 @@ def _check_polls(out: _Collector, polls: list[tuple[int, PollSpec]], session_ids
             if p.pre_event is not None:
                 out.add((*loc, "dm"), "give either pre_event or dm, not both")
             if p.dm.opens not in session_ids:
-                try:
-                    local_datetime(p.dm.opens)
-                except ValueError:
+                opens = _dm_opens(p.dm.opens)
+                if opens is None:
                     out.add(
                         (*loc, "dm", "opens"),
                         f'{p.dm.opens!r} is neither a session id nor a "YYYY-MM-DD HH:MM" time',
                     )
+                elif isinstance(opens, str):
+                    out.add((*loc, "dm", "opens"), opens)
         if p.kind == PollKind.SURVEY:
             if not 1 <= len(p.statements) <= MAX_OPTIONS:
                 out.add((*loc, "statements"), f"a survey needs 1 to {MAX_OPTIONS} statements to rate")
@@ -408,7 +433,7 @@ def _check_closing(
     session_ids = {s.id for _, s in sessions}
     if headlines is not None and headlines.session not in session_ids:
         out.add(("headlines", "session"), f"unknown session {headlines.session!r}")
-    if cloud is not None and cloud.font and not (path.parent / cloud.font).is_file():
+    if cloud is not None and cloud.font and not is_file(path.parent / cloud.font):
         out.add(("wordcloud", "font"), f"font file {cloud.font!r} not found (relative to the event file)")
     if cloud is not None and check_colormap:
         try:
@@ -429,3 +454,59 @@ def _check_closing(
                     out.add(("closing", "wordclouds", i), "add a 'headlines:' section to collect headlines")
             elif name not in text_polls:
                 out.add(("closing", "wordclouds", i), f"{name!r} is not an open-text poll (or 'headlines')")
+
+
+def _dm_opens(text: str) -> datetime | str | None:
+    """A dm's `opens` read as a time: the time, what is wrong with it, or None if it is not one."""
+    try:
+        opens: datetime = in_range(local_datetime(text))
+    except NotADateTime:
+        return None
+    except ValueError as exc:  # 2026-02-30, or year 9999
+        return str(exc)
+    return opens
+
+
+def _check_wall_times(
+    out: _Collector,
+    zone_name: str,
+    sessions: list[tuple[int, SessionSpec]],
+    polls: list[tuple[int, PollSpec]],
+    headlines: HeadlineSettings | None,
+    session_ids: set[str],
+) -> None:
+    """Every event-local wall time the clocks skip (an error) or repeat (a warning)."""
+    zone = ZoneInfo(zone_name)
+    for loc, local in _wall_times(sessions, polls, headlines, session_ids):
+        change = clock_change(local, zone, zone_name)
+        if change is not None and change.skipped:
+            out.add(loc, change.message)
+        elif change is not None:
+            out.warn(loc, change.message)
+
+
+def _wall_times(
+    sessions: list[tuple[int, SessionSpec]],
+    polls: list[tuple[int, PollSpec]],
+    headlines: HeadlineSettings | None,
+    session_ids: set[str],
+) -> Iterator[tuple[Loc, datetime]]:
+    for index, s in sessions:
+        yield ("sessions", index, "start"), datetime.combine(s.day, s.start)
+        yield ("sessions", index, "end"), datetime.combine(s.day, s.end)
+    for index, p in polls:
+        for key, sent in (("pre_event", p.pre_event), ("dm", p.dm)):
+            if sent is None:
+                continue
+            opens = sent.opens if isinstance(sent.opens, datetime) else None
+            if isinstance(sent.opens, str) and sent.opens not in session_ids:
+                found = _dm_opens(sent.opens)
+                opens = found if isinstance(found, datetime) else None
+            if opens is not None:
+                yield ("polls", index, key, "opens"), opens
+            for i, nudge in enumerate(sent.nudges):
+                yield ("polls", index, key, "nudges", i), nudge
+            if sent.closes is not None:
+                yield ("polls", index, key, "closes"), sent.closes
+    if headlines is not None and headlines.closes is not None:
+        yield ("headlines", "closes"), headlines.closes

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.event.spec import Event, PollSpec, SessionKind, SessionSpec
+from bot.event.spec import Event, PollSpec, SessionKind, SessionSpec, local_datetime
 
 PERSONAL_KINDS = {SessionKind.ROLE_ALIKE, SessionKind.TEAM_TIME, SessionKind.BREAKOUT}
 
@@ -158,7 +158,7 @@ def dm_times(event: Event, poll: PollSpec) -> tuple[datetime, list[datetime], da
         if dm.opens in event.sessions:
             opens = event.session_start(event.sessions[dm.opens])
         else:
-            opens = _utc(event, datetime.strptime(dm.opens, "%Y-%m-%d %H:%M"))
+            opens = _utc(event, local_datetime(dm.opens))
         return opens, [_utc(event, n) for n in dm.nudges], _utc(event, dm.closes) if dm.closes else None
     return None
 

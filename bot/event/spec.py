@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from bot.event.files import visible
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -39,15 +41,21 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        text = f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return visible(text)  # a key or value may hold an escape sequence meant for the terminal
 
 
 class EventFileError(Exception):
-    """The event file or roster has problems; `problems` lists them all."""
+    """The event file or roster has problems; `problems` lists them all, `warnings` what is
+    doubtful but would work."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], warnings: list[Problem] | None = None) -> None:
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        self.warnings = warnings or []
+        super().__init__(problems)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
 
 
 class Strict(BaseModel):
@@ -83,12 +91,16 @@ DEFAULT_RATING_LABELS = {1: "Strongly disagree", 2: "Disagree", 3: "Neutral", 4:
 CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 
 
+def _not_a_number(value: Any, what: str, error: type[ValueError] = ValueError) -> None:
+    # A bare number would pass pydantic as seconds (since midnight or 1970, UTC): never what was meant.
+    if isinstance(value, int | float):
+        raise error(f"{value} is not a {what}")
+
+
 def _clock_time(value: Any) -> Any:
     # An event-local wall time written "HH:MM" (or "H:MM"). The event file's YAML loader keeps an
-    # unquoted 16:00 as a string; a bare number is not a time (pydantic would read it as seconds
-    # past midnight, UTC), nor is a time with a UTC offset.
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        raise ValueError(f'{value} is not a time; write it as "HH:MM", e.g. "16:00"')
+    # unquoted 16:00 as a string; a bare number is not a time, nor is a time with a UTC offset.
+    _not_a_number(value, 'time; write it as "HH:MM", e.g. "16:00"')
     if isinstance(value, str):
         match = CLOCK.match(value.strip())
         if match:
@@ -102,11 +114,66 @@ def _wall_time(value: time) -> time:
     return value
 
 
+# Far enough either side of any real event; beyond them a reminder's UTC instant can fall
+# outside what a datetime holds (year 1 or 9999), and the scheduler's timestamps go odd.
+FIRST_YEAR = 1970
+LAST_YEAR = 2199
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DATE_TIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2}) +(\d{1,2}):(\d{2})$")
+
+
+def _calendar_date(value: Any) -> Any:
+    """'2026-04-17' (or YAML's own date) as a date; anything else is left to pydantic."""
+    _not_a_number(value, "date; write it as YYYY-MM-DD")
+    if isinstance(value, str):
+        match = _DATE.match(value.strip())
+        if match is None:
+            raise ValueError(f"{value!r} is not a date; write it as YYYY-MM-DD")
+        try:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a date ({exc})") from None
+    return value
+
+
+class NotADateTime(ValueError):
+    """Not written as a date and time at all (as opposed to a date and time that cannot be)."""
+
+
+def local_datetime(value: Any) -> Any:
+    """'2015-05-01 09:00' (event-local wall time) as a naive datetime."""
+    _not_a_number(value, 'date and time; write it as "YYYY-MM-DD HH:MM"', NotADateTime)
+    if isinstance(value, str):
+        match = _DATE_TIME.match(value.strip())
+        if match is None:
+            raise NotADateTime(f'{value!r} is not a date and time; write it as "YYYY-MM-DD HH:MM"')
+        try:
+            year, month, day, hour, minute = (int(part) for part in match.groups())
+            return datetime(year, month, day, hour, minute)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a date and time ({exc})") from None
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        raise ValueError("give the event's local time without a UTC offset")
+    return value
+
+
+def in_range(value: Any) -> Any:
+    """`value`, if its year is one an event can have."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        shown = value.isoformat(" ", "minutes") if isinstance(value, datetime) else value.isoformat()
+        raise ValueError(f"{shown} is out of range: the year must be between {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
+
+EventDate = Annotated[date, BeforeValidator(_calendar_date), AfterValidator(in_range)]
+LocalDateTime = Annotated[datetime, BeforeValidator(local_datetime), AfterValidator(in_range)]
+
+
 class EventInfo(Strict):
     name: str = Field(min_length=1, max_length=150)
     short_name: str | None = Field(default=None, max_length=60)
     timezone: str
-    days: list[date] = Field(min_length=1)
+    days: list[EventDate] = Field(min_length=1)
     venue: str | None = None
 
     @field_validator("timezone")
@@ -114,7 +181,7 @@ class EventInfo(Strict):
     def _known_timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except Exception:  # noqa: BLE001 - a folder, a path, a name too long, a bad file: all "unknown"
             raise ValueError(
                 f"unknown time zone {value!r} (use an IANA name such as America/Los_Angeles)"
             ) from None
@@ -142,7 +209,7 @@ class TeamSpec(Strict):
 class SessionSpec(Strict):
     id: str = Field(pattern=ID_PATTERN)
     title: str = Field(min_length=1, max_length=150)
-    day: date
+    day: EventDate
     start: time
     end: time
     kind: SessionKind
@@ -168,18 +235,6 @@ def _check_offsets(value: list[int] | None) -> list[int] | None:
     return sorted(value, reverse=True)
 
 
-def local_datetime(value: Any) -> Any:
-    """'2015-05-01 09:00' (event-local wall time) as a naive datetime."""
-    if isinstance(value, str):
-        try:
-            return datetime.strptime(value.strip(), "%Y-%m-%d %H:%M")
-        except ValueError:
-            raise ValueError(f'{value!r} is not a date and time; write it as "YYYY-MM-DD HH:MM"') from None
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        raise ValueError("give the event's local time without a UTC offset")
-    return value
-
-
 class ReminderSettings(Strict):
     """When reminders go out, unless a session says otherwise."""
 
@@ -193,23 +248,16 @@ class ReminderSettings(Strict):
 class PreEventSpec(Strict):
     """A poll sent by DM to everyone before the event: when it opens, nudges, closes (event-local)."""
 
-    opens: datetime
-    nudges: list[datetime] = []
-    closes: datetime
-
-    _when = field_validator("opens", "closes", mode="before")(local_datetime)
-    _nudge_when = field_validator("nudges", mode="before")(
-        lambda v: [local_datetime(x) for x in v] if isinstance(v, list) else v
-    )
+    opens: LocalDateTime
+    nudges: list[LocalDateTime] = []
+    closes: LocalDateTime
 
 
 class HeadlineSettings(Strict):
     """Vision headlines: the session that collects them, and when collection closes."""
 
     session: str
-    closes: datetime | None = None  # event-local; default: the end of that session
-
-    _when = field_validator("closes", mode="before")(local_datetime)
+    closes: LocalDateTime | None = None  # event-local; default: the end of that session
 
 
 class CloudSettings(Strict):
@@ -240,13 +288,8 @@ class DmSpec(Strict):
     """A poll sent by DM to everyone: `opens` is a session id (its start) or an event-local time."""
 
     opens: str
-    nudges: list[datetime] = []
-    closes: datetime | None = None
-
-    _nudge_when = field_validator("nudges", mode="before")(
-        lambda v: [local_datetime(x) for x in v] if isinstance(v, list) else v
-    )
-    _close_when = field_validator("closes", mode="before")(local_datetime)
+    nudges: list[LocalDateTime] = []
+    closes: LocalDateTime | None = None
 
 
 class PollSpec(Strict):
@@ -305,6 +348,7 @@ class Event:
     wordcloud: CloudSettings = field(default_factory=CloudSettings)
     closing: ClosingSettings = field(default_factory=ClosingSettings)
     summaries: SummarySettings = field(default_factory=SummarySettings)
+    warnings: list[Problem] = field(default_factory=list)  # doubtful but workable: `convene check` shows them
     _by_email: dict[str, Person] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

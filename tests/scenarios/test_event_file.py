@@ -4,8 +4,10 @@ file, line and field, and the agenda it prints for a good file."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import time as time_module
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -352,9 +354,15 @@ def test_yaml_syntax_error_names_its_line(tmp_path: Path) -> None:
     files = write(tmp_path, edit(EVENT, "title: Closing circle", "title: Closing: circle"))
     problem = only_problem(files)
     assert problem == Problem(
-        files.ev, files.line("Closing: circle"), "", "not valid YAML: mapping values are not allowed here"
+        files.ev,
+        files.line("Closing: circle"),
+        "",
+        "not valid YAML: mapping values are not allowed in this context",
     )
-    assert str(problem) == f"{files.ev}:{problem.line}: not valid YAML: mapping values are not allowed here"
+    assert (
+        str(problem)
+        == f"{files.ev}:{problem.line}: not valid YAML: mapping values are not allowed in this context"
+    )
 
 
 @pytest.mark.parametrize(
@@ -709,3 +717,155 @@ def test_square_brackets_in_names_are_printed_as_typed(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["check", str(files.ev)])
     assert result.exit_code == 0, result.output
     assert "Summit [/x] [bold]2024" in result.output
+
+
+# --------------------------------------------------------------------------- convene check on broken files
+
+LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n"
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
+PRE_EVENT = """\
+  - id: hopes
+    question: What do you hope for?
+    kind: open_text
+    pre_event:
+      opens: "2024-03-01 09:00"
+      nudges: NUDGES
+      closes: "2024-03-08 09:00"
+"""
+
+
+def check(path: Path) -> tuple[int, str, str, float]:
+    """`convene check` in-process: exit code, stdout, stderr and seconds taken."""
+    started = time_module.monotonic()
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr, time_module.monotonic() - started
+
+
+# Broken files of every kind; most of them got a traceback, a hang or no error at all before.
+BROKEN = [
+    ("time zone folder", edit(EVENT, "America/New_York", "America"), 4),
+    ("month 13", edit(EVENT, "days: [2024-03-09, 2024-03-11]", "days: [2024-13-45, 2024-03-11]"), 5),
+    ("February 30", edit(EVENT, "days: [2024-03-09, 2024-03-11]", "days: [2024-02-30, 2024-03-11]"), 5),
+    ("year 9999", EVENT.replace("2024-03-11", "9999-12-31"), 5),
+    ("year 1", EVENT.replace("2024-03-09", "0001-01-01"), 5),
+    ("alias loop", EVENT + "x: &loop [x, *loop]\n", EVENT.count("\n") + 1),
+    ("deep", EVENT + "x: " + "[" * 20_000 + "\n", EVENT.count("\n") + 1),
+    ("not UTF-8", edit(EVENT, "Spring", "Spr\udce9ng"), 2),
+    ("complex key", EVENT + "? [a, b]\n: c\n", EVENT.count("\n") + 1),
+    ("number nudge", EVENT + PRE_EVENT.replace("NUDGES", "[123]"), EVENT.count("\n") + 6),
+    ("billion laughs", LAUGHS, 6),
+    ("duplicate key", EVENT + "roster: other.csv\n", EVENT.count("\n") + 1),
+    (
+        "spring forward",
+        edit(EVENT, "day: 2024-03-11", "day: 2024-03-10")
+        .replace("2024-03-11]", "2024-03-10]")
+        .replace('start: "09:00"', 'start: "02:30"'),
+        None,
+    ),
+    ("tab indent", edit(EVENT, "  name: Spring", "\tname: Spring"), 2),
+    ("unterminated quote", edit(EVENT, 'start: "16:00"', 'start: "16:00'), None),
+    ("NUL", edit(EVENT, "Spring", "Spr\x00ng"), 2),
+    ("escape sequence in a key", EVENT + '"\\e[2Jx": 1\n', EVENT.count("\n") + 1),
+    ("empty", "", 1),
+    ("only a comment", "# nothing\n", 1),
+    ("a scalar", "hello\n", 1),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "line"), BROKEN, ids=[case[0] for case in BROKEN])
+def test_check_answers_a_broken_file_with_a_line_not_a_traceback(
+    tmp_path: Path, name: str, content: str, line: int | None
+) -> None:
+    (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    path = tmp_path / "event.yaml"
+    path.write_bytes(content.encode("utf-8", "surrogateescape"))
+    code, out, err, seconds = check(path)
+    assert code == 1, out + err
+    assert "Traceback" not in out + err
+    first = err.splitlines()[0]
+    assert first.startswith(f"error {path}:"), err
+    if line is not None:
+        assert first.startswith(f"error {path}:{line}:"), err
+    assert "\x1b" not in err and "\x00" not in err
+    assert seconds < 10, f"{name} took {seconds:.1f} s"
+
+
+def test_check_answers_a_roster_with_a_nul_byte_or_bad_bytes(tmp_path: Path) -> None:
+    files = write(tmp_path)
+    (tmp_path / "roster.csv").write_bytes(edit(ROSTER, "Eve Park", "Eve\x00Park").encode())
+    code, _, err, _ = check(files.event)
+    assert code == 1
+    assert f"error {files.roster}:6: name: contains a control character (U+0000); remove it" in err
+    (tmp_path / "roster.csv").write_bytes(edit(ROSTER, "Eve Park", "Eve P\xe4rk").encode("latin-1"))
+    code, _, err, _ = check(files.event)
+    assert code == 1
+    assert f"error {files.roster}:6: not UTF-8 (byte 0xE4); save the file as UTF-8" in err
+
+
+def test_check_warns_of_a_time_that_happens_twice_and_uses_the_first(tmp_path: Path) -> None:
+    # US clocks go back on 2024-11-03: 01:30 happens at 05:30 UTC (EDT), then at 06:30 UTC (EST).
+    event = EVENT.replace("2024-03-09", "2024-11-03").replace('start: "16:00"', 'start: "01:30"')
+    event = edit(event, 'end: "16:30"', 'end: "02:00"').replace('start: "16:30"', 'start: "02:00"')
+    event = edit(event, 'end: "17:30"', 'end: "03:00"')
+    files = write(tmp_path, event)
+    code, out, err, _ = check(files.event)
+    assert code == 0, err
+    assert err.splitlines() == [
+        f"warning {files.ev}:{files.line('01:30')}: sessions[0] (welcome).start: 01:30 happens twice on "
+        "2024-11-03 in America/New_York; the first (EDT, UTC-4) is used"
+    ]
+    assert "1 warning (above)." in out
+    loaded = load_event(files.event)
+    assert loaded.session_start(loaded.sessions["welcome"]) == datetime(2024, 11, 3, 5, 30, tzinfo=UTC)
+
+
+def test_check_prints_warnings_after_the_problems(tmp_path: Path) -> None:
+    event = EVENT.replace("2024-03-09", "2024-11-03").replace('start: "16:00"', 'start: "01:30"')
+    event = edit(event, 'end: "16:30"', 'end: "01:45"').replace("session: welcome\n", "session: nope\n")
+    files = write(tmp_path, event)
+    code, _, err, _ = check(files.event)
+    assert code == 1
+    lines = err.splitlines()
+    assert lines[0].startswith(f"error {files.ev}:{files.line('session: nope')}: polls[0] (mood).session")
+    assert lines[1].startswith(f"warning {files.ev}:{files.line('01:30')}: sessions[0] (welcome).start")
+    assert "1 problem found; nothing was changed." in lines
+
+
+def test_check_refuses_a_file_of_several_megabytes_at_once(tmp_path: Path) -> None:
+    files = write(tmp_path, EVENT + "# padding\n" * 340_000)
+    code, _, err, seconds = check(files.event)
+    assert code == 1
+    assert err.splitlines()[0] == f"error {files.ev}: 3.4 MB; an event file may be at most 1 MB"
+    assert seconds < 5
+
+
+def test_check_reads_a_large_event_file_quickly(tmp_path: Path) -> None:
+    # The example's agenda thirty times over (780 sessions, about 350 KB): every copy after the
+    # first has its own ids and anchors, and overlaps the first in its rooms.
+    text = EXAMPLE.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith("sessions:"))
+    end = next(i for i, line in enumerate(lines) if i > start and re.match(r"^[a-z]", line))
+    agenda = "".join(lines[start + 1 : end])
+    copies = [re.sub(r"(id: |[&*])([a-z0-9-]+)", rf"\g<1>\g<2>-x{n}", agenda) for n in range(30)]
+    (tmp_path / "event.yaml").write_text("".join(lines[:end]) + "".join(copies) + "".join(lines[end:]))
+    (tmp_path / "roster.csv").write_bytes((EXAMPLE.parent / "roster.csv").read_bytes())
+    code, _, err, seconds = check(tmp_path / "event.yaml")
+    assert code == 1
+    assert "overlaps" in err and "Traceback" not in err
+    assert seconds < 5
+
+
+def test_check_counts_what_it_does_not_print(tmp_path: Path) -> None:
+    files = write(tmp_path, EVENT + "".join(f"extra{n}: 1\n" for n in range(1500)))
+    code, _, err, _ = check(files.event)
+    assert code == 1
+    lines = err.splitlines()
+    assert len([line for line in lines if line.startswith("error ")]) == 1000
+    assert "… and 500 more not shown; fix these first" in lines
+    assert "1500 problems found; nothing was changed." in lines
