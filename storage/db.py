@@ -12,10 +12,30 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
-from storage.locks import writer_queue
+from storage.locks import SERVER_GIVES_UP, writer_queue
 
 DEFAULT_URL = "sqlite:///convene.db"
 POOL_SIZE = 16  # requests handled at once per process (handlers.web)
+
+# How each side of a PostgreSQL connection finds out that the other has gone silent (a cut
+# cable, a host that died with its network), instead of TCP's two hours. The server probes an
+# idle client after 2 s and drops it, ending its session and releasing its locks, once
+# nothing has come back for SERVER_GIVES_UP seconds (the lead's lease relies on this bound;
+# see storage.locks). The client gives up on a silent server in about 3 s, and on
+# connecting in 3 s, so a request or a renewal waiting on a cut connection fails in seconds.
+_SERVER_GIVES_UP_MS = int(SERVER_GIVES_UP * 1000)
+PG_CONNECT_ARGS: dict[str, Any] = {
+    "connect_timeout": 3,
+    "keepalives": 1,
+    "keepalives_idle": 1,
+    "keepalives_interval": 1,
+    "keepalives_count": 2,
+    "tcp_user_timeout": 3000,
+    "options": (
+        f"-c tcp_keepalives_idle=2 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3"
+        f" -c tcp_user_timeout={_SERVER_GIVES_UP_MS}"
+    ),
+}
 
 
 def normalise_url(url: str) -> str:
@@ -37,7 +57,9 @@ def make_engine(url: str = DEFAULT_URL) -> Engine:
     # Connections kept open: enough for every request thread (see handlers.web) with room
     # for the dispatcher, the scheduler and the lead; overflow ones are opened and closed
     # on demand, which a burst of votes should never need.
-    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE + 8, max_overflow=10)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=POOL_SIZE + 8, max_overflow=10, connect_args=PG_CONNECT_ARGS
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -10,6 +10,13 @@ process at a time migrates and syncs the event file). On PostgreSQL the lead
 and start-up are session advisory locks; writers need no queue there.
 
 Every lock here dies with its process, so a killed process never leaves one behind.
+On PostgreSQL it also dies with the process's network: the server drops a client it
+has not heard from within `SERVER_GIVES_UP` seconds (`storage.db` sets each
+connection's keepalives and TCP user timeout so), and with it the client's locks.
+The leader renews its lead every `RENEW_EVERY` seconds and counts it as held only
+for `LEASE_SECONDS` after the start of its last renewal that succeeded, well inside
+`SERVER_GIVES_UP`: a leader cut off from the database stops acting as one before
+the server can let another process lead.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import fcntl
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
@@ -27,6 +35,16 @@ from sqlalchemy.engine import Connection, Engine
 
 # Byte offsets in the lock file; each is a lock of its own.
 _WRITER, _LEAD, _STARTUP = 0, 1, 2
+
+# Seconds. The server gives up on a silent client (and releases its locks) this long after
+# it last heard from it; the lead is renewed this often, and counts as ours this long after
+# the start of the last renewal that succeeded. The 3 s between the lease and the server's
+# bound cover a send already on its way when the lease runs out.
+SERVER_GIVES_UP = 6.0
+RENEW_EVERY = 1.0
+LEASE_SECONDS = 3.0
+# A renewal is one short query; the server cancels it past this, so it never waits on a lock.
+RENEWAL_TIMEOUT_MS = 2000
 
 
 def _pg_key(name: str) -> int:
@@ -132,8 +150,10 @@ class Lease:
     """The lead among the processes on one database: whoever holds it runs the clock and the outbox.
 
     On PostgreSQL it is a session advisory lock on a connection kept for the
-    purpose; on SQLite a lock on the database's lock file; an in-memory SQLite
-    database belongs to one process, which always leads.
+    purpose, renewed by `still_held()` and valid (`valid()`) for `LEASE_SECONDS`
+    after the start of the last renewal that succeeded; on SQLite a lock on the
+    database's lock file, valid while held; an in-memory SQLite database belongs
+    to one process, which always leads.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -141,17 +161,26 @@ class Lease:
         self.path = lock_path(engine)
         self._conn: Connection | None = None
         self._held = False
+        self._renewed: float | None = None  # time.monotonic() at the start of the last renewal
 
     def try_acquire(self) -> bool:
         """Take the lead if nobody holds it; True if this process now leads."""
         if self._held:
             return True
         if self.engine.dialect.name == "postgresql":
+            started = time.monotonic()
             conn = self.engine.connect()
-            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _pg_key("lead")}).scalar())
-            conn.commit()
+            try:
+                conn.exec_driver_sql(f"SET statement_timeout = {RENEWAL_TIMEOUT_MS}")
+                taken = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _pg_key("lead")})
+                got = bool(taken.scalar())
+                conn.commit()
+            except BaseException:
+                conn.invalidate()
+                conn.close()
+                raise
             if got:
-                self._conn = conn
+                self._conn, self._renewed = conn, started
             else:
                 conn.close()
             self._held = got
@@ -162,17 +191,29 @@ class Lease:
         return self._held
 
     def still_held(self) -> bool:
-        """Whether the lead is still ours (on PostgreSQL, the connection holding it may have dropped)."""
+        """Renew the lead: whether it is still ours (on PostgreSQL the session holding it may have
+        ended, or stopped answering: the connection's timeouts end the wait within seconds)."""
         if not self._held:
             return False
         if self._conn is not None:
+            started = time.monotonic()
             try:
                 self._conn.execute(text("SELECT 1")).scalar()
                 self._conn.commit()
+                self._renewed = started
             except Exception:
                 self._forget_connection()
                 self._held = False
         return self._held
+
+    def valid(self) -> bool:
+        """Whether this process may act as the leader now: it holds the lead and, on PostgreSQL,
+        renewed it within `LEASE_SECONDS`. Asked before each send; costs no I/O."""
+        if not self._held:
+            return False
+        if self.engine.dialect.name != "postgresql":
+            return True
+        return self._renewed is not None and time.monotonic() - self._renewed < LEASE_SECONDS
 
     def release(self) -> None:
         """Give up the lead (safe to call when not holding it)."""
@@ -183,6 +224,8 @@ class Lease:
             try:
                 self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _pg_key("lead")})
                 self._conn.commit()
+            except Exception:  # unreachable: closing the connection ends the session, and the lock
+                pass
             finally:
                 self._forget_connection()
         elif self.path:
@@ -190,6 +233,7 @@ class Lease:
 
     def _forget_connection(self) -> None:
         conn, self._conn = self._conn, None
+        self._renewed = None
         if conn is not None:
             try:
                 conn.invalidate()  # never back to the pool: its advisory lock must go with it
