@@ -12,12 +12,25 @@ not have reached Slack. Every chat.postMessage carries the row's key as
 message metadata, so on start `recover()` looks for it in the channel's
 history and records the message if it is there, or sends it again if not:
 a message is never lost and never sent twice.
+
+A call that Slack did not answer (refused, reset, timed out) may still have
+reached it, so a post that failed that way is looked for in the channel's
+history before it is sent again. Such failures never use up a row's attempts:
+while Slack cannot be reached, rows wait, and the leader hands the lead on
+(`slack_silent_for`) to a host that can reach it.
+
+With several hosts, only the leader sends, and only while its lease is valid:
+`fence` is asked just before each call to Slack, so a leader cut off from the
+database stops sending before another can take over. A row claimed but fenced
+off goes back to the queue, or, if the database is out of reach too, stays in
+`sending` for the next leader's `recover()`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -42,6 +55,8 @@ MAX_ATTEMPTS = 8
 REPLY_BATCH = 50
 REPLY_THREADS = 8
 METADATA_TYPE = "convene_outbox"
+# How the error of a call Slack did not answer begins (it may or may not have reached Slack).
+_UNANSWERED = "connection:"
 
 # Errors that retrying cannot fix, in words an organizer can act on.
 PERMANENT: dict[str, str] = {
@@ -65,6 +80,11 @@ PERMANENT: dict[str, str] = {
     "expired_url": "the person's reply link expired (Slack keeps it for 30 minutes)",
     "used_url": "the person's reply link was used up",
 }
+
+
+# What _attempt answers for a call the fence held back (nothing was sent).
+_FENCED = object()
+
 
 class _Failure(Exception):
     def __init__(self, error: str, status: int, retry_after: float | None = None) -> None:
@@ -100,12 +120,21 @@ class Dispatcher:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._replies: ThreadPoolExecutor | None = None
+        self._fence: Callable[[], bool] = lambda: True
+        # time.monotonic() of the earliest call left unanswered since Slack last answered one.
+        self._silent_since: float | None = None
+        self._last_answer = 0.0
+        self._health = threading.Lock()
 
     # ------------------------------------------------------------ running
 
-    def start(self) -> None:
-        """Recover interrupted sends, then send in a background thread until stop()."""
+    def start(self, *, fence: Callable[[], bool] | None = None) -> None:
+        """Recover interrupted sends, then send in a background thread until stop(); with `fence`,
+        each call to Slack goes out only if `fence()` says so at that moment (the lead's lease)."""
         self._stop.clear()
+        self._fence = fence or (lambda: True)
+        with self._health:
+            self._silent_since = None
         self.recover()
         self._thread = threading.Thread(target=self._run, name="convene-outbox", daemon=True)
         self._thread.start()
@@ -123,6 +152,33 @@ class Dispatcher:
     def wake(self) -> None:
         """Tell the background thread there may be new work."""
         self._wake.set()
+
+    def slack_silent_for(self) -> float:
+        """Seconds since the earliest call that Slack has left unanswered (refused, reset, timed
+        out) since it last answered one; 0 while Slack answers."""
+        with self._health:
+            since = self._silent_since
+        return 0.0 if since is None else time.monotonic() - since
+
+    def reach_slack(self) -> bool:
+        """Whether Slack answers now (api.test: any answer at all counts)."""
+        try:
+            self.client.api_call("api.test")
+        except SlackApiError:
+            pass
+        except OSError:
+            return False
+        self._answered()
+        return True
+
+    def _answered(self) -> None:
+        with self._health:
+            self._silent_since, self._last_answer = None, time.monotonic()
+
+    def _unanswered(self, started: float) -> None:
+        with self._health:
+            if self._silent_since is None:
+                self._silent_since = max(started, self._last_answer)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -150,7 +206,7 @@ class Dispatcher:
         """Send every row that is due and allowed by the rate limits now; return how many were tried."""
         with self._lock:
             done = 0
-            while limit is None or done < limit:
+            while (limit is None or done < limit) and self._fence():
                 sent_this_pass = 0
                 blocked: set[str] = set()
                 due = self._due_rows()
@@ -169,6 +225,8 @@ class Dispatcher:
                     lane = channel or f"row:{row_id}"
                     if lane in blocked:
                         continue
+                    if not self._fence():
+                        return done
                     method = method_of(kind)
                     if self.pacer.delay(method, channel) > 0:
                         blocked.add(lane)  # keep per-channel order: later rows wait too
@@ -210,6 +268,9 @@ class Dispatcher:
             if delivery is None:  # nothing to send (a refresh for a poll with no channel message)
                 row.status = "sent"
                 return True
+            # A post whose last call went unanswered may have reached Slack: look before sending.
+            unconfirmed = row.kind in POSTS and (row.last_error or "").startswith(_UNANSWERED)
+            earlier_claim = row.claimed_at
             if row.kind == Kind.POLL_REFRESH:
                 # Re-rendered from the database every time, so a refresh is
                 # safe to repeat; claiming it as sent now means a vote that
@@ -221,7 +282,17 @@ class Dispatcher:
             if delivery.method == "chat.postMessage":
                 delivery.args["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"key": row.key}}
             channel = row.channel
+        if not self._fence():
+            self._unclaim([row_id])
+            return False
         try:
+            found = self._find_delivered(row, since=earlier_claim) if unconfirmed else None
+            if found:
+                with transaction(self.engine) as session:
+                    current = session.get(Outbox, row_id)
+                    if current is not None and current.status == "sending":
+                        self._settle_found(session, current, found)
+                return True
             result = self._call(delivery)
         except _Failure as failure:
             self.pacer.note(delivery.method, channel)
@@ -278,25 +349,41 @@ class Dispatcher:
         if not claimed:
             return len(rows)
 
-        def send_lane(ids: list[int]) -> list[tuple[int, dict[str, Any] | _Failure]]:
+        def send_lane(ids: list[int]) -> list[tuple[int, Any]]:
             return [(row_id, self._attempt(claimed[row_id])) for row_id in ids]
 
         outcomes = {k: v for lane in self._pool().map(send_lane, lanes.values()) for k, v in lane}
         with transaction(self.engine) as session:
             for row in session.exec(select(Outbox).where(col(Outbox.id).in_(list(outcomes)))).all():
                 outcome = outcomes[row.id]  # type: ignore[index]
-                if not isinstance(outcome, _Failure):
+                if outcome is _FENCED:
+                    row.status, row.attempts = "pending", max(0, row.attempts - 1)
+                elif not isinstance(outcome, _Failure):
                     self._mark_sent(session, row, claimed[row.id], outcome)  # type: ignore[index]
         for row_id, outcome in outcomes.items():
             if isinstance(outcome, _Failure):
                 self._failed(row_id, claimed[row_id], None, outcome)
         return len(rows)
 
-    def _attempt(self, delivery: Delivery) -> dict[str, Any] | _Failure:
+    def _attempt(self, delivery: Delivery) -> Any:
+        """The call's result, its _Failure, or _FENCED if the fence held it back."""
+        if not self._fence():
+            return _FENCED
         try:
             return self._call(delivery)
         except _Failure as failure:
             return failure
+
+    def _unclaim(self, row_ids: list[int]) -> None:
+        """Put rows claimed but not sent back in the queue, if the database can still be reached;
+        if not, they stay in `sending` and the next leader's recover() sends them."""
+        try:
+            with transaction(self.engine) as session:
+                for row in session.exec(select(Outbox).where(col(Outbox.id).in_(row_ids))).all():
+                    row.status, row.not_before = "pending", self.clock.now()
+                    row.attempts = max(0, row.attempts - 1)
+        except Exception as exc:  # noqa: BLE001 - cut off from the database: recover() settles them
+            log.warning("could not put %d unsent rows back in the queue: %s", len(row_ids), exc)
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._replies is None:
@@ -304,13 +391,26 @@ class Dispatcher:
         return self._replies
 
     def _call(self, delivery: Delivery) -> dict[str, Any]:
+        started = time.monotonic()
+        try:
+            result = self._call_slack(delivery)
+        except _Failure as failure:
+            if failure.error.startswith(_UNANSWERED):
+                self._unanswered(started)
+            else:
+                self._answered()
+            raise
+        self._answered()
+        return result
+
+    def _call_slack(self, delivery: Delivery) -> dict[str, Any]:
         if delivery.method == "response_url":
             args = dict(delivery.args)
             try:
                 webhook = WebhookClient(args.pop("url"), timeout=10, logger=slack_client_logger())
                 answer = webhook.send_dict(args)
             except OSError as exc:
-                raise _Failure(f"connection: {exc}", 0) from None
+                raise _Failure(f"{_UNANSWERED} {exc}", 0) from None
             if answer.status_code == 404:
                 raise _Failure(answer.body.strip() or "expired_url", 404)
             if answer.status_code != 200:
@@ -331,7 +431,7 @@ class Dispatcher:
                 str(data.get("error", "unknown_error")), status, _retry_after(exc.response.headers)
             ) from None
         except OSError as exc:  # refused, reset, timed out
-            raise _Failure(f"connection: {exc}", 0) from None
+            raise _Failure(f"{_UNANSWERED} {exc}", 0) from None
         return dict(response.data) if isinstance(response.data, dict) else {}
 
     def _failed(self, row_id: int, delivery: Delivery, channel: str | None, failure: _Failure) -> bool:
@@ -345,6 +445,8 @@ class Dispatcher:
         if failure.error in PERMANENT:
             self._give_up(row_id, failure.error)
             return False
+        if failure.error.startswith(_UNANSWERED):  # Slack out of reach: wait for it, never give up
+            return self._retry(row_id, failure.error, timedelta(seconds=1), count=False)
         return self._retry(row_id, failure.error, None)
 
     def _join(self, channel: Any) -> bool:
@@ -361,7 +463,8 @@ class Dispatcher:
     def _retry(self, row_id: int, error: str, delay: timedelta | None, count: bool = True) -> bool:
         with transaction(self.engine) as session:
             row = session.get(Outbox, row_id)
-            assert row is not None
+            if row is None or not _still_ours(row):
+                return False
             if not count:
                 row.attempts = max(0, row.attempts - 1)
             row.last_error = error
@@ -378,7 +481,8 @@ class Dispatcher:
     def _give_up(self, row_id: int, error: str) -> None:
         with transaction(self.engine) as session:
             row = session.get(Outbox, row_id)
-            assert row is not None
+            if row is None or not _still_ours(row):
+                return
             row.status, row.last_error = "failed", error
             self._report(session, row, error)
             _forget_if_private(session, row)
@@ -402,12 +506,7 @@ class Dispatcher:
                 if current is None or current.status != "sending":
                     continue
                 if found:
-                    current.status, current.sent_at = "sent", self.clock.now()
-                    current.result_channel, current.result_ts = found.get("channel"), found.get("ts")
-                    renderer = self.renderers.get(current.kind)
-                    delivery = renderer(session, current) if renderer else None
-                    if delivery and delivery.after:
-                        delivery.after(session, found)
+                    self._settle_found(session, current, found)
                     delivered += 1
                 else:
                     current.status = "pending"
@@ -416,15 +515,26 @@ class Dispatcher:
             log.info("recovered %d interrupted sends (%d had reached Slack)", len(stuck), delivered)
         return delivered
 
-    def _find_delivered(self, row: Outbox) -> dict[str, Any] | None:
-        """Look for the row's key in the metadata of recent messages in its channel."""
+    def _settle_found(self, session: Session, row: Outbox, found: dict[str, Any]) -> None:
+        """Record a row as sent by the message found in its channel's history."""
+        row.status, row.sent_at = "sent", self.clock.now()
+        row.result_channel, row.result_ts = found.get("channel"), found.get("ts")
+        renderer = self.renderers.get(row.kind)
+        delivery = renderer(session, row) if renderer else None
+        if delivery and delivery.after:
+            delivery.after(session, found)
+        _forget_if_private(session, row)
+
+    def _find_delivered(self, row: Outbox, since: datetime | None = None) -> dict[str, Any] | None:
+        """Look for the row's message (its key in the metadata, or an upload's file name) among the
+        messages in its channel since it was claimed (or `since`)."""
         channel = row.channel or row.payload.get("channel")
         if not channel:
             return None
         try:
             if channel.startswith(("U", "W")):
                 channel = self.client.conversations_open(users=channel)["channel"]["id"]
-            claimed = utc(row.claimed_at or self.clock.now())
+            claimed = utc(since or row.claimed_at or self.clock.now())
             oldest = f"{(claimed - timedelta(seconds=5)).timestamp():.6f}"
             cursor = None
             while True:
@@ -433,11 +543,7 @@ class Dispatcher:
                 )
                 messages: list[dict[str, Any]] = page.get("messages", [])
                 for message in messages:
-                    meta = message.get("metadata") or {}
-                    if (
-                        meta.get("event_type") == METADATA_TYPE
-                        and (meta.get("event_payload") or {}).get("key") == row.key
-                    ):
+                    if _carries(row, message):
                         return {"channel": channel, "ts": message.get("ts"), "message": message}
                 cursor = (page.get("response_metadata") or {}).get("next_cursor")
                 if not cursor:
@@ -448,6 +554,12 @@ class Dispatcher:
             # prefer delivery.
             log.warning("could not check whether row %s was delivered: %s", row.id, exc)
             return None
+
+
+def _still_ours(row: Outbox) -> bool:
+    """Whether a row this dispatcher claimed is still its own to settle: not recorded meanwhile
+    by a leader that took over (a refresh is claimed as sent, so it always is)."""
+    return row.kind == Kind.POLL_REFRESH or row.status == "sending"
 
 
 def _forget_if_private(session: Session, row: Outbox) -> None:
