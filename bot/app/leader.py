@@ -4,6 +4,13 @@ APScheduler 3 must not run twice on one job store, and one dispatcher per
 database keeps sends in order. Every process answers Slack; only the leader
 schedules and sends. A follower keeps trying for the lead, so when the leader
 dies (its lock dies with it) another process takes over within `retry` seconds.
+
+The leader renews its lease every `retry` seconds. Cut off from the database, it
+cannot: its lease runs out (the dispatcher asks `Lease.valid()` before each send),
+the renewal fails and it follows, and the server lets another host lead once it
+has given up on the silent one (`storage.locks`). A leader that cannot do the
+leader's work (`able()` false: Slack has stopped answering it) hands the lead on
+and tries for it again only once `recovered()` says it could do the work.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from storage.locks import Lease
+from storage.locks import RENEW_EVERY, Lease
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +33,20 @@ class Leadership:
         *,
         on_lead: Callable[[], None],
         on_lose: Callable[[], None],
-        retry: float = 2.0,
+        retry: float = RENEW_EVERY,
+        able: Callable[[], bool] | None = None,
+        recovered: Callable[[], bool] | None = None,
     ) -> None:
         self.lease = lease
         self.on_lead = on_lead
         self.on_lose = on_lose
         self.retry = retry
+        self.able = able
+        self.recovered = recovered
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._leading = False
+        self._stood_down = False
 
     @property
     def leading(self) -> bool:
@@ -68,10 +80,21 @@ class Leadership:
     def _step(self) -> None:
         if self._leading:
             if not self.lease.still_held():
-                log.error("lost the lead (the database connection holding it dropped); following")
+                log.error("lost the lead (its database session ended or stopped answering); following")
                 self._leading = False
                 self.on_lose()
+            elif self.able is not None and not self.able():
+                log.error("Slack does not answer this process; handing the lead on and following")
+                # Released first: the lease stops this process's sends at once, and another
+                # host need not wait for the dispatcher's call in flight to time out.
+                self.lease.release()
+                self._leading, self._stood_down = False, True
+                self.on_lose()
             return
+        if self._stood_down:
+            if self.recovered is not None and not self.recovered():
+                return
+            self._stood_down = False
         if self.lease.try_acquire():
             log.info("this process leads: it runs the schedule and sends the outbox")
             self._leading = True

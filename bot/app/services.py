@@ -30,6 +30,11 @@ from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
+# A leader that Slack has left unanswered this long (seconds since the first call it did not
+# answer, and a call times out after 10) hands the lead on to a host that may reach Slack.
+SLACK_GIVES_UP = 10.0
+SLACK_TIMEOUT = 10
+
 
 @dataclass
 class Services:
@@ -85,7 +90,7 @@ class Services:
         client = WebClient(
             token=settings.slack_bot_token.get_secret_value() or None,
             base_url=settings.slack_api_url,
-            timeout=10,
+            timeout=SLACK_TIMEOUT,
             logger=slack_client_logger(),
         )
         directory = Directory(event=event, engine=engine, clock=clock, client=client)
@@ -205,7 +210,13 @@ class Services:
         if missing:
             log.warning("channels not found in Slack: %s", ", ".join(f"#{m}" for m in missing))
         if background:
-            self.leadership = Leadership(Lease(self.engine), on_lead=self._lead, on_lose=self._follow)
+            self.leadership = Leadership(
+                Lease(self.engine),
+                on_lead=self._lead,
+                on_lose=self._follow,
+                able=lambda: self.dispatcher.slack_silent_for() < SLACK_GIVES_UP,
+                recovered=self.dispatcher.reach_slack,
+            )
             if not self.leadership.start():
                 log.info("another process leads; this one answers Slack and stands by")
         else:
@@ -213,7 +224,10 @@ class Services:
             self.scheduler.start(paused=True)
 
     def _lead(self) -> None:
-        self.dispatcher.start()
+        assert self.leadership is not None
+        # Each send waits on the lease: a leader cut off from the database stops sending
+        # before another host can take over.
+        self.dispatcher.start(fence=self.leadership.lease.valid)
         self.scheduler.start()
 
     def _follow(self) -> None:
