@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from bot.core import Clock, NotAllowed
 from bot.event import Event, Person
-from storage.db import reading, transaction
+from storage.db import reading, transaction, upsert
 from storage.models import Identity
 
 log = logging.getLogger(__name__)
@@ -73,12 +73,25 @@ class Directory:
                             found[missing[email].id] = member["id"]
             except SlackApiError as exc:
                 log.warning("could not list users to match the roster: %s", exc.response.get("error"))
-            now = self.clock.now()
-            with transaction(self.engine) as session:
-                for person_id, slack_id in found.items():
-                    session.merge(Identity(person_id=person_id, slack_user_id=slack_id, resolved_at=now))
+            self._save(found)
             self.reload()
         return [p for p in self.event.people.values() if p.id not in self._slack_of]
+
+    def _save(self, found: dict[str, str]) -> None:
+        """Keep who resolved to which Slack user: one upsert, so hosts that start at the same
+        moment and save the same people both go on (a second save is the same fact)."""
+        if not found:
+            return
+        now = self.clock.now()
+        rows = [{"person_id": p, "slack_user_id": s, "resolved_at": now} for p, s in found.items()]
+        with transaction(self.engine) as session:
+            insert = upsert(session, Identity.__table__).values(rows)
+            session.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["person_id"],
+                    set_={"slack_user_id": insert.excluded.slack_user_id, "resolved_at": now},
+                )
+            )
 
     def resolve_channels(self, client: WebClient) -> list[str]:
         """Find the ids of the event's channels by name; return the names not found."""
@@ -134,8 +147,7 @@ class Directory:
             with self._lock:
                 self._unknown[slack_user_id] = now
             return None
-        with transaction(self.engine) as session:
-            session.merge(Identity(person_id=match.id, slack_user_id=slack_user_id, resolved_at=now))
+        self._save({match.id: slack_user_id})
         with self._lock:
             self._by_slack[slack_user_id] = match
             self._slack_of[match.id] = slack_user_id
