@@ -14,7 +14,7 @@ from sqlmodel import select
 from bot.core import Clock, NotAllowed
 from bot.event import Event, Person
 from storage.db import reading, transaction, upsert
-from storage.models import Identity
+from storage.models import Identity, table_of
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class Directory:
         now = self.clock.now()
         rows = [{"person_id": p, "slack_user_id": s, "resolved_at": now} for p, s in found.items()]
         with transaction(self.engine) as session:
-            insert = upsert(session, Identity.__table__).values(rows)
+            insert = upsert(session, table_of(Identity)).values(rows)
             session.execute(
                 insert.on_conflict_do_update(
                     index_elements=["person_id"],
