@@ -92,6 +92,9 @@ class Services:
             base_url=settings.slack_api_url,
             timeout=SLACK_TIMEOUT,
             logger=slack_client_logger(),
+            # The SDK would resend a call whose connection dropped, and post twice a message
+            # that Slack had already posted: the dispatcher retries, after looking first.
+            retry_handlers=[],
         )
         directory = Directory(event=event, engine=engine, clock=clock, client=client)
         renderers = Renderers()

@@ -88,6 +88,19 @@ def test_server_errors_and_dropped_connections_are_retried_with_backoff(
     assert rows(ws)[0].status == "sent"
 
 
+def test_a_post_whose_answer_was_lost_goes_out_once(ws: Workspace, clock: ManualClock) -> None:
+    # Slack posted the message, then the connection dropped before its answer came back:
+    # the bot cannot tell this from a post that never arrived, and must not post it twice.
+    ws.sandbox.fail_next("chat.postMessage", answer_lost=True)
+    queue_dms(ws, ["abc-usd-supt"])
+    for _ in range(4):
+        ws.deliver()
+        clock.advance(60)
+    assert dm_texts(ws, "abc-usd-supt") == ["hello abc-usd-supt"]
+    (row,) = rows(ws)
+    assert row.status == "sent" and row.result_ts == ws.sandbox.messages(row.result_channel)[0].ts
+
+
 def test_permanent_errors_are_reported_to_organizers_in_plain_words(
     ws: Workspace, clock: ManualClock
 ) -> None:
@@ -165,7 +178,7 @@ def test_a_send_interrupted_after_slack_answered_is_recorded_not_repeated(ws: Wo
 
 def test_a_send_interrupted_before_slack_answered_is_sent_again(ws: Workspace) -> None:
     queue_dms(ws, ["abc-usd-supt"])
-    ws.sandbox.fail_next("chat.postMessage", drop_connection=True, times=2)
+    ws.sandbox.fail_next("chat.postMessage", drop_connection=True)
     real = ws.services.dispatcher
 
     class DiesOnError(Dispatcher):

@@ -567,6 +567,16 @@ def test_fail_next_can_drop_the_connection(sandbox: SlackSandbox) -> None:
     assert [c.status for c in sandbox.calls] == [0, 0, 200]
 
 
+def test_fail_next_can_lose_the_answer_after_doing_the_work(sandbox: SlackSandbox) -> None:
+    bare = WebClient(base_url=sandbox.api_url, token=sandbox.bot_token, retry_handlers=[])
+    sandbox.fail_next("chat.postMessage", answer_lost=True)
+    with pytest.raises(RemoteDisconnected):
+        bare.chat_postMessage(channel="#general", text="posted, but nobody heard")
+    [lost] = sandbox.calls
+    assert (lost.status, lost.response) == (0, {"ok": False, "error": "connection_dropped"})
+    assert [m.text for m in sandbox.messages("general")] == ["posted, but nobody heard"]
+
+
 def test_deactivated_users_and_archived_channels(sandbox: SlackSandbox, client: WebClient) -> None:
     dm = client.chat_postMessage(channel="U1", text="Welcome")["channel"]
     sandbox.deactivate_user("U1")

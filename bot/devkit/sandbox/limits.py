@@ -39,6 +39,7 @@ class RateLimits(WorkspaceState):
         times: int = 1,
         retry_after: int | None = None,
         drop_connection: bool = False,
+        answer_lost: bool = False,
     ) -> None:
         """Answer the next `times` calls to Web API `method` with a failure instead of doing the work.
 
@@ -48,7 +49,9 @@ class RateLimits(WorkspaceState):
           "internal_error" otherwise;
         - `status=429, retry_after=2`: also a Retry-After header (429 without it sends 1);
         - `drop_connection=True`: the server reads the request and closes the socket
-          without a word, so the client sees a connection error.
+          without a word, so the client sees a connection error;
+        - `answer_lost=True`: the server does the work (the message is posted), then
+          closes the socket without a word: the client cannot tell this from the last.
 
         Injected failures come before authentication and rate limiting and use no
         rate-limit slot; they are recorded like any call. Several `fail_next` calls
@@ -58,6 +61,8 @@ class RateLimits(WorkspaceState):
             raise ValueError(f"{method!r} is not a Web API method the sandbox serves")
         if times < 1:
             raise ValueError("times must be at least 1")
+        if answer_lost:
+            drop_connection = True
         if drop_connection:
             if error is not None or status != 200 or retry_after is not None:
                 raise ValueError("drop_connection answers nothing; leave error, status and retry_after unset")
@@ -73,6 +78,7 @@ class RateLimits(WorkspaceState):
             retry_after=retry_after,
             drop_connection=drop_connection,
             remaining=times,
+            after_work=answer_lost,
         )
         with self._lock:
             self._faults.setdefault(method, deque()).append(fault)
@@ -105,8 +111,8 @@ class RateLimits(WorkspaceState):
             floor = max(floor, _window_floor(-(-calls // channels), *per_channel))
         return floor
 
-    def _take_fault(self, method: str) -> _Reply | None:
-        """The answer of the next failure `fail_next` queued for `method`, else None."""
+    def _take_fault(self, method: str) -> _Fault | None:
+        """The next failure `fail_next` queued for `method`, else None."""
         faults = self._faults.get(method)
         if not faults:
             return None
@@ -114,7 +120,7 @@ class RateLimits(WorkspaceState):
         fault.remaining -= 1
         if fault.remaining <= 0:
             faults.popleft()
-        return fault.reply()
+        return fault
 
     def _rate_limited(self, method: str, params: dict[str, Any], now: datetime) -> _Reply | None:
         """Slack's 429 when `method` is over a configured limit, else None (and count the call)."""

@@ -143,6 +143,7 @@ class _Fault:
     retry_after: int | None
     drop_connection: bool
     remaining: int
+    after_work: bool = False  # do the call's work, then drop the connection: the answer is lost
 
     def reply(self) -> _Reply:
         if self.drop_connection:

@@ -83,8 +83,13 @@ class Serving(RateLimits):
 
     def _answer_api(self, method: str, params: dict[str, Any], token: str | None, now: datetime) -> _Reply:
         fault = self._take_fault(method)
-        if fault is not None:
-            return fault
+        if fault is not None and not fault.after_work:
+            return fault.reply()
+        reply = self._do_api(method, params, token, now)
+        # The work is done, but its answer never reaches the client.
+        return fault.reply() if fault is not None else reply
+
+    def _do_api(self, method: str, params: dict[str, Any], token: str | None, now: datetime) -> _Reply:
         handler = self._methods.get(method)
         if handler is None:
             return _Reply(404, {"ok": False, "error": "unknown_method"})
