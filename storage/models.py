@@ -147,3 +147,11 @@ class DisplayLink(SQLModel, table=True):
     subject: str | None = Field(default=None, max_length=64)  # the poll id or cloud name
     created_by: str | None = Field(default=None, max_length=32)
     created_at: datetime | None = _utc_column()
+
+
+class SeenEvent(SQLModel, table=True):
+    """An Events API event already taken in, by Slack's `event_id`: a redelivery is only
+    acknowledged. Rows older than a day are pruned (Slack retries within minutes)."""
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    seen_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
