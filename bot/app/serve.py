@@ -11,7 +11,8 @@ from bot.app.services import Services
 from bot.core import Settings, configure_logging
 from bot.event import load_event
 from handlers import register_all
-from handlers.web import build_asgi
+from handlers.web import build_asgi, once_per_event
+from storage.seen import first_sight
 
 # `convene serve` passes the event file to its uvicorn workers in this variable.
 EVENT_ENV = "CONVENE_EVENT_FILE"
@@ -27,6 +28,8 @@ def create_app(settings: Settings, services: Services) -> App:
         process_before_response=True,
         token_verification_enabled=False,
     )
+    # Before any listener: a redelivered event stops here, in whichever worker it reaches.
+    app.use(once_per_event(lambda event_id: first_sight(services.engine, event_id, now=services.clock.now())))
     register_all(app, services.core)
     return app
 
