@@ -44,7 +44,8 @@ def register(app: App, core: Core) -> None:
     @app.event("app_home_opened")
     def home_opened(body: dict[str, Any]) -> None:
         payload = body.get("event") or {}
-        if payload.get("tab", "home") == "home" and payload.get("user"):
+        # Slack names the person by id here; an event that names no one has no Home tab to show.
+        if payload.get("tab", "home") == "home" and isinstance(payload.get("user"), str):
             publish_home(core, app.client, payload["user"])
 
     @app.action(re.compile(r"^breakout_choose_"))
@@ -53,12 +54,14 @@ def register(app: App, core: Core) -> None:
         who = user_id(body)
         note = None
         person = directory.person(who)
+        option = action.get("selected_option")
+        session_id = option.get("value") if isinstance(option, dict) else None
         try:
             if person is None:
                 raise UserError("Only people on the roster can choose breakouts.")
-            chosen = agenda.choose(
-                person=person, session_id=(action.get("selected_option") or {}).get("value", "")
-            )
+            if not isinstance(session_id, str):
+                raise UserError("That is not one of the breakouts.")
+            chosen = agenda.choose(person=person, session_id=session_id)
             note = f":white_check_mark: You chose *{chosen.title}*."
         except UserError as exc:
             note = f":warning: {exc}"

@@ -14,6 +14,13 @@ from handlers.core import Core
 log = logging.getLogger("convene.handlers")
 
 SORRY = "Something went wrong on our side and nothing was changed. Please try again in a moment."
+UNREADABLE = (
+    "Part of this form came back in a shape Slack never sends. Please close the form and open it again."
+)
+# What the bot itself puts in a modal's private_metadata, and as what.
+METADATA = {"poll": str, "headline": int, "response_url": str, "channel": str, "user": str}
+# Ids are INTEGER columns: 2**31 - 1 on PostgreSQL (SQLite's go to 2**63 - 1).
+MAX_ROW_ID = 2**31 - 1
 
 
 def user_id(body: dict[str, Any]) -> str:
@@ -45,23 +52,60 @@ def reply_target(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def metadata(body: dict[str, Any]) -> dict[str, Any]:
-    """A modal's private_metadata, parsed; empty when missing or not ours."""
+    """A modal's private_metadata, parsed; empty when missing or not ours.
+
+    A field the bot puts there that comes back as another type was not written by the
+    bot: a UserError, not a guess.
+    """
     try:
         data = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
-    except ValueError:
+    except (TypeError, ValueError, RecursionError):
         return {}
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    for key, kind in METADATA.items():
+        value = data.get(key)
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+            raise UserError(UNREADABLE)
+    return {k: v for k, v in data.items() if v is not None or k not in METADATA}
 
 
 def form_value(values: dict[str, Any], block: str, action: str = "value") -> Any:
     """One input's value from a submitted view's state: the chosen option's value, the chosen
-    options' values, or the typed text (None when empty)."""
+    options' values, or the typed text (None when empty). A value that is not text, which
+    Slack never sends, is a UserError."""
     element = (values.get(block) or {}).get(action) or {}
     if "selected_option" in element:
-        return (element["selected_option"] or {}).get("value")
+        option = element["selected_option"] or {}
+        if not isinstance(option, dict):
+            raise UserError(UNREADABLE)
+        return _text(option.get("value"))
     if "selected_options" in element:
-        return [o.get("value") for o in element["selected_options"] or []]
-    return element.get("value")
+        options = element["selected_options"] or []
+        if not isinstance(options, list) or not all(isinstance(o, dict) for o in options):
+            raise UserError(UNREADABLE)
+        return [_text(o.get("value")) for o in options]
+    return _text(element.get("value"))
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise UserError(UNREADABLE)
+
+
+def row_id(value: Any) -> int | None:
+    """A row's id as a form or a person gave it (a number, or digits), if it can be one.
+
+    None for anything that cannot: not a whole number, or outside the narrowest id
+    column's range (PostgreSQL's INTEGER), which the database would refuse with an error.
+    """
+    if isinstance(value, str):
+        digits = value.strip().lstrip("#")
+        value = int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 10 else None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value <= MAX_ROW_ID else None
 
 
 def tell(core: Core, target: dict[str, Any], text: str) -> None:
@@ -69,9 +113,7 @@ def tell(core: Core, target: dict[str, Any], text: str) -> None:
     core.replies.tell(target, text)
 
 
-def answering(
-    core: Core, body: dict[str, Any], ack: Callable[..., Any], work: Callable[[], None]
-) -> None:
+def answering(core: Core, body: dict[str, Any], ack: Callable[..., Any], work: Callable[[], None]) -> None:
     """Run a button's work, then ack; a UserError becomes an ephemeral note.
 
     The ack comes last so that Slack is answered only once the work is committed.

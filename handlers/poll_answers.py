@@ -25,7 +25,7 @@ def parse_vote(value: Any) -> tuple[str, list[int]]:
     try:
         data = json.loads(value)
         poll_id, choices = data["poll"], data["choices"]
-    except (TypeError, ValueError, KeyError):
+    except (TypeError, ValueError, KeyError, RecursionError):
         raise UserError(BAD_OPTION) from None
     if not isinstance(poll_id, str) or not isinstance(choices, list):
         raise UserError(BAD_OPTION)
@@ -76,21 +76,22 @@ def register(app: App, core: Core) -> None:
 
     @app.view("poll_answer")
     def submit_answer(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        text = form_value(_values(view), "answer", "text")
         _submit(
             ack,
             body,
             lambda meta: polls.vote(
-                poll_id=meta.get("poll", ""), user_id=user_id(body), text=text, reply_to=_target(meta, body)
+                poll_id=meta.get("poll", ""),
+                user_id=user_id(body),
+                text=form_value(_values(view), "answer", "text"),
+                reply_to=_target(meta, body),
             ),
             field="answer",
         )
 
     @app.view("poll_choose")
     def submit_choices(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        selected = form_value(_values(view), "choices", "choices") or []
-
         def work(meta: dict[str, Any]) -> None:
+            selected = form_value(_values(view), "choices", "choices") or []
             try:
                 choices = [int(value) for value in selected]
             except (KeyError, TypeError, ValueError):
@@ -141,10 +142,10 @@ def register(app: App, core: Core) -> None:
 
     @app.view("poll_new")
     def submit_new(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        draft = new_poll_draft(_values(view))
-
         def work(meta: dict[str, Any]) -> None:
-            poll = polls.create(draft=draft, channel_id=meta.get("channel", ""), user_id=user_id(body))
+            poll = polls.create(
+                draft=new_poll_draft(_values(view)), channel_id=meta.get("channel", ""), user_id=user_id(body)
+            )
             tell(
                 core,
                 {"channel": meta.get("channel"), "user": user_id(body)},
