@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
 from storage.locks import SERVER_GIVES_UP, writer_queue
@@ -58,8 +58,15 @@ def make_engine(url: str = DEFAULT_URL) -> Engine:
     # for the dispatcher, the scheduler and the lead; overflow ones are opened and closed
     # on demand, which a burst of votes should never need.
     return create_engine(
-        url, pool_pre_ping=True, pool_size=POOL_SIZE + 8, max_overflow=10, connect_args=PG_CONNECT_ARGS
+        url, pool_pre_ping=True, pool_size=POOL_SIZE + 8, max_overflow=10, connect_args=_connect_args(url)
     )
+
+
+def _connect_args(url: str) -> dict[str, Any]:
+    """PG_CONNECT_ARGS, keeping server options the URL already sets (`?options=-c%20...`)."""
+    given = make_url(url).query.get("options")
+    extra = " ".join(given) if isinstance(given, tuple) else (given or "")
+    return {**PG_CONNECT_ARGS, "options": f"{PG_CONNECT_ARGS['options']} {extra}".strip()}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
