@@ -8,6 +8,7 @@ not a regular file or is not UTF-8 gets the same clear answer whichever it is.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 # Tab and line breaks are text; every other C0/C1 control character, and lone surrogates
@@ -27,8 +28,17 @@ class UnreadableFile(Exception):
 
 def is_file(path: Path) -> bool:
     """Whether `path` names a regular file; False for names the file system refuses outright."""
+    return _is(path, Path.is_file)
+
+
+def is_folder(path: Path) -> bool:
+    """Whether `path` names a folder; False for names the file system refuses outright."""
+    return _is(path, Path.is_dir)
+
+
+def _is(path: Path, test: Callable[[Path], bool]) -> bool:
     try:
-        return path.is_file()
+        return test(path)
     except (OSError, ValueError):  # a name too long, a NUL byte in it, ...
         return False
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter, ValidationError
 
-from bot.event.files import UnreadableFile, is_file, read_text
+from bot.event.files import UnreadableFile, is_file, is_folder, read_text
 from bot.event.roster import load_roster
 from bot.event.spec import (
     CHANNEL_NAME,
@@ -198,7 +198,7 @@ def load_event(path: str | Path, *, check_colormap: bool = True) -> Event:
     roster_ref = data.get("roster")
     if roster_ref is None:
         out.add((), "missing 'roster: <file>.csv' (the people attending)", label="roster")
-    elif not isinstance(roster_ref, str):
+    elif not isinstance(roster_ref, str) or not roster_ref.strip() or is_folder(path.parent / roster_ref):
         out.add(("roster",), "must be the path of a CSV file, relative to the event file")
     else:
         roster_path = path.parent / roster_ref

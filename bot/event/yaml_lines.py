@@ -353,4 +353,6 @@ def _syntax_error(exc: yaml.YAMLError, text: str) -> YamlError:
     message = f"not valid YAML: {problem}"
     if context and context_mark is not None and mark is not None and context_mark.line != mark.line:
         message += f" ({context} on line {context_mark.line + 1})"
-    return YamlError(mark.line + 1 if mark is not None else None, message)
+    # At the end of a file with no last line break libyaml counts one line more than there is.
+    last = max(1, len(text.splitlines()))
+    return YamlError(min(mark.line + 1, last) if mark is not None else None, message)

@@ -666,3 +666,16 @@ def test_a_whole_day_that_does_not_exist(tmp_path: Path) -> None:
         f"{path}:{end}: sessions[0] (opening).end: 10:00 does not exist on 2011-12-30 "
         "in Pacific/Apia: the clocks go from 2011-12-30 00:00 to 2011-12-31 00:00",
     ]
+
+
+@pytest.mark.parametrize("roster_path", ['""', '" "', "."])
+def test_a_roster_path_that_names_no_file(tmp_path: Path, roster_path: str) -> None:
+    path = write(tmp_path, edit("roster: roster.csv", f"roster: {roster_path}"))
+    assert only(path) == f"{path}:7: roster: must be the path of a CSV file, relative to the event file"
+
+
+def test_a_syntax_error_at_the_end_of_a_file_without_a_last_line_break(tmp_path: Path) -> None:
+    # libyaml counts one line more at the end of such a file.
+    text = EVENT + "x: [a, b"
+    path = write(tmp_path, text)
+    assert only(path).startswith(f"{path}:{text.count(chr(10)) + 1}: not valid YAML: ")
