@@ -53,8 +53,8 @@ def mrkdwn(text: str) -> str:
     bot's own.
     """
     text = one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _BROADCAST.sub(lambda m: "@\u200b" + m.group(1), text)
-    return _MARK.sub(lambda m: _mark(text, m.start()), text)
+    text = _MARK.sub(lambda m: _mark(text, m.start()), text)
+    return _BROADCAST.sub(lambda m: "@\u200b" + m.group(1), text)
 
 
 def _mark(text: str, at: int) -> str:

@@ -40,6 +40,7 @@ typed = st.lists(
         ("~gone~ `code`", "\u223cgone\u223c \u02cbcode\u02cb"),
         ("snake_case and 2*3", "snake_case and 2*3"),
         ("team@here.org", "team@here.org"),
+        ("_@here_", "\uff3f@\u200bhere\uff3f"),
         ("line one\n> not the bot", "line one &gt; not the bot"),
         ("red \x1b[31m, reversed \u202eabc", "red [31m, reversed abc"),
     ],
