@@ -10,14 +10,17 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core import FieldErrors, UserError
 from bot.headlines import headline_modal, mine_blocks, missing_blocks, staff_list_blocks
+from bot.slack import mrkdwn
 from handlers.common import (
     SORRY,
+    UNREADABLE,
     answering,
     command_answer,
     form_value,
     log,
     metadata,
     reply_target,
+    row_id,
     tell,
     user_id,
 )
@@ -88,7 +91,7 @@ def register(app: App, core: Core) -> None:
                 h = headlines.set_hidden(user_id=who, headline_id=_number(args), hidden=verb == "hide")
                 state = "hidden from the wall and the word cloud" if h.hidden else "shown again"
                 return f"Headline #{h.id} is {state}."
-            return f"I don't know `/headline {verb}`.\n\n{HELP}"
+            return f"I don't know `/headline {mrkdwn(verb)}`.\n\n{HELP}"
 
         ack(**command_answer(core, f"/headline {verb}", work))
 
@@ -118,15 +121,15 @@ def register(app: App, core: Core) -> None:
     @app.view("headline_submit")
     def headline_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = (view.get("state") or {}).get("values") or {}
-        meta = metadata(body)
 
         try:
+            meta = metadata(body)
             h = headlines.submit(
                 user_id=user_id(body),
                 team_id=form_value(values, "team"),
                 text=form_value(values, "headline"),
                 explanation=form_value(values, "explanation"),
-                headline_id=meta.get("headline"),
+                headline_id=_form_headline(meta.get("headline")),
             )
         except FieldErrors as exc:
             ack(response_action="errors", errors=exc.errors)
@@ -158,12 +161,20 @@ def _target(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _number(args: list[str]) -> int:
-    try:
-        return int(args[0].lstrip("#"))
-    except (IndexError, ValueError):
+    number = row_id(args[0]) if args else None
+    if number is None:
         raise UserError(
             "Which headline? Give its number, e.g. `/headline hide 12` (`/headline list` shows them)."
-        ) from None
+        )
+    return number
+
+
+def _form_headline(value: int | None) -> int | None:
+    """The headline a form edits, as the form carried it back (None: a new one)."""
+    number = row_id(value)
+    if value is not None and number is None:
+        raise UserError(UNREADABLE)
+    return number
 
 
 def _nudged(count: int) -> str:
