@@ -28,32 +28,37 @@ off goes back to the queue, or, if the database is out of reach too, stays in
 
 from __future__ import annotations
 
+import functools
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.core import Clock, slack_client_logger, utc
+from bot.core import Clock, utc
 from bot.delivery.outbox import BATCHED, POSTS, Delivery, Kind, Renderers, method_of
 from bot.delivery.pacing import Pacer
+from bot.delivery.webhooks import Unanswered, Webhooks
 from storage.db import transaction
-from storage.models import Outbox
+from storage.models import Outbox, table_of
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-# Replies to clicks (response_url) go out in batches of up to this many, this many at once.
-REPLY_BATCH = 50
-REPLY_THREADS = 8
+# Replies to clicks (response_url) go out side by side, this many in flight at once: each
+# waits a round trip on Slack, so one at a time would cap a burst's confirmations at a
+# few per second. drain() claims them a batch at a time.
+REPLY_IN_FLIGHT = 64
+REPLY_BATCH = 200
+REPLY_CONNECTIONS = 64  # kept open to Slack; replies beyond them wait for one to be free
 METADATA_TYPE = "convene_outbox"
 # How the error of a call Slack did not answer begins (it may or may not have reached Slack).
 _UNANSWERED = "connection:"
@@ -82,7 +87,7 @@ PERMANENT: dict[str, str] = {
 }
 
 
-# What _attempt answers for a call the fence held back (nothing was sent).
+# What _send_lane answers for a reply the fence held back (nothing was sent).
 _FENCED = object()
 
 
@@ -119,7 +124,12 @@ class Dispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._replies: ThreadPoolExecutor | None = None
+        self._webhooks = Webhooks(connections=REPLY_CONNECTIONS, timeout=10)
+        self._reply_thread: threading.Thread | None = None
+        self._reply_wake = threading.Event()
+        self._in_flight: set[str] = set()  # lanes (people) with a reply on its way
+        self._flight = threading.Lock()
+        self._settled: queue.SimpleQueue[tuple[int, Delivery, Any]] = queue.SimpleQueue()
         self._fence: Callable[[], bool] = lambda: True
         # time.monotonic() of the earliest call left unanswered since Slack last answered one.
         self._silent_since: float | None = None
@@ -138,20 +148,28 @@ class Dispatcher:
         self.recover()
         self._thread = threading.Thread(target=self._run, name="convene-outbox", daemon=True)
         self._thread.start()
+        self._reply_thread = threading.Thread(target=self._run_replies, name="convene-replies", daemon=True)
+        self._reply_thread.start()
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        if self._thread:
-            self._thread.join(timeout=10)
-            self._thread = None
-        if self._replies is not None:
-            self._replies.shutdown(wait=True)
-            self._replies = None
+        self._reply_wake.set()
+        for thread in (self._thread, self._reply_thread):
+            if thread:
+                thread.join(timeout=10)
+        self._thread = self._reply_thread = None
+        self._wait_for_replies(timeout=15)
+        self._webhooks.close()
+        try:  # the last replies that came back: recorded, so they are not sent again on start
+            self._settle([self._settled.get_nowait() for _ in range(self._settled.qsize())])
+        except Exception as exc:  # noqa: BLE001 - cut off from the database: recover() settles them
+            log.warning("could not record the last replies sent: %s", exc)
 
     def wake(self) -> None:
-        """Tell the background thread there may be new work."""
+        """Tell the background threads there may be new work."""
         self._wake.set()
+        self._reply_wake.set()
 
     def slack_silent_for(self) -> float:
         """Seconds since the earliest call that Slack has left unanswered (refused, reset, timed
@@ -181,13 +199,26 @@ class Dispatcher:
                 self._silent_since = max(started, self._last_answer)
 
     def _run(self) -> None:
+        """Everything but replies to clicks, which _run_replies sends beside it: a refresh or a
+        reminder never waits behind a burst's confirmations."""
         while not self._stop.is_set():
             try:
-                self.drain()
+                self.drain(replies=False)
             except Exception:  # keep the dispatcher alive; rows stay pending
                 log.exception("outbox dispatcher pass failed")
             self._wake.wait(timeout=0.05)
             self._wake.clear()
+
+    def _run_replies(self) -> None:
+        """Keep up to REPLY_IN_FLIGHT replies on their way: claim due ones as slots free up, and
+        record the answers as they come back, a transaction for all that came meanwhile."""
+        while not self._stop.is_set():
+            try:
+                self._reply_step()
+            except Exception:  # keep sending; rows stay pending or sending (recover() settles those)
+                log.exception("sending replies failed")
+            self._reply_wake.wait(timeout=0.05)
+            self._reply_wake.clear()
 
     def next_due(self) -> datetime | None:
         """When the earliest pending row becomes due (None if nothing is pending)."""
@@ -202,19 +233,21 @@ class Dispatcher:
 
     # ------------------------------------------------------------ sending
 
-    def drain(self, limit: int | None = None) -> int:
-        """Send every row that is due and allowed by the rate limits now; return how many were tried."""
+    def drain(self, limit: int | None = None, *, replies: bool = True) -> int:
+        """Send every row that is due and allowed by the rate limits now; return how many were tried.
+
+        With `replies=False`, replies to clicks are left to the background reply sender."""
         with self._lock:
             done = 0
             while (limit is None or done < limit) and self._fence():
                 sent_this_pass = 0
                 blocked: set[str] = set()
-                due = self._due_rows()
-                replies = [row_id for row_id, kind, _ in due if kind in BATCHED]
+                due = self._due_rows(replies=replies)
+                batch = [row_id for row_id, kind, _ in due if kind in BATCHED]
                 # Held like any other method after a 429 (Pacer.hold in _failed).
-                if replies and self.pacer.delay(Kind.RESPOND.method) <= 0:
+                if batch and self.pacer.delay(Kind.RESPOND.method) <= 0:
                     room = REPLY_BATCH if limit is None else min(REPLY_BATCH, limit - done)
-                    tried = self._send_replies(replies[:room])
+                    tried = self._send_replies(batch[:room])
                     sent_this_pass += tried
                     done += tried
                     if limit is not None and done >= limit:
@@ -241,14 +274,14 @@ class Dispatcher:
                     return done
             return done
 
-    def _due_rows(self) -> list[tuple[int, str, str | None]]:
+    def _due_rows(self, *, replies: bool = True) -> list[tuple[int, str, str | None]]:
+        query = select(Outbox.id, Outbox.kind, Outbox.channel).where(
+            Outbox.status == "pending", col(Outbox.not_before) <= self.clock.now()
+        )
+        if not replies:
+            query = query.where(col(Outbox.kind).not_in(list(BATCHED)))
         with Session(self.engine) as session:
-            rows = session.exec(
-                select(Outbox.id, Outbox.kind, Outbox.channel)
-                .where(Outbox.status == "pending", col(Outbox.not_before) <= self.clock.now())
-                .order_by(col(Outbox.id))
-                .limit(500)
-            ).all()
+            rows = session.exec(query.order_by(col(Outbox.id)).limit(500)).all()
         return [(r[0], r[1], r[2]) for r in rows if r[0] is not None]
 
     def _send_one(self, row_id: int) -> bool:
@@ -320,59 +353,170 @@ class Dispatcher:
         _forget_if_private(session, row)
 
     def _send_replies(self, row_ids: list[int]) -> int:
-        """Claim, send and record a batch of replies to people's clicks; return how many were tried.
-
-        A reply goes to its own response_url, so replies keep no order among
-        themselves and wait on no channel's pace. In a burst of votes there is
-        one per vote: claiming and recording them a batch at a time, and
-        sending them side by side, keeps the dispatcher from queueing for the
-        database once per reply, and the live results from waiting behind them.
-        """
-        now = self.clock.now()
-        claimed: dict[int, Delivery] = {}
-        lanes: dict[str, list[int]] = {}  # one person's replies go one after another, in queue order
+        """Claim, send and record a batch of replies to people's clicks, waiting for every answer;
+        return how many were tried (drain's way; the background sender does not wait)."""
         with transaction(self.engine) as session:
-            # SKIP LOCKED (PostgreSQL): rows another dispatcher is claiming are left to it.
-            rows = session.exec(
-                select(Outbox)
-                .where(col(Outbox.id).in_(row_ids), Outbox.status == "pending", col(Outbox.not_before) <= now)
-                .with_for_update(skip_locked=True)
-            ).all()
-            for row in sorted(rows, key=lambda r: r.id or 0):
-                delivery = self.renderers[row.kind](session, row)
-                if delivery is None:
-                    row.status = "sent"
-                    continue
-                row.status, row.claimed_at, row.attempts = "sending", now, row.attempts + 1
-                claimed[row.id] = delivery  # type: ignore[index]
-                lanes.setdefault(str(row.payload.get("lane") or f"row:{row.id}"), []).append(row.id)  # type: ignore[arg-type]
-        if not claimed:
-            return len(rows)
-
-        def send_lane(ids: list[int]) -> list[tuple[int, Any]]:
-            return [(row_id, self._attempt(claimed[row_id])) for row_id in ids]
-
-        outcomes = {k: v for lane in self._pool().map(send_lane, lanes.values()) for k, v in lane}
-        with transaction(self.engine) as session:
-            for row in session.exec(select(Outbox).where(col(Outbox.id).in_(list(outcomes)))).all():
-                outcome = outcomes[row.id]  # type: ignore[index]
-                if outcome is _FENCED:
-                    row.status, row.attempts = "pending", max(0, row.attempts - 1)
-                elif not isinstance(outcome, _Failure):
-                    self._mark_sent(session, row, claimed[row.id], outcome)  # type: ignore[index]
-        for row_id, outcome in outcomes.items():
-            if isinstance(outcome, _Failure):
-                self._failed(row_id, claimed[row_id], None, outcome)
+            rows = self._claimable(session, _OUTBOX.c.id.in_(row_ids), len(row_ids))
+            lanes, claimed = self._claim(session, rows, busy=set(), room=len(rows))
+        if claimed:
+            lanes_of = [[(i, claimed[i]) for i in ids] for ids in lanes.values()]
+            futures = [self._webhooks.run(self._send_lane(lane)) for lane in lanes_of]
+            done = [outcome for future in futures for outcome in future.result()]
+            self._settle([(row_id, claimed[row_id], outcome) for row_id, outcome in done])
         return len(rows)
 
-    def _attempt(self, delivery: Delivery) -> Any:
-        """The call's result, its _Failure, or _FENCED if the fence held it back."""
-        if not self._fence():
-            return _FENCED
+    def _claimable(self, session: Session, which: Any, limit: int) -> list[Outbox]:
+        """Due, pending reply rows, oldest first, locked for this claim (SKIP LOCKED on
+        PostgreSQL: rows another dispatcher is claiming are left to it). Read with bare
+        statements, as detached rows: this runs in a burst, holding the write lock."""
+        t = _OUTBOX
+        found = session.execute(
+            sa.select(t.c.id, t.c.kind, t.c.payload)
+            .where(which, t.c.kind.in_(list(BATCHED)), t.c.status == "pending")
+            .where(t.c.not_before <= self.clock.now())
+            .order_by(t.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        return [Outbox(id=r.id, kind=r.kind, key="", payload=r.payload) for r in found]
+
+    def _claim(
+        self, session: Session, rows: list[Outbox], *, busy: set[str], room: int
+    ) -> tuple[dict[str, list[int]], dict[int, Delivery]]:
+        """Claim reply rows for at most `room` lanes that are not `busy`: the claimed rows' ids
+        by lane, in queue order, and each one's delivery.
+
+        A reply goes to its own response_url, so replies keep no order among themselves and
+        wait on no channel's pace; but one person's replies go one after another, in order.
+        """
+        claimed: dict[int, Delivery] = {}
+        lanes: dict[str, list[int]] = {}
+        nothing: list[int] = []
+        for row in rows:
+            assert row.id is not None
+            lane = str(row.payload.get("lane") or f"row:{row.id}")
+            if lane in busy or (lane not in lanes and len(lanes) >= room):
+                continue  # that person's earlier reply is on its way, or no slot: it waits
+            delivery = self.renderers[row.kind](session, row)
+            if delivery is None:
+                nothing.append(row.id)
+                continue
+            claimed[row.id] = delivery
+            lanes.setdefault(lane, []).append(row.id)
+        t = _OUTBOX
+        if claimed:
+            session.execute(
+                sa.update(t)
+                .where(t.c.id.in_(list(claimed)))
+                .values(status="sending", claimed_at=self.clock.now(), attempts=t.c.attempts + 1)
+            )
+        if nothing:
+            session.execute(sa.update(t).where(t.c.id.in_(nothing)).values(status="sent"))
+        return lanes, claimed
+
+    async def _send_lane(self, lane: list[tuple[int, Delivery]]) -> list[tuple[int, Any]]:
+        """One person's replies, one after another (on the webhooks' loop): each row's id and its
+        outcome: Slack's answer, its _Failure, or _FENCED if the fence held it back."""
+        outcomes: list[tuple[int, Any]] = []
+        for row_id, delivery in lane:
+            if not self._fence():
+                outcomes.append((row_id, _FENCED))
+                continue
+            args = dict(delivery.args)
+            url = args.pop("url")
+            started = time.monotonic()
+            try:
+                status, text, headers = await self._webhooks.post(url, args)
+            except Unanswered as exc:
+                self._unanswered(started)
+                outcomes.append((row_id, _Failure(f"{_UNANSWERED} {type(exc).__name__}", 0)))
+                continue
+            self._answered()
+            outcomes.append((row_id, _reply_outcome(status, text, headers)))
+        return outcomes
+
+    def _wait_for_replies(self, timeout: float) -> None:
+        """Until no reply is on its way (or `timeout`): stopping then loses no answer."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._flight:
+                if not self._in_flight:
+                    return
+            time.sleep(0.02)
+
+    def _reply_step(self) -> None:
+        """The background sender's step, one transaction: record the replies that came back since
+        the last step, then claim due ones into the free slots; then send those."""
+        done = []
+        while True:
+            try:
+                done.append(self._settled.get_nowait())
+            except queue.Empty:
+                break
+        with self._flight:
+            free, busy = REPLY_IN_FLIGHT - len(self._in_flight), set(self._in_flight)
+        sending = free > 0 and self._fence() and self.pacer.delay(Kind.RESPOND.method) <= 0
+        if not done and not sending:
+            return
+        lanes: dict[str, list[int]] = {}
+        claimed: dict[int, Delivery] = {}
+        with transaction(self.engine) as session:
+            failures = self._record_outcomes(session, done)
+            if sending:
+                rows = self._claimable(session, sa.true(), free * 2 + len(busy))
+                lanes, claimed = self._claim(session, rows, busy=busy, room=free)
+        for row_id, delivery, failure in failures:
+            self._failed(row_id, delivery, None, failure)
+        for lane, ids in lanes.items():
+            with self._flight:
+                self._in_flight.add(lane)
+            future = self._webhooks.run(self._send_lane([(i, claimed[i]) for i in ids]))
+            future.add_done_callback(functools.partial(self._landed, lane, ids, claimed))
+
+    def _landed(self, lane: str, ids: list[int], claimed: dict[int, Delivery], future: Any) -> None:
+        """A lane's replies are back (on a pool thread): queue their outcomes to be recorded."""
         try:
-            return self._call(delivery)
-        except _Failure as failure:
-            return failure
+            outcomes = future.result()
+        except Exception as exc:  # noqa: BLE001 - a bug in sending: the rows are retried
+            log.exception("a reply could not be sent")
+            outcomes = [(row_id, _Failure(f"internal: {type(exc).__name__}", 0)) for row_id in ids]
+        for row_id, outcome in outcomes:
+            self._settled.put((row_id, claimed[row_id], outcome))
+        with self._flight:
+            self._in_flight.discard(lane)
+        self._reply_wake.set()
+
+    def _settle(self, done: list[tuple[int, Delivery, Any]]) -> None:
+        """Record replies' outcomes in one transaction; then retry or report the failed ones."""
+        with transaction(self.engine) as session:
+            failures = self._record_outcomes(session, done)
+        for row_id, delivery, failure in failures:
+            self._failed(row_id, delivery, None, failure)
+
+    def _record_outcomes(
+        self, session: Session, done: list[tuple[int, Delivery, Any]]
+    ) -> list[tuple[int, Delivery, _Failure]]:
+        """Mark replies sent (a private one deleted), or back in the queue (fenced), with bare
+        statements, touching only rows still `sending` (ours); return the failed ones."""
+        if not done:
+            return []
+        t, now = _OUTBOX, self.clock.now()
+        fenced = [row_id for row_id, _, outcome in done if outcome is _FENCED]
+        sent = [i for i, _, outcome in done if outcome is not _FENCED and not isinstance(outcome, _Failure)]
+        ours = t.c.status == "sending"
+        if sent:
+            private = t.c.payload["private"].as_boolean().is_(True)
+            session.execute(sa.delete(t).where(t.c.id.in_(sent), ours, private))
+            session.execute(
+                sa.update(t).where(t.c.id.in_(sent), ours).values(status="sent", sent_at=now, last_error=None)
+            )
+        if fenced:
+            session.execute(
+                sa.update(t)
+                .where(t.c.id.in_(fenced), ours)
+                .values(status="pending", attempts=sa.case((t.c.attempts > 0, t.c.attempts - 1), else_=0))
+            )
+        return [(i, d, o) for i, d, o in done if isinstance(o, _Failure)]
 
     def _unclaim(self, row_ids: list[int]) -> None:
         """Put rows claimed but not sent back in the queue, if the database can still be reached;
@@ -384,11 +528,6 @@ class Dispatcher:
                     row.attempts = max(0, row.attempts - 1)
         except Exception as exc:  # noqa: BLE001 - cut off from the database: recover() settles them
             log.warning("could not put %d unsent rows back in the queue: %s", len(row_ids), exc)
-
-    def _pool(self) -> ThreadPoolExecutor:
-        if self._replies is None:
-            self._replies = ThreadPoolExecutor(max_workers=REPLY_THREADS, thread_name_prefix="convene-reply")
-        return self._replies
 
     def _call(self, delivery: Delivery) -> dict[str, Any]:
         started = time.monotonic()
@@ -405,17 +544,11 @@ class Dispatcher:
 
     def _call_slack(self, delivery: Delivery) -> dict[str, Any]:
         if delivery.method == "response_url":
-            args = dict(delivery.args)
-            try:
-                webhook = WebhookClient(args.pop("url"), timeout=10, logger=slack_client_logger())
-                answer = webhook.send_dict(args)
-            except OSError as exc:
-                raise _Failure(f"{_UNANSWERED} {exc}", 0) from None
-            if answer.status_code == 404:
-                raise _Failure(answer.body.strip() or "expired_url", 404)
-            if answer.status_code != 200:
-                raise _Failure("server_error", answer.status_code, _retry_after(answer.headers))
-            return {}
+            future = self._webhooks.run(self._send_lane([(0, delivery)]))
+            ((_, outcome),) = future.result()
+            if isinstance(outcome, _Failure):
+                raise outcome
+            return dict(outcome)
         try:
             if delivery.method == "files_upload_v2":  # three calls (URL, upload, complete) in one helper
                 args = dict(delivery.args)
@@ -578,6 +711,19 @@ def _carries(row: Outbox, message: dict[str, Any]) -> bool:
         return True
     filename = row.payload.get("filename")
     return bool(filename) and any(f.get("name") == filename for f in message.get("files") or [])
+
+
+_OUTBOX = table_of(Outbox)
+
+
+def _reply_outcome(status: int, text: str, headers: Any) -> dict[str, Any] | _Failure:
+    """What Slack's answer to a reply means: {} when taken, else its _Failure (404: the link
+    expired or was used up)."""
+    if status == 404:
+        return _Failure(text.strip() or "expired_url", 404)
+    if status != 200:
+        return _Failure("server_error", status, _retry_after(headers))
+    return {}
 
 
 def _retry_after(headers: Any) -> float | None:
