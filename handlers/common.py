@@ -8,6 +8,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
 from bot.core import FieldErrors, UserError
 from handlers.core import Core
 
@@ -106,6 +109,17 @@ def row_id(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         return None
     return value if 0 < value <= MAX_ROW_ID else None
+
+
+def open_view(
+    client: WebClient, body: dict[str, Any], view: dict[str, Any], *, again: str = "please try again"
+) -> None:
+    """Open a modal on the click or command's trigger; if Slack will not (the trigger is
+    missing or its 3 seconds are up), a UserError that says so and what to do."""
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+    except (SlackApiError, KeyError):
+        raise UserError(f"Slack did not let me open the form in time; {again}.") from None
 
 
 def tell(core: Core, target: dict[str, Any], text: str) -> None:

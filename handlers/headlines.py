@@ -6,7 +6,6 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.core import FieldErrors, UserError
 from bot.headlines import headline_modal, mine_blocks, missing_blocks, staff_list_blocks
@@ -19,6 +18,7 @@ from handlers.common import (
     form_value,
     log,
     metadata,
+    open_view,
     reply_target,
     row_id,
     tell,
@@ -58,10 +58,7 @@ def register(app: App, core: Core) -> None:
         view = headline_modal(
             teams, metadata=meta, current=current, closes=f"{closes_at.astimezone(event.tz):%-I:%M %p}"
         )
-        try:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
-        except (SlackApiError, KeyError):
-            raise UserError("Slack did not let me open the form in time; please try again.") from None
+        open_view(client, body, view)
 
     @app.command("/headline")
     def headline_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

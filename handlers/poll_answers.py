@@ -8,12 +8,21 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.core import FieldErrors, UserError
 from bot.event import PollKind
 from bot.polls import answer_modal, choose_modal, survey_modal
-from handlers.common import SORRY, answering, form_value, log, metadata, reply_target, tell, user_id
+from handlers.common import (
+    SORRY,
+    answering,
+    form_value,
+    log,
+    metadata,
+    open_view,
+    reply_target,
+    tell,
+    user_id,
+)
 from handlers.core import Core
 from handlers.poll_commands import new_poll_draft
 
@@ -65,12 +74,7 @@ def register(app: App, core: Core) -> None:
                 view = survey_modal(poll, metadata=meta, current=current.answers if current else None)
             else:
                 raise UserError(BAD_OPTION)
-            try:
-                client.views_open(trigger_id=body["trigger_id"], view=view)
-            except (SlackApiError, KeyError):
-                raise UserError(
-                    "Slack did not let me open the form in time; please press the button again."
-                ) from None
+            open_view(client, body, view, again="please press the button again")
 
         answering(core, body, ack, work)
 

@@ -6,12 +6,10 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from bot.core import UserError
 from bot.polls import new_poll_modal, poll_list_blocks, results_blocks
 from bot.slack import mrkdwn
-from handlers.common import channel_id, command_answer, form_value, user_id
+from handlers.common import channel_id, command_answer, form_value, open_view, user_id
 from handlers.core import Core
 
 HELP = """*Convene polls*
@@ -76,10 +74,7 @@ def dispatch(
     if verb == "new":
         core.directory.require_staff(who, "create polls")
         view = new_poll_modal(metadata={"channel": channel})
-        try:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
-        except (SlackApiError, KeyError):
-            raise UserError("Slack did not let me open the form in time; please try again.") from None
+        open_view(client, body, view)
         return {}
     return {"text": f"I don't know `/poll {mrkdwn(verb)}`.\n\n{HELP}"}
 
