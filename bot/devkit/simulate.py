@@ -294,12 +294,10 @@ class SlackDriver:
         return {"id": user_id, "username": name, "name": name, "team_id": self.sandbox.team_id}
 
     def _user_name(self, user_id: str) -> str:
-        user = self.sandbox.users.get(user_id)
-        return user["name"] if user else user_id.lower()
+        return self.sandbox.user_name(user_id) or user_id.lower()
 
     def _channel_name(self, channel_id: str) -> str:
-        channel = self.sandbox.channels.get(channel_id)
-        return channel["name"] if channel else "directmessage"
+        return self.sandbox.channel_name(channel_id) or "directmessage"
 
 
 def find_element(blocks: list[dict[str, Any]], action_id: str) -> tuple[str, dict[str, Any] | None]:

@@ -98,6 +98,18 @@ class WorkspaceControls(WorkspaceState):
         with self._lock:
             return copy.deepcopy(self._users)
 
+    def user_name(self, user_id: str) -> str | None:
+        """One member's name (None if there is no such member), without copying the others."""
+        with self._lock:
+            user = self._users.get(user_id)
+            return None if user is None else str(user["name"])
+
+    def channel_name(self, channel_id: str) -> str | None:
+        """A named conversation's name (None for a DM or an unknown id), without building the others."""
+        with self._lock:
+            channel = self._channels.get(channel_id)
+            return None if channel is None or channel.is_im else channel.name
+
     @property
     def channels(self) -> dict[str, dict[str, Any]]:
         """Named conversations (public, private, group DMs) by id, as conversations.info shows them.
