@@ -1,5 +1,6 @@
 """The one place that sends to Slack: the outbox and its kinds with their renderers, the
-dispatcher and its pacing, private replies, and reports to organizers of what failed.
+dispatcher and its pacing, the replies to clicks (sent side by side over kept-alive
+connections, `webhooks`), private replies, and reports to organizers of what failed.
 
 May import `bot.people`, `bot.slack`, `bot.event`, `bot.core`, `storage`.
 """
