@@ -545,12 +545,7 @@ class Dispatcher:
         return result
 
     def _call_slack(self, delivery: Delivery) -> dict[str, Any]:
-        if delivery.method == "response_url":
-            future = self._webhooks.run(self._send_lane([(0, delivery)]))
-            ((_, outcome),) = future.result()
-            if isinstance(outcome, _Failure):
-                raise outcome
-            return dict(outcome)
+        # A response_url never comes here: its kinds are BATCHED, sent by _send_lane.
         try:
             if delivery.method == "files_upload_v2":  # three calls (URL, upload, complete) in one helper
                 args = dict(delivery.args)

@@ -57,8 +57,9 @@ METHOD = {
     Kind.RESPOND: "response_url",
     Kind.UPLOAD: "files_upload_v2",
 }
-# Kinds sent a batch at a time (see Dispatcher._send_replies).
-BATCHED = frozenset({Kind.RESPOND})
+# Kinds sent through a click's response_url: by the replies' own sender, side by side
+# (see Dispatcher._reply_step), never one at a time by the main loop.
+BATCHED = frozenset(k for k, method in METHOD.items() if method == "response_url")
 # Kinds whose delivery leaves a message in the conversation that recovery can look for.
 POSTS = frozenset(k for k, method in METHOD.items() if method in ("chat.postMessage", "files_upload_v2"))
 
