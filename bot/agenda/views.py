@@ -26,7 +26,6 @@ def _line(event: Event, directory: Directory, session: SessionSpec) -> str:
     return " · ".join(parts)
 
 
-
 def _day(d: date) -> str:
     return f"{d:%A, %B} {d.day}"
 
@@ -102,9 +101,7 @@ def home_view(
     upcoming_rounds = [r for r in rounds if r.start > now]
     if upcoming_rounds:
         blocks.append({"type": "divider"})
-        blocks.append(
-            section("*Your breakouts*: choose one for each round; you can change until it starts.")
-        )
+        blocks.append(section("*Your breakouts*: choose one for each round; you can change until it starts."))
         for r in upcoming_rounds[:20]:
             options = [
                 {"text": {"type": "plain_text", "text": truncate(s.title, 75)}, "value": s.id}

@@ -70,6 +70,7 @@ class Webhooks:
                 loop = asyncio.new_event_loop()
                 thread = threading.Thread(target=loop.run_forever, name="convene-webhooks", daemon=True)
                 thread.start()
+
                 async def client() -> aiohttp.ClientSession:
                     return aiohttp.ClientSession(
                         connector=aiohttp.TCPConnector(limit=self.connections),

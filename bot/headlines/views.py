@@ -18,9 +18,6 @@ from storage.models import Headline
 BLOCKS_PER_MESSAGE = 50
 
 
-
-
-
 def submit_button() -> dict[str, Any]:
     """The "Submit a headline" button for reminders and the Home tab."""
     return {"type": "actions", "elements": [button("Submit a headline", "headline_open", "new", "primary")]}

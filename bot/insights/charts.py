@@ -24,6 +24,7 @@ def _pyplot() -> Any:
 
     return plt
 
+
 BLUE, ORANGE, GREY = "#1f77b4", "#ff7f0e", "#9aa5b1"
 
 

@@ -193,9 +193,7 @@ class Report:
         ]
         blocks.append(Block("table", rows=rows))
         if rating and t.respondents:
-            blocks.append(
-                Block("paragraph", f"{t.agree_share()}% {top_two(p)} (n = {t.respondents}).")
-            )
+            blocks.append(Block("paragraph", f"{t.agree_share()}% {top_two(p)} (n = {t.respondents})."))
         if (chart := results_chart(r)) is not None:
             blocks.append(Block("image", text=p.question, image=chart, name=f"poll-{p.id}.png"))
         for title, groups in (("By side", r.by_side), ("By role", r.by_role), ("By team", r.by_team or [])):

@@ -65,9 +65,7 @@ def describe_result(result: PollResult) -> str:
     if poll.kind == PollKind.SURVEY:
         return "\n".join(lines + survey_lines(t.survey))
     if poll.kind == PollKind.RATING and t.respondents:
-        lines.append(
-            f"{t.agree_share()}% {top_two(poll)} (n = {t.respondents}), average {t.average:.1f}"
-        )
+        lines.append(f"{t.agree_share()}% {top_two(poll)} (n = {t.respondents}), average {t.average:.1f}")
         sides = [
             f"{g.label} {g.agree()}% (n = {g.respondents})" if not g.hidden else f"{g.label}: {FEWER}"
             for g in result.by_side
@@ -177,9 +175,7 @@ class Summaries:
             sections.append(
                 "*Top words in open answers*: " + ", ".join(f"{mrkdwn(w)} ({n})" for w, n in words)
             )
-        unreachable = [
-            p.name for p in self.event.people.values() if not self.directory.slack_id(p.id)
-        ]
+        unreachable = [p.name for p in self.event.people.values() if not self.directory.slack_id(p.id)]
         problem_lines = [f"• {mrkdwn(what)} → {where}: {why}" for what, where, why in problems[:15]]
         if unreachable:
             problem_lines.append(

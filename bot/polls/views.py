@@ -111,9 +111,7 @@ def poll_message(poll: Poll, tally: Tally, *, updated: str | None = None) -> dic
                 blocks.append(section(truncate(line, SECTION_LIMIT)))
             if poll.kind == PollKind.RATING and tally.average is not None:
                 blocks.append(
-                    context(
-                        f"Average {tally.average:.1f} of 5 · {tally.agree_share()}% {top_two(poll)}"
-                    )
+                    context(f"Average {tally.average:.1f} of 5 · {tally.agree_share()}% {top_two(poll)}")
                 )
         elif tally.withheld:
             blocks.append(section(WITHHELD))
@@ -199,8 +197,6 @@ def poll_list_blocks(rows: list[tuple[Poll, int]], *, event_title: str) -> dict[
 # ------------------------------------------------------------------ modals
 
 
-
-
 def _question(poll: Poll) -> dict[str, Any]:
     return section(f"*{mrkdwn(truncate(poll.question, SECTION_LIMIT - 2))}*")
 
@@ -275,7 +271,6 @@ def survey_modal(
     return modal("poll_survey", "Evaluation", "Send", metadata, blocks)
 
 
-
 NEW_POLL_KINDS = [(k.value, KIND_LABELS[k]) for k in PollKind if k != PollKind.SURVEY]
 
 
@@ -333,10 +328,6 @@ def new_poll_modal(*, metadata: dict[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ primitives
-
-
-
-
 
 
 def register(renderers: Renderers, *, event: Event, clock: Clock) -> None:

@@ -240,9 +240,7 @@ class Scheduler:
             log.info("job %s is no longer in the event file; nothing to do", job_id)
             return "gone"
         # Drawing word clouds and charts takes a moment: do it before the transaction opens.
-        prepared = (
-            self.closing.prepare() if planned.kind == "closing" else None
-        )
+        prepared = self.closing.prepare() if planned.kind == "closing" else None
         summary = self._summary(planned)
         now = self.clock.now()
         late = now - scheduled_for
@@ -361,9 +359,7 @@ class Scheduler:
     def _personal_reminders(self, session: Session, job: PlannedJob, *, delayed: bool) -> str:
         sess = self.event.sessions[job.subject]
         minutes = int(job.id.rsplit(":", 1)[1])
-        text = reminders.personal_reminder(
-            self.event, self.directory, sess, minutes, delayed=delayed
-        )
+        text = reminders.personal_reminder(self.event, self.directory, sess, minutes, delayed=delayed)
         blocks = None
         if self._collects_headlines(sess.id):
             blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, submit_button()]
