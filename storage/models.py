@@ -79,6 +79,8 @@ class Outbox(SQLModel, table=True):
     not_before: datetime | None = _utc_column()
     attempts: int = 0
     claimed_at: datetime | None = _utc_column()  # when the dispatcher began sending it
+    # Which dispatcher's claim it is (a token per dispatcher run): only that one records the outcome.
+    claimed_by: str | None = Field(default=None, max_length=32)
     last_error: str | None = None
     result_channel: str | None = Field(default=None, max_length=32)
     result_ts: str | None = Field(default=None, max_length=32)

@@ -33,6 +33,7 @@ import logging
 import queue
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -132,6 +133,9 @@ class Dispatcher:
         self._flight = threading.Lock()
         self._settled: queue.SimpleQueue[tuple[int, Delivery, Any]] = queue.SimpleQueue()
         self._fence: Callable[[], bool] = lambda: True
+        # Written into every row this dispatcher claims: an outcome is recorded only over its own
+        # claim, never over a row that a leader which took over has claimed since.
+        self.claim_id = uuid.uuid4().hex
         # time.monotonic() of the earliest call left unanswered since Slack last answered one.
         self._silent_since: float | None = None
         self._last_answer = 0.0
@@ -144,6 +148,7 @@ class Dispatcher:
         each call to Slack goes out only if `fence()` says so at that moment (the lead's lease)."""
         self._stop.clear()
         self._fence = fence or (lambda: True)
+        self.claim_id = uuid.uuid4().hex  # a late answer to the last run's claims settles nothing
         with self._health:
             self._silent_since = None
         self.recover()
@@ -312,6 +317,7 @@ class Dispatcher:
                 row.status, row.sent_at, row.not_before = "sent", now, now + self.refresh_interval
             else:
                 row.status, row.claimed_at = "sending", now
+            row.claimed_by = self.claim_id
             row.attempts += 1
             if delivery.method == "chat.postMessage":
                 delivery.args["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"key": row.key}}
@@ -324,7 +330,7 @@ class Dispatcher:
             if found:
                 with transaction(self.engine) as session:
                     current = session.get(Outbox, row_id)
-                    if current is not None and current.status == "sending":
+                    if current is not None and self._owns(current):
                         self._settle_found(session, current, found)
                 return True
             result = self._call(delivery)
@@ -340,7 +346,9 @@ class Dispatcher:
     def _record_sent(self, row_id: int, delivery: Delivery, result: dict[str, Any]) -> None:
         with transaction(self.engine) as session:
             row = session.get(Outbox, row_id)
-            assert row is not None
+            if row is None or not self._owns(row):
+                log.info("row %s was taken over while it was being sent; its new sender records it", row_id)
+                return
             self._mark_sent(session, row, delivery, result)
 
     def _mark_sent(self, session: Session, row: Outbox, delivery: Delivery, result: dict[str, Any]) -> None:
@@ -410,7 +418,12 @@ class Dispatcher:
             session.execute(
                 sa.update(t)
                 .where(t.c.id.in_(list(claimed)))
-                .values(status="sending", claimed_at=self.clock.now(), attempts=t.c.attempts + 1)
+                .values(
+                    status="sending",
+                    claimed_at=self.clock.now(),
+                    claimed_by=self.claim_id,
+                    attempts=t.c.attempts + 1,
+                )
             )
         if nothing:
             session.execute(sa.update(t).where(t.c.id.in_(nothing)).values(status="sent"))
@@ -499,13 +512,13 @@ class Dispatcher:
         self, session: Session, done: list[tuple[int, Delivery, Any]]
     ) -> list[tuple[int, Delivery, _Failure]]:
         """Mark replies sent (a private one deleted), or back in the queue (fenced), with bare
-        statements, touching only rows still `sending` (ours); return the failed ones."""
+        statements, touching only rows still under this dispatcher's claim; return the failed ones."""
         if not done:
             return []
         t, now = _OUTBOX, self.clock.now()
         fenced = [row_id for row_id, _, outcome in done if outcome is _FENCED]
         sent = [i for i, _, outcome in done if outcome is not _FENCED and not isinstance(outcome, _Failure)]
-        ours = t.c.status == "sending"
+        ours = sa.and_(t.c.status == "sending", t.c.claimed_by == self.claim_id)
         if sent:
             private = t.c.payload["private"].as_boolean().is_(True)
             session.execute(sa.delete(t).where(t.c.id.in_(sent), ours, private))
@@ -526,6 +539,8 @@ class Dispatcher:
         try:
             with transaction(self.engine) as session:
                 for row in session.exec(select(Outbox).where(col(Outbox.id).in_(row_ids))).all():
+                    if not self._owns(row):
+                        continue
                     row.status, row.not_before = "pending", self.clock.now()
                     row.attempts = max(0, row.attempts - 1)
         except Exception as exc:  # noqa: BLE001 - cut off from the database: recover() settles them
@@ -593,7 +608,7 @@ class Dispatcher:
     def _retry(self, row_id: int, error: str, delay: timedelta | None, count: bool = True) -> bool:
         with transaction(self.engine) as session:
             row = session.get(Outbox, row_id)
-            if row is None or not _still_ours(row):
+            if row is None or not self._owns(row):
                 return False
             if not count:
                 row.attempts = max(0, row.attempts - 1)
@@ -611,12 +626,18 @@ class Dispatcher:
     def _give_up(self, row_id: int, error: str) -> None:
         with transaction(self.engine) as session:
             row = session.get(Outbox, row_id)
-            if row is None or not _still_ours(row):
+            if row is None or not self._owns(row):
                 return
             row.status, row.last_error = "failed", error
             self._report(session, row, error)
             _forget_if_private(session, row)
         log.warning("outbox row %s failed: %s", row_id, error)
+
+    def _owns(self, row: Outbox) -> bool:
+        """Whether a row this dispatcher claimed is still its own to settle: neither recorded nor
+        claimed again meanwhile by a leader that took over (a refresh is claimed as sent and
+        re-rendered on every send, so it always is)."""
+        return row.kind == Kind.POLL_REFRESH or (row.status == "sending" and row.claimed_by == self.claim_id)
 
     def _report(self, session: Session, row: Outbox, error: str) -> None:
         if self.on_failure:
@@ -684,12 +705,6 @@ class Dispatcher:
             # prefer delivery.
             log.warning("could not check whether row %s was delivered: %s", row.id, exc)
             return None
-
-
-def _still_ours(row: Outbox) -> bool:
-    """Whether a row this dispatcher claimed is still its own to settle: not recorded meanwhile
-    by a leader that took over (a refresh is claimed as sent, so it always is)."""
-    return row.kind == Kind.POLL_REFRESH or row.status == "sending"
 
 
 def _forget_if_private(session: Session, row: Outbox) -> None:

@@ -8,9 +8,11 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -19,7 +21,7 @@ from bot.delivery import Dispatcher, outbox
 from bot.devkit import SlackSandbox, Workspace, fanout_event, free_port, sandbox_users
 from bot.event import Event
 from storage.db import transaction
-from storage.models import Outbox
+from storage.models import Outbox, table_of
 
 
 def queue_dms(ws: Workspace, people: list[str], text: str = "hello") -> None:
@@ -278,6 +280,47 @@ def test_two_dispatchers_on_one_database_never_send_a_row_twice(ws: Workspace) -
         list(pool.map(lambda d: d.drain(), [real, other]))
     assert [len(dm_texts(ws, p)) for p in people] == [1] * len(people)
     assert {r.status for r in rows(ws)} == {"sent"}
+
+
+def test_a_late_answer_to_a_leader_that_lost_the_row_changes_nothing(
+    ws: Workspace, clock: ManualClock
+) -> None:
+    """The old leader claimed a reply and lost its lease; the next one took the row over and sent
+    it. The old one's call then fails: its retry must not put the new claim back in the queue."""
+    voter = ws.user("abc-usd-supt")
+    url = ws.sandbox.new_response_url(channel_id=ws.sandbox.channel_id("#lmi-plenary"), user_id=voter)
+    queue_dms(ws, ["abc-usd-board"])
+    with transaction(ws.engine) as session:
+        outbox.enqueue_notice(session, {"response_url": url, "user": voter}, "Recorded", now=clock.now())
+    real = ws.services.dispatcher
+    old = Dispatcher(engine=ws.engine, client=real.client, clock=ws.clock, renderers=real.renderers)
+    with transaction(ws.engine) as session:  # claimed, on its way, when the old leader was cut off
+        session.execute(sa.update(table_of(Outbox)).values(status="sending", claimed_by=old.claim_id))
+    ids = [r.id for r in rows(ws)]
+
+    class Next(Dispatcher):
+        """The next leader; the old one's late failures land while its own sends are on their way."""
+
+        def _settle(self, done):  # type: ignore[no-untyped-def]
+            for row_id in ids:
+                old._retry(row_id, "unanswered: timed out", timedelta(seconds=1), count=False)
+            super()._settle(done)
+
+        def _record_sent(self, row_id, delivery, result):  # type: ignore[no-untyped-def]
+            old._retry(row_id, "unanswered: timed out", timedelta(seconds=1), count=False)
+            super()._record_sent(row_id, delivery, result)
+
+    new = Next(engine=ws.engine, client=real.client, clock=ws.clock, renderers=real.renderers)
+    new.recover()
+    new.drain()
+    clock.advance(5)
+    new.drain()
+    ws.deliver()
+    assert [e.text for e in ws.sandbox.ephemerals if e.user == voter] == ["Recorded"]
+    assert dm_texts(ws, "abc-usd-board") == ["hello abc-usd-board"]
+    assert {r.status for r in rows(ws)} == {"sent"}
+    for dispatcher in (old, new):
+        dispatcher.stop()
 
 
 def test_replies_to_clicks_wait_out_a_hold_like_every_other_send(ws: Workspace, clock: ManualClock) -> None:
