@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from bench.limits import BENCH_LIMITS  # noqa: E402
-from bot.devkit import Call, SlackSandbox, free_port, sign  # noqa: E402
+from bot.devkit import Call, SlackSandbox, free_port, live_polls_event, sign, voter_id  # noqa: E402
 
 __all__ = ["free_port"]
 from bot.devkit.databases import scratch_database  # noqa: E402
@@ -80,7 +80,7 @@ def polls(count: int) -> list[Poll]:
 
 
 def voter(i: int) -> str:
-    return f"UV{i:07d}"
+    return voter_id(i)
 
 
 # ------------------------------------------------------------ the machine
@@ -189,31 +189,7 @@ def fresh_database(server: str | None, folder: Path) -> Iterator[str]:
 
 def write_event(folder: Path, live: list[Poll], voters: int) -> Path:
     """An event with one session per poll (at the same time, each in its own channel) and `voters` people."""
-    lines = ["id,name,email,slack_id,team,role", "host,Harper Host,host@votes.example.org,UHOST,,other"]
-    lines += [f"v{i:05d},Voter {i},v{i:05d}@votes.example.org,{voter(i)},t1,other" for i in range(voters)]
-    (folder / "roster.csv").write_text("\n".join(lines) + "\n")
-    kind = "plenary" if len(live) == 1 else "breakout"
-    channels = ", ".join(f"{p.channel.replace('-', '_')}: {p.channel}" for p in live)
-    sessions = "".join(
-        f'  - {{id: s{k}, title: Session {k}, day: 2030-01-01, start: "09:00", end: "10:00", kind: {kind},\n'
-        f"     channel: {p.channel}, reminders: []}}\n"
-        for k, p in enumerate(live, 1)
-    )
-    questions = "".join(
-        f"  - {{id: {p.id}, question: Which option?, kind: single_choice,\n"
-        f"     options: [One, Two, Three, Four, Five], session: s{k}}}\n"
-        for k, p in enumerate(live, 1)
-    )
-    (folder / "event.yaml").write_text(
-        "event: {name: Vote burst, timezone: UTC, days: [2030-01-01]}\n"
-        "teams: [{id: t1, name: Team One}]\n"
-        "roster: roster.csv\n"
-        "organizers: [host]\n"
-        f"channels: {{{channels}}}\n"
-        "summaries: {after_session_minutes: null, digest_after_minutes: null}\n"
-        f"sessions:\n{sessions}polls:\n{questions}"
-    )
-    return folder / "event.yaml"
+    return live_polls_event(folder, [(p.id, p.channel) for p in live], voters)
 
 
 def post(url: str, fields: dict[str, str]) -> str:

@@ -10,7 +10,7 @@ from bot.devkit.sandbox import Call, SlackSandbox
 from bot.devkit.shell import Shell, run_shell
 from bot.devkit.shell_clock import shell_start
 from bot.devkit.simulate import free_port, http_transport, sign
-from bot.devkit.synthetic import fanout_event, sandbox_users
+from bot.devkit.synthetic import fanout_event, live_polls_event, sandbox_users, voter_id
 from bot.devkit.workspace import Workspace, seed_sandbox
 
 __all__ = [
@@ -21,9 +21,11 @@ __all__ = [
     "fanout_event",
     "free_port",
     "http_transport",
+    "live_polls_event",
     "rehearse_event",
     "run_shell",
     "sandbox_users",
+    "voter_id",
     "seed_sandbox",
     "shell_start",
     "sign",

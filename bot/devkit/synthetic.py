@@ -1,4 +1,5 @@
-"""Synthetic events for drills and benchmarks: N participants, a pre-event poll opening now."""
+"""Synthetic events for drills, tests and benchmarks: N participants, a pre-event poll opening now;
+polls live in parallel rooms."""
 
 from __future__ import annotations
 
@@ -39,3 +40,40 @@ def sandbox_users(participants: int) -> list[tuple[str, str]]:
     return [("UORG", "org@fan.example.org")] + [
         (f"UP{i:06d}", f"p{i:06d}@fan.example.org") for i in range(participants)
     ]
+
+
+def voter_id(i: int) -> str:
+    """The Slack user id of voter i of `live_polls_event`."""
+    return f"UV{i:07d}"
+
+
+def live_polls_event(folder: Path, polls: list[tuple[str, str]], voters: int) -> Path:
+    """Write an event with one session per (poll id, channel), all at the same time, each poll a
+    five-option single choice, and `voters` people (ids v00000i, Slack ids `voter_id(i)`); the one
+    organizer is `host` (UHOST). Return its path."""
+    lines = ["id,name,email,slack_id,team,role", "host,Harper Host,host@votes.example.org,UHOST,,other"]
+    lines += [f"v{i:05d},Voter {i},v{i:05d}@votes.example.org,{voter_id(i)},t1,other" for i in range(voters)]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "roster.csv").write_text("\n".join(lines) + "\n")
+    kind = "plenary" if len(polls) == 1 else "breakout"
+    channels = ", ".join(f"{channel.replace('-', '_')}: {channel}" for _, channel in polls)
+    sessions = "".join(
+        f'  - {{id: s{k}, title: Session {k}, day: 2030-01-01, start: "09:00", end: "10:00", kind: {kind},\n'
+        f"     channel: {channel}, reminders: []}}\n"
+        for k, (_, channel) in enumerate(polls, 1)
+    )
+    questions = "".join(
+        f"  - {{id: {poll_id}, question: Which option?, kind: single_choice,\n"
+        f"     options: [One, Two, Three, Four, Five], session: s{k}}}\n"
+        for k, (poll_id, _) in enumerate(polls, 1)
+    )
+    (folder / "event.yaml").write_text(
+        "event: {name: Vote burst, timezone: UTC, days: [2030-01-01]}\n"
+        "teams: [{id: t1, name: Team One}]\n"
+        "roster: roster.csv\n"
+        "organizers: [host]\n"
+        f"channels: {{{channels}}}\n"
+        "summaries: {after_session_minutes: null, digest_after_minutes: null}\n"
+        f"sessions:\n{sessions}polls:\n{questions}"
+    )
+    return folder / "event.yaml"
