@@ -248,8 +248,8 @@ class Dispatcher:
             while (limit is None or done < limit) and self._fence():
                 sent_this_pass = 0
                 blocked: set[str] = set()
-                due = self._due_rows(replies=replies)
-                batch = [row_id for row_id, kind, _ in due if kind in BATCHED]
+                due = _longest_waiting_refresh_first(self._due_rows(replies=replies))
+                batch = [row_id for row_id, kind, _, _ in due if kind in BATCHED]
                 # Held like any other method after a 429 (Pacer.hold in _failed).
                 if batch and self.pacer.delay(Kind.RESPOND.method) <= 0:
                     room = REPLY_BATCH if limit is None else min(REPLY_BATCH, limit - done)
@@ -258,7 +258,7 @@ class Dispatcher:
                     done += tried
                     if limit is not None and done >= limit:
                         return done
-                for row_id, kind, channel in due:
+                for row_id, kind, channel, _ in due:
                     if kind in BATCHED:
                         continue
                     lane = channel or f"row:{row_id}"
@@ -280,15 +280,15 @@ class Dispatcher:
                     return done
             return done
 
-    def _due_rows(self, *, replies: bool = True) -> list[tuple[int, str, str | None]]:
-        query = select(Outbox.id, Outbox.kind, Outbox.channel).where(
+    def _due_rows(self, *, replies: bool = True) -> list[_Due]:
+        query = select(Outbox.id, Outbox.kind, Outbox.channel, Outbox.not_before).where(
             Outbox.status == "pending", col(Outbox.not_before) <= self.clock.now()
         )
         if not replies:
             query = query.where(col(Outbox.kind).not_in(list(BATCHED)))
         with Session(self.engine) as session:
             rows = session.exec(query.order_by(col(Outbox.id)).limit(500)).all()
-        return [(r[0], r[1], r[2]) for r in rows if r[0] is not None]
+        return [(r[0], r[1], r[2], utc(r[3] or self.clock.now())) for r in rows if r[0] is not None]
 
     def _send_one(self, row_id: int) -> bool:
         """Claim, call, record one row; False if it was held back (retry or failure)."""
@@ -705,6 +705,20 @@ class Dispatcher:
             # prefer delivery.
             log.warning("could not check whether row %s was delivered: %s", row.id, exc)
             return None
+
+
+_Due = tuple[int, str, str | None, datetime]  # id, kind, channel, due since
+
+
+def _longest_waiting_refresh_first(due: list[_Due]) -> list[_Due]:
+    """Due rows in id order, but the live polls' refreshes, which share chat.update's budget,
+    take their places among them longest-waiting first: each poll gets its turn, and none
+    starves because another was launched earlier (a lower id) and is due again sooner."""
+    places = [i for i, row in enumerate(due) if row[1] == Kind.POLL_REFRESH]
+    ordered = list(due)
+    for i, row in zip(places, sorted((due[i] for i in places), key=lambda r: (r[3], r[0])), strict=True):
+        ordered[i] = row
+    return ordered
 
 
 def _forget_if_private(session: Session, row: Outbox) -> None:

@@ -14,10 +14,13 @@ from datetime import datetime, timedelta
 from bot.core import Clock
 
 # Published tiers (Tier 3 about 50 a minute, Tier 4 about 100) and the documented
-# "one message per second per channel" for chat.postMessage.
+# "one message per second per channel" for chat.postMessage. chat.update, which every live
+# poll's refresh shares, is spread evenly (48 a minute, two at a time so that a poll's final
+# results need not wait behind its last refresh): a window of 50 would let them spend it in a
+# burst, then leave every poll's message a minute out of date.
 SLACK_LIMITS: dict[str, tuple[int, float]] = {
     "chat.postMessage:per_channel": (1, 1.0),
-    "chat.update": (50, 60.0),
+    "chat.update": (2, 2.5),
     "conversations.open": (50, 60.0),
     "conversations.history": (50, 60.0),
     "chat.postEphemeral": (100, 60.0),

@@ -126,14 +126,31 @@ def test_one_post_per_second_per_channel(clock: ManualClock) -> None:
 
 def test_a_method_window_fills_up(clock: ManualClock) -> None:
     pacer = Pacer(clock)
-    count, seconds = SLACK_LIMITS["chat.update"]
+    count, seconds = SLACK_LIMITS["conversations.history"]
     for _ in range(count - 1):
-        pacer.note("chat.update", "C1")
+        pacer.note("conversations.history", "C1")
         clock.advance(1)
-    assert pacer.delay("chat.update", "C9") == 0
-    pacer.note("chat.update", "C1")
+    assert pacer.delay("conversations.history", "C9") == 0
+    pacer.note("conversations.history", "C1")
     # The oldest call leaves the window `seconds` after it was made.
-    assert pacer.delay("chat.update", "C9") == pytest.approx(seconds - (count - 1))
+    assert pacer.delay("conversations.history", "C9") == pytest.approx(seconds - (count - 1))
+
+
+def test_chat_update_is_spread_evenly_over_tier_3(clock: ManualClock) -> None:
+    """Tier 3's 50 a minute as two calls every 2.5 s, never a burst of 50 then a minute's wait:
+    live polls sharing it each get their turn."""
+    pacer = Pacer(clock)
+    pacer.note("chat.update", "C1")
+    assert pacer.delay("chat.update", "C2") == 0
+    pacer.note("chat.update", "C2")
+    assert pacer.delay("chat.update", "C3") == pytest.approx(2.5)
+    calls = 0
+    for _ in range(600):  # a minute in tenths of a second, a call whenever one is allowed
+        if pacer.delay("chat.update") == 0:
+            pacer.note("chat.update")
+            calls += 1
+        clock.advance(0.1)
+    assert calls <= 50
 
 
 def test_an_unlimited_method_never_waits(clock: ManualClock) -> None:
