@@ -21,6 +21,7 @@ from bot.event.roster import load_roster
 from bot.event.spec import (
     CHANNEL_NAME,
     DEFAULT_ROLES,
+    DEFAULT_TEAM_KINDS,
     MAX_OPTION_CHARS,
     MAX_OPTIONS,
     ClosingSettings,
@@ -40,6 +41,8 @@ from bot.event.spec import (
     SessionSpec,
     Strict,
     SummarySettings,
+    TeamKindSpec,
+    TeamSize,
     TeamSpec,
     in_range,
     local_datetime,
@@ -55,7 +58,9 @@ MAX_EVENT_FILE_BYTES = 1_000_000
 TOP_LEVEL = {
     "event": "the event's name, time zone and days",
     "roles": "the role list",
-    "teams": "the teams (districts)",
+    "team_kinds": "the kinds of team (district, county office, ...) and the nouns that count them",
+    "teams": "the teams (districts), each with its kind and tags",
+    "team_size": "how many people a team may have on the roster (min, max)",
     "roster": "the roster CSV path",
     "organizers": "organizer roster ids or emails",
     "facilitators": "event-wide facilitator ids or emails",
@@ -137,11 +142,12 @@ def _friendly(err: Any) -> str:
     return msg[len("Value error, ") :] if msg.startswith("Value error, ") else msg
 
 
-def load_event(path: str | Path, *, check_colormap: bool = True) -> Event:
+def load_event(path: str | Path, *, check_colormap: bool = True, check_team_size: bool = True) -> Event:
     """Load and validate an event file and its roster; raise EventFileError listing every problem.
 
     `check_colormap=False` skips the one check that loads matplotlib (about 30 MB):
     for `convene serve`'s worker processes, whose parent has checked the whole file.
+    `check_team_size=False` leaves `team_size` unchecked: for a rehearsal's generated roster.
     """
     path = Path(path)
     name = str(path)
@@ -173,7 +179,17 @@ def load_event(path: str | Path, *, check_colormap: bool = True) -> Event:
     roles = (
         _validate_list(out, data, "roles", RoleSpec) if "roles" in data else list(enumerate(DEFAULT_ROLES))
     )
+    team_kinds = (
+        _validate_list(out, data, "team_kinds", TeamKindSpec)
+        if "team_kinds" in data
+        else list(enumerate(DEFAULT_TEAM_KINDS))
+    )
     teams = _validate_list(out, data, "teams", TeamSpec)
+    team_size = (
+        out.validate(TypeAdapter(TeamSize), data["team_size"], ("team_size",))
+        if data.get("team_size") is not None
+        else None
+    )
     sessions = _validate_list(out, data, "sessions", SessionSpec)
     polls = _validate_list(out, data, "polls", PollSpec)
     organizers = out.validate(TypeAdapter(list[str]), data.get("organizers", []), ("organizers",)) or []
@@ -190,6 +206,7 @@ def load_event(path: str | Path, *, check_colormap: bool = True) -> Event:
     summaries = out.validate(TypeAdapter(SummarySettings), _section(data, "summaries"), ("summaries",))
 
     role_ids = _unique(out, "roles", roles)
+    kind_ids = _unique(out, "team_kinds", team_kinds)
     team_ids = _unique(out, "teams", teams)
     _unique(out, "sessions", sessions)
     _unique(out, "polls", polls)
@@ -202,8 +219,13 @@ def load_event(path: str | Path, *, check_colormap: bool = True) -> Event:
         out.add(("roster",), "must be the path of a CSV file, relative to the event file")
     else:
         roster_path = path.parent / roster_ref
+        # A team or role that failed its own check is still in the file: its problem is reported
+        # there, once, not again on every roster row that names it.
         people, roster_problems = load_roster(
-            roster_path, display=str(roster_path), roles=set(role_ids), teams=set(team_ids)
+            roster_path,
+            display=str(roster_path),
+            roles=set(role_ids) | _raw_ids(data, "roles"),
+            teams=set(team_ids) | _raw_ids(data, "teams"),
         )
         out.problems.extend(roster_problems)
 
@@ -211,7 +233,22 @@ def load_event(path: str | Path, *, check_colormap: bool = True) -> Event:
     _check_channels(out, channels)
     _check_people_refs(out, ("organizers",), organizers, people)
     _check_people_refs(out, ("facilitators",), facilitators, people)
-    _check_sessions(out, sessions, event_days, people, set(role_ids), channels)
+    _check_sessions(out, sessions, event_days, people, set(role_ids) | _raw_ids(data, "roles"), channels)
+    _check_teams(
+        out,
+        teams,
+        set(kind_ids) | _raw_ids(data, "team_kinds"),
+        team_size if check_team_size else None,
+        people,
+    )
+    _check_audiences(
+        out,
+        [*(("sessions", i, s) for i, s in sessions), *(("polls", i, p) for i, p in polls)],
+        teams=set(team_ids) | _raw_ids(data, "teams"),
+        kinds=set(kind_ids) | _raw_ids(data, "team_kinds"),
+        tags={tag for _, t in teams for tag in t.tags},
+        roles=set(role_ids) | _raw_ids(data, "roles"),
+    )
     # A session that failed validation is still in the file: a poll naming it is not "unknown".
     raw = data.get("sessions")
     raw_sessions: list[Any] = raw if isinstance(raw, list) else []
@@ -228,7 +265,7 @@ def load_event(path: str | Path, *, check_colormap: bool = True) -> Event:
     if out.problems:
         raise EventFileError(out.problems, out.warnings)
     assert info is not None
-    return Event(
+    event = Event(
         path=path,
         info=info,
         roles={r.id: r for _, r in roles},
@@ -244,8 +281,18 @@ def load_event(path: str | Path, *, check_colormap: bool = True) -> Event:
         wordcloud=cloud or CloudSettings(),
         closing=closing or ClosingSettings(),
         summaries=summaries or SummarySettings(),
+        team_kinds={k.id: k for _, k in team_kinds},
+        team_size=team_size,
         warnings=out.warnings,
     )
+    if people:
+        for key, index, item in [
+            *(("sessions", i, s) for i, s in sessions),
+            *(("polls", i, p) for i, p in polls),
+        ]:
+            if item.audience is not None and not event.audience(item):
+                out.warn((key, index, "audience"), "nobody on the roster is in this audience")
+    return event
 
 
 def _section(data: dict[str, Any], key: str) -> Any:
@@ -274,6 +321,13 @@ def _validate_list(out: _Collector, data: dict[str, Any], key: str, model: type[
         if value is not None:
             items.append((index, value))
     return items
+
+
+def _raw_ids(data: dict[str, Any], key: str) -> set[str]:
+    """The ids written in a list section, valid items or not."""
+    raw = data.get(key)
+    items: list[Any] = raw if isinstance(raw, list) else []
+    return {item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)}
 
 
 def _unique(out: _Collector, key: str, items: Iterable[tuple[int, Any]]) -> list[str]:
@@ -348,6 +402,90 @@ def _check_sessions(
                 out.add(
                     ("sessions", j, "start"),
                     f"overlaps {a.id!r} ({a.start:%H:%M}-{a.end:%H:%M}) in room {b.room!r}",
+                )
+
+
+def _check_teams(
+    out: _Collector,
+    teams: list[tuple[int, TeamSpec]],
+    kinds: set[str],
+    size: TeamSize | None,
+    people: dict[str, Person],
+) -> None:
+    for index, team in teams:
+        if team.kind not in kinds:
+            out.add(
+                ("teams", index, "kind"),
+                f"unknown team kind {team.kind!r} (team kinds: {', '.join(sorted(kinds))})",
+            )
+    if size is None or not people:
+        return
+    members: dict[str, list[Person]] = {}
+    for person in people.values():
+        for team_id in person.teams:
+            members.setdefault(team_id, []).append(person)
+    roster = _roster_display(out)
+    for index, team in teams:
+        on_team = sorted(members.get(team.id, []), key=lambda p: p.line or 0)
+        lines = ", ".join(str(p.line) for p in on_team if p.line)
+        if size.max is not None and len(on_team) > size.max:
+            first_extra = on_team[size.max]
+            out.problems.append(
+                Problem(
+                    roster,
+                    first_extra.line,
+                    "team",
+                    f"{team.id!r} has {len(on_team)} people on the roster (lines {lines}); "
+                    f"team_size allows at most {size.max}",
+                )
+            )
+        if size.min is not None and len(on_team) < size.min:
+            out.add(
+                ("teams", index),
+                f"{len(on_team)} {'person' if len(on_team) == 1 else 'people'} on the roster"
+                + (f" (lines {lines})" if lines else "")
+                + f"; team_size asks for at least {size.min}",
+            )
+
+
+def _roster_display(out: _Collector) -> str:
+    """The roster's name as its problems show it: beside the event file."""
+    data = out.src.data if out.src else None
+    ref = data.get("roster") if isinstance(data, dict) else None
+    return str(Path(out.name).parent / ref) if isinstance(ref, str) else out.name
+
+
+def _check_audiences(
+    out: _Collector,
+    items: list[tuple[str, int, SessionSpec | PollSpec]],
+    *,
+    teams: set[str],
+    kinds: set[str],
+    tags: set[str],
+    roles: set[str],
+) -> None:
+    """Every team, team kind, tag and role an `audience:` names exists."""
+    for key, index, item in items:
+        if item.audience is None:
+            continue
+        audience = item.audience
+        for field_name, names, known, what in (
+            ("teams", audience.teams, teams, "team"),
+            ("team_kinds", audience.team_kinds, kinds, "team kind"),
+            ("roles", audience.roles, roles, "role"),
+        ):
+            for i, name in enumerate(names):
+                if name not in known:
+                    out.add(
+                        (key, index, "audience", field_name, i),
+                        f"unknown {what} {name!r} ({field_name}: {', '.join(sorted(known)) or 'none'})",
+                    )
+        for i, tag in enumerate(audience.tags):
+            if tag not in tags:
+                shown = f"tags in use: {', '.join(sorted(tags))}" if tags else "no team has tags"
+                out.add(
+                    (key, index, "audience", "tags", i),
+                    f"no team has the tag {tag!r} ({shown}; give a team `tags: [{tag}]`)",
                 )
 
 

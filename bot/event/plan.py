@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.event.spec import Event, PollSpec, SessionKind, SessionSpec, local_datetime
+from babel.lists import format_list
+
+from bot.event.spec import LOCALE, AudienceSpec, Event, PollSpec, SessionKind, SessionSpec, local_datetime
 
 PERSONAL_KINDS = {SessionKind.ROLE_ALIKE, SessionKind.TEAM_TIME, SessionKind.BREAKOUT}
 
@@ -34,6 +36,14 @@ class PlannedJob:
         return self.id.split(":")[1]
 
 
+def is_personal(session: SessionSpec) -> bool:
+    """Whether a session's reminders also go by DM to its audience: role-alikes, team time,
+    breakouts, and any session (but a meal) that is for some of the people."""
+    return session.kind in PERSONAL_KINDS or (
+        session.audience is not None and session.kind != SessionKind.MEAL
+    )
+
+
 def channel_offsets(event: Event, session: SessionSpec) -> list[int]:
     if session.reminders is not None:
         return session.reminders
@@ -41,9 +51,10 @@ def channel_offsets(event: Event, session: SessionSpec) -> list[int]:
 
 
 def reminder_channels(event: Event, session: SessionSpec) -> list[str]:
-    """Channel names a session's reminder goes to: announcements, then the session's own."""
+    """Channel names a session's reminder goes to: announcements (unless the session is for
+    some of the people: they hear by DM), then the session's own."""
     names = []
-    if "announcements" in event.channels:
+    if "announcements" in event.channels and session.audience is None:
         names.append(event.channels["announcements"])
     if session.channel:
         own = event.channels.get(session.channel.lstrip("#"), session.channel.lstrip("#"))
@@ -54,14 +65,52 @@ def reminder_channels(event: Event, session: SessionSpec) -> list[str]:
 
 def audience(event: Event, session: SessionSpec) -> str:
     """Who a session's personal reminders go to, in words."""
+    n = len(event.audience(session))
+    if session.kind == SessionKind.BREAKOUT:
+        return "those who chose it" + (
+            f" (of {audience_words(event, session.audience)}, {n})" if session.audience else ""
+        )
+    if session.audience is not None:
+        spec = session.audience
+        if session.kind == SessionKind.ROLE_ALIKE and session.role:
+            spec = spec.model_copy(update={"roles": [session.role]})
+        return f"{audience_words(event, spec)} ({n})"
     if session.kind == SessionKind.ROLE_ALIKE:
-        n = sum(1 for p in event.people.values() if p.role == session.role)
         label = event.roles[session.role].label if session.role in event.roles else session.role
         return f"{n} × {label}"
     if session.kind == SessionKind.TEAM_TIME:
-        n = sum(1 for p in event.people.values() if p.team)
         return f"every team member ({n})"
-    return "those who chose it"
+    return f"everyone ({n})"
+
+
+def poll_audience(event: Event, poll: PollSpec) -> str:
+    """Who a poll sent by DM goes to, in words."""
+    n = len(event.audience(poll))
+    session = event.sessions.get(poll.session) if poll.session else None
+    spec = poll.audience or (session.audience if session else None)
+    return f"{audience_words(event, spec)} ({n})" if spec else f"everyone on the roster ({n})"
+
+
+def audience_words(event: Event, spec: AudienceSpec | None) -> str:
+    """An `audience:` in words: "members of teams tagged new", "Superintendent of county offices"."""
+    if spec is None:
+        return "everyone"
+    teams = ""
+    if spec.teams:
+        teams = _either([event.teams[t].name if t in event.teams else t for t in spec.teams])
+    elif spec.narrows_teams():
+        kinds = [event.team_kinds[k].plural if k in event.team_kinds else k for k in spec.team_kinds]
+        teams = _either(kinds) if kinds else "teams"
+    if spec.tags:
+        teams += f" tagged {_either(spec.tags)}"
+    roles = _either([event.roles[r].label if r in event.roles else r for r in spec.roles])
+    if roles and teams:
+        return f"{roles} of {teams}"
+    return roles or (f"members of {teams}" if teams else "everyone")
+
+
+def _either(words: list[str]) -> str:
+    return format_list(words, style="or", locale=LOCALE) if words else ""
 
 
 def plan(event: Event) -> list[PlannedJob]:
@@ -80,7 +129,7 @@ def plan(event: Event) -> list[PlannedJob]:
                         channels,
                     )
                 )
-        if session.kind in PERSONAL_KINDS and session.reminders != []:
+        if is_personal(session) and session.reminders != []:
             for minutes in event.reminders.dm_minutes_before:
                 jobs.append(
                     PlannedJob(
@@ -122,14 +171,14 @@ def plan(event: Event) -> list[PlannedJob]:
                 jobs.append(
                     PlannedJob(f"digest:{day.isoformat()}", at, f"daily digest: {day:%A}", organizers)
                 )
-    everyone = f"DM to everyone on the roster ({len(event.people)})"
     for poll in event.polls.values():
         times = dm_times(event, poll)
         if times is None:
             continue
         opens, nudges, closes = times
         what = "pre-event poll" if poll.pre_event else "survey"
-        jobs.append(PlannedJob(f"poll-open:{poll.id}", opens, f"{what} opens: {poll.id}", everyone))
+        to = f"DM to {poll_audience(event, poll)}"
+        jobs.append(PlannedJob(f"poll-open:{poll.id}", opens, f"{what} opens: {poll.id}", to))
         for n, nudge in enumerate(nudges, 1):
             jobs.append(
                 PlannedJob(

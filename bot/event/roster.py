@@ -112,7 +112,7 @@ def load_roster(
         if email:
             emails.setdefault(email.lower(), line)
         first = member_of[0] if member_of else None
-        people.setdefault(pid, Person(pid, rec["name"], email, slack_id, first, role, member_of))
+        people.setdefault(pid, Person(pid, rec["name"], email, slack_id, first, role, member_of, line))
     return people, problems
 
 

@@ -8,6 +8,8 @@ each with the file, line and field it concerns.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
@@ -15,6 +17,8 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.lists import format_list
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from bot.event.files import visible
@@ -201,9 +205,63 @@ class RoleSpec(Strict):
     side: Side | None = None
 
 
+class TeamKindSpec(Strict):
+    """A kind of team (district, county office, ...) and the nouns that count it."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    singular: str = Field(min_length=1, max_length=60)  # "county office": "1 county office"
+    plural: str = Field(min_length=1, max_length=60)  # "county offices": "3 county offices"
+
+
+DEFAULT_TEAM_KIND = "district"
+DEFAULT_TEAM_KINDS = [
+    TeamKindSpec(id="district", singular="district team", plural="district teams"),
+    TeamKindSpec(id="county_office", singular="county office", plural="county offices"),
+]
+
+
 class TeamSpec(Strict):
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1, max_length=150)
+    kind: str = DEFAULT_TEAM_KIND  # one of the team kinds' ids
+    tags: list[Annotated[str, Field(pattern=ID_PATTERN)]] = []  # e.g. [new], for a session's audience
+
+
+class TeamSize(Strict):
+    """How many people on the roster a team may have (staff, with no team, are not counted)."""
+
+    min: int | None = Field(default=None, ge=1, le=1000)
+    max: int | None = Field(default=None, ge=1, le=1000)
+
+    @field_validator("max")
+    @classmethod
+    def _max_not_below_min(cls, value: int | None, info: Any) -> int | None:
+        low = info.data.get("min")
+        if value is not None and low is not None and value < low:
+            raise ValueError(f"max ({value}) is below min ({low})")
+        return value
+
+
+class AudienceSpec(Strict):
+    """Who a session or poll is for. Each list given narrows it: a person is in the audience
+    when their team is one of `teams`, of one of `team_kinds` and has one of `tags`, and their
+    role is one of `roles` (lists not given do not narrow)."""
+
+    teams: list[str] = []
+    team_kinds: list[str] = []
+    tags: list[str] = []
+    roles: list[str] = []
+
+    def narrows_teams(self) -> bool:
+        return bool(self.teams or self.team_kinds or self.tags)
+
+    def takes_team(self, team: TeamSpec) -> bool:
+        """Whether a team passes the team lists (teams, team_kinds, tags)."""
+        return (
+            (not self.teams or team.id in self.teams)
+            and (not self.team_kinds or team.kind in self.team_kinds)
+            and (not self.tags or bool(set(self.tags) & set(team.tags)))
+        )
 
 
 class SessionSpec(Strict):
@@ -219,6 +277,7 @@ class SessionSpec(Strict):
     role: str | None = None
     description: str | None = Field(default=None, max_length=2000)
     reminders: list[int] | None = None  # minutes before; None: the event default ([] for meals)
+    audience: AudienceSpec | None = None  # None: everyone the session's kind is for
 
     _times = field_validator("start", "end", mode="before")(_clock_time)
     _offsets = field_validator("reminders")(lambda v: _check_offsets(v))
@@ -305,6 +364,7 @@ class PollSpec(Strict):
     dm: DmSpec | None = None
     statements: list[str] = []  # survey: agreement statements, each rated 1 to 5
     comments: str | None = None  # survey: the prompt for free-text comments
+    audience: AudienceSpec | None = None  # None: its session's audience, or everyone
 
 
 DEFAULT_ROLES = [
@@ -327,6 +387,7 @@ class Person:
     team: str | None  # the first (usually only) team
     role: str
     teams: tuple[str, ...] = ()  # every team, for people who belong to several
+    line: int | None = field(default=None, compare=False)  # the roster line, for problems
 
 
 @dataclass
@@ -348,6 +409,8 @@ class Event:
     wordcloud: CloudSettings = field(default_factory=CloudSettings)
     closing: ClosingSettings = field(default_factory=ClosingSettings)
     summaries: SummarySettings = field(default_factory=SummarySettings)
+    team_kinds: dict[str, TeamKindSpec] = field(default_factory=lambda: {k.id: k for k in DEFAULT_TEAM_KINDS})
+    team_size: TeamSize | None = None
     warnings: list[Problem] = field(default_factory=list)  # doubtful but workable: `convene check` shows them
     _by_email: dict[str, Person] = field(default_factory=dict, repr=False)
 
@@ -384,9 +447,94 @@ class Event:
         """Sessions in time order."""
         return sorted(self.sessions.values(), key=lambda s: (s.day, s.start, s.end, s.id))
 
+    # ------------------------------------------------------------ who a session or poll is for
+
+    def audience(self, of: SessionSpec | PollSpec | None = None) -> list[Person]:
+        """The people a session or poll is for, in roster order: the one rule behind every
+        recipient list (reminders, DMs, nudges) and every "N of M answered" denominator.
+
+        A session is for the people its kind gathers (a role_alike's role, team time's team
+        members, everyone for the rest; a breakout's audience is who may choose it), narrowed
+        by its `audience:`. A poll is for its session's audience (everyone, for a poll with no
+        session), narrowed by its own `audience:`. `None`: everyone on the roster.
+        """
+        return [p for p in self.people.values() if self.is_for(p, of)]
+
+    def is_for(self, person: Person, of: SessionSpec | PollSpec | None) -> bool:
+        """Whether `person` is in the audience of a session or poll (see `audience`)."""
+        if of is None:
+            return True
+        if isinstance(of, PollSpec):
+            session = self.sessions.get(of.session) if of.session else None
+            return (session is None or self.is_for(person, session)) and self._narrowed(person, of.audience)
+        if of.kind == SessionKind.ROLE_ALIKE and person.role != of.role:
+            return False
+        if of.kind == SessionKind.TEAM_TIME and not person.teams:
+            return False
+        return self._narrowed(person, of.audience)
+
+    def _narrowed(self, person: Person, audience: AudienceSpec | None) -> bool:
+        if audience is None:
+            return True
+        if audience.roles and person.role not in audience.roles:
+            return False
+        if not audience.narrows_teams():
+            return True
+        return any(t in self.teams and audience.takes_team(self.teams[t]) for t in person.teams)
+
+    def audience_teams(self, of: SessionSpec | PollSpec | None = None) -> list[TeamSpec]:
+        """The teams a session or poll is for (its `audience:` team lists; roles do not narrow
+        teams), in the event file's order: the teams expected to send a headline, say."""
+        narrowing = []
+        if isinstance(of, PollSpec):
+            narrowing.append(of.audience)
+            of = self.sessions.get(of.session) if of.session else None
+        if of is not None:
+            narrowing.append(of.audience)
+        return [t for t in self.teams.values() if all(a is None or a.takes_team(t) for a in narrowing)]
+
+    # ------------------------------------------------------------ naming teams
+
+    def team_kind(self, team: TeamSpec) -> TeamKindSpec:
+        """A team's kind (the first kind, for a kind the event file does not list)."""
+        return self.team_kinds.get(team.kind) or next(iter(self.team_kinds.values()))
+
+    def team_noun(self, count: int, teams: Iterable[TeamSpec] | None = None) -> str:
+        """The noun for `count` of these teams (by default, the event's): their kind's noun when
+        they are all of one kind ("district teams"), else "team" or "teams"."""
+        kinds = (
+            {self.team_kind(t).id for t in (self.teams.values() if teams is None else teams)}
+            or {self.team_kind(t).id for t in self.teams.values()}
+            or set(self.team_kinds)
+        )
+        if len(kinds) == 1:
+            kind = self.team_kinds[kinds.pop()]
+            return kind.singular if _one(count) else kind.plural
+        return "team" if _one(count) else "teams"
+
+    def count_teams(self, teams: Iterable[TeamSpec] | None = None) -> str:
+        """A count of teams by kind, in the kinds' order: "47 district teams and 3 county
+        offices"; "0 district teams" when there are none."""
+        chosen = list(self.teams.values() if teams is None else teams)
+        counts = Counter(self.team_kind(t).id for t in chosen)
+        parts = [
+            f"{counts[k.id]} {k.singular if _one(counts[k.id]) else k.plural}"
+            for k in self.team_kinds.values()
+            if counts[k.id]
+        ]
+        return format_list(parts, locale=LOCALE) if parts else f"0 {self.team_noun(0, chosen)}"
+
     def staff_ids(self) -> set[str]:
         """Roster ids of organizers and of every facilitator, event-wide or per session."""
         ids = set(self.organizers) | set(self.facilitators)
         for session in self.sessions.values():
             ids.update(session.facilitators)
         return {self.person(ref).id for ref in ids if self.person(ref)}  # type: ignore[union-attr]
+
+
+LOCALE = "en_US"
+
+
+def _one(count: int) -> bool:
+    """Whether `count` takes the singular (CLDR's plural rule, through Babel)."""
+    return Locale.parse(LOCALE).plural_form(count) == "one"

@@ -9,8 +9,10 @@ error, the second a warning that says which is used.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from babel.dates import format_time
 
 
 @dataclass(frozen=True)
@@ -63,3 +65,25 @@ def _offset(moment: datetime) -> str:
     minutes = abs(int(offset.total_seconds())) // 60
     hours, rest = divmod(minutes, 60)
     return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def zone_on(day: date, zone: ZoneInfo) -> str:
+    """The zone's abbreviation on `day` ("PDT"), and on a day the clocks change, both with
+    the wall time of the change ("PDT until 2:00 AM, then PST"): what `convene check` shows
+    beside each day, so a time on the wrong side of a change can be seen."""
+    start = datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
+    first = start.astimezone(zone)
+    names, changes = [first.tzname() or ""], []
+    moment = start
+    while moment < end:  # zones change on the quarter hour at the finest
+        nxt = moment + timedelta(minutes=15)
+        before, after = moment.astimezone(zone), nxt.astimezone(zone)
+        if before.utcoffset() != after.utcoffset():
+            changes.append(before + (nxt - moment))  # the old offset's wall time at the change
+            names.append(after.tzname() or "")
+        moment = nxt
+    shown = names[0]
+    for when, name in zip(changes, names[1:], strict=True):
+        shown += f" until {format_time(when.replace(tzinfo=None), 'short', locale='en_US')}, then {name}"
+    return shown
