@@ -16,6 +16,7 @@ from rich.text import Text
 
 from bot.core import configure_logging
 from bot.event import Event, EventFileError, Problem, load_event
+from bot.event.wall_clock import zone_on
 
 if TYPE_CHECKING:
     from bot.core import Settings
@@ -86,7 +87,7 @@ def check(event_file: EventArg) -> None:
     console.print(
         f"\n[green]OK[/green] {esc(event.info.name)}: "
         f"{len(event.sessions)} sessions, {len(event.polls)} polls, "
-        f"{len(event.teams)} teams, {len(event.people)} people ({len(staff)} organizers and facilitators)."
+        f"{event.count_teams()}, {len(event.people)} people ({len(staff)} organizers and facilitators)."
         + (f" [yellow]{n} warning{'s' if n != 1 else ''}[/yellow] (above)." if n else ""),
         highlight=False,
         soft_wrap=True,
@@ -96,9 +97,8 @@ def check(event_file: EventArg) -> None:
 def print_agenda(event: Event) -> None:
     """The agenda, one line per session, in the event's time zone (readable when piped too)."""
     for day in event.info.days:
-        console.print(
-            f"\n[bold]{day:%A, %B} {day.day}, {day.year}[/bold] ({event.info.timezone})", highlight=False
-        )
+        zone = f"{event.info.timezone}, {zone_on(day, event.tz)}"
+        console.print(f"\n[bold]{day:%A, %B} {day.day}, {day.year}[/bold] ({zone})", highlight=False)
         for session in [s for s in event.agenda() if s.day == day]:
             start = event.local(day, session.start)
             end = event.local(day, session.end)
@@ -132,7 +132,9 @@ def print_schedule(event: Event) -> None:
         local = job.at.astimezone(event.tz)
         if local.date() != day:
             day = local.date()
-            console.print(f"  [bold]{local:%a %b} {local.day}[/bold]", highlight=False)
+            console.print(
+                f"  [bold]{local:%a %b} {local.day}[/bold] ({zone_on(day, event.tz)})", highlight=False
+            )
         console.print(
             f"  {local:%l:%M %p}  {esc(job.what)}  [dim]→ {esc(job.to)}[/dim]",
             highlight=False,

@@ -345,8 +345,8 @@ def test_unknown_top_level_section(tmp_path: Path) -> None:
         files.ev,
         files.line("sesions:"),
         "sesions",
-        "unknown section; expected one of: event, roles, teams, roster, organizers, facilitators, "
-        "channels, sessions, polls, reminders, headlines, wordcloud, closing, summaries",
+        "unknown section; expected one of: event, roles, team_kinds, teams, team_size, roster, organizers, "
+        "facilitators, channels, sessions, polls, reminders, headlines, wordcloud, closing, summaries",
     )
 
 
@@ -677,13 +677,16 @@ def test_check_prints_the_example_agenda() -> None:
 
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "Friday, May 8, 2015 (America/Los_Angeles)" in out
-    assert "Saturday, May 9, 2015 (America/Los_Angeles)" in out
+    assert "Friday, May 8, 2015 (America/Los_Angeles, PDT)" in out
+    assert "Saturday, May 9, 2015 (America/Los_Angeles, PDT)" in out
     assert " 4:00 PM– 4:30 PM  plenary    Welcome remarks  (Grand Ballroom · #lmi-plenary)" in out
     assert " 3:30 PM– 4:00 PM  closing    Closing session" in out
     assert "polls: eval-useful, eval-recommend, next-activities" in out
     assert "Polls with no session: looking-forward" in out
-    assert "OK 2015 California Labor-Management Initiative Symposium: 26 sessions, 10 polls" in out
+    assert (
+        "OK 2015 California Labor-Management Initiative Symposium: 26 sessions, 10 polls, 47 district teams"
+        in out
+    )
     assert result.stderr == ""
 
 
@@ -692,7 +695,8 @@ def test_check_prints_the_agenda_in_the_event_time_zone(tmp_path: Path) -> None:
 
     assert result.exit_code == 0, result.output
     lines = [line.strip() for line in result.stdout.splitlines()]
-    assert "Saturday, March 9, 2024 (America/New_York)" in lines
+    assert "Saturday, March 9, 2024 (America/New_York, EST)" in lines
+    assert "Monday, March 11, 2024 (America/New_York, EDT)" in lines
     assert "4:00 PM– 4:30 PM  plenary    Welcome remarks  (Hall)" in lines
     assert "9:00 AM–10:00 AM  closing    Closing circle  (Hall)" in lines
 
