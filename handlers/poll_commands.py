@@ -9,8 +9,9 @@ from slack_sdk import WebClient
 
 from bot.polls import new_poll_modal, poll_list_blocks, results_blocks
 from bot.slack import mrkdwn
-from handlers.common import channel_id, command_answer, form_value, open_view, user_id
+from handlers.common import channel_id, command_answer, form_value, open_view, reply_target, user_id
 from handlers.core import Core
+from storage.models import Poll
 
 HELP = """*Convene polls*
 • `/poll launch <id>`: post a poll from the event file in this channel
@@ -48,14 +49,14 @@ def dispatch(
         if not poll_id:
             core.directory.require_staff(who, "launch polls")
             return {"text": "Which poll? `/poll launch <id>`; `/poll list` shows the ids."}
-        poll = polls.launch(poll_id=poll_id, channel_id=channel, user_id=who)
+        poll = polls.launch(poll_id=poll_id, channel_id=channel, user_id=who, reply_to=reply_target(body))
         return {
             "text": f"Launched `{poll.id}` in this channel: _{mrkdwn(poll.question)}_\n"
             f"Close it with `/poll close {poll.id}`."
         }
     if verb == "close":
         poll = polls.close(poll_id=poll_id, channel_id=channel, user_id=who)
-        return {"text": f"Closed `{poll.id}`. Its message now shows the final results."}
+        return {"text": closed_answer(poll)}
     if verb == "results":
         poll, tally = polls.results(poll_id=poll_id, channel_id=channel, user_id=who)
         return results_blocks(poll, tally)
@@ -77,6 +78,18 @@ def dispatch(
         open_view(client, body, view)
         return {}
     return {"text": f"I don't know `/poll {mrkdwn(verb)}`.\n\n{HELP}"}
+
+
+def closed_answer(poll: Poll) -> str:
+    """What /poll close says: where the final results show, which depends on the poll's message."""
+    if poll.message_ts:
+        return f"Closed `{poll.id}`. Its message now shows the final results."
+    if not poll.channel_id:  # answered by DM: it has no message in a channel
+        return f"Closed `{poll.id}`; it takes no more answers. `/poll results {poll.id}` shows them."
+    return (
+        f"Closed `{poll.id}` before its message reached <#{poll.channel_id}>: nobody could answer it. "
+        "The message will show that it is closed when it arrives."
+    )
 
 
 def new_poll_draft(values: dict[str, Any]) -> dict[str, Any]:

@@ -588,11 +588,11 @@ class Dispatcher:
         if failure.error == "not_in_channel" and self._join(delivery.args.get("channel")):
             return self._retry(row_id, "joined the channel", timedelta(0), count=False)
         if failure.error in PERMANENT:
-            self._give_up(row_id, failure.error)
+            self._give_up(row_id, failure.error, delivery)
             return False
         if failure.error.startswith(_UNANSWERED):  # Slack out of reach: wait for it, never give up
             return self._retry(row_id, failure.error, timedelta(seconds=1), count=False)
-        return self._retry(row_id, failure.error, None)
+        return self._retry(row_id, failure.error, None, delivery=delivery)
 
     def _join(self, channel: Any) -> bool:
         """Join a public channel after not_in_channel (needs channels:join)."""
@@ -605,7 +605,15 @@ class Dispatcher:
             log.warning("could not join %s: %s", channel, exc)
             return False
 
-    def _retry(self, row_id: int, error: str, delay: timedelta | None, count: bool = True) -> bool:
+    def _retry(
+        self,
+        row_id: int,
+        error: str,
+        delay: timedelta | None,
+        count: bool = True,
+        *,
+        delivery: Delivery | None = None,
+    ) -> bool:
         with transaction(self.engine) as session:
             row = session.get(Outbox, row_id)
             if row is None or not self._owns(row):
@@ -616,6 +624,8 @@ class Dispatcher:
             if row.attempts >= MAX_ATTEMPTS:
                 row.status = "failed"
                 self._report(session, row, error)
+                if delivery is not None and delivery.failed:
+                    delivery.failed(session, error)
                 _forget_if_private(session, row)
             else:
                 row.status = "pending"
@@ -623,13 +633,15 @@ class Dispatcher:
                 row.not_before = self.clock.now() + (delay if delay is not None else backoff)
         return False
 
-    def _give_up(self, row_id: int, error: str) -> None:
+    def _give_up(self, row_id: int, error: str, delivery: Delivery | None = None) -> None:
         with transaction(self.engine) as session:
             row = session.get(Outbox, row_id)
             if row is None or not self._owns(row):
                 return
             row.status, row.last_error = "failed", error
             self._report(session, row, error)
+            if delivery is not None and delivery.failed:
+                delivery.failed(session, error)
             _forget_if_private(session, row)
         log.warning("outbox row %s failed: %s", row_id, error)
 

@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -57,6 +57,9 @@ METHOD = {
     Kind.RESPOND: "response_url",
     Kind.UPLOAD: "files_upload_v2",
 }
+# Slack takes posts to a response_url for 30 minutes; a little less, so a note is not sent
+# into a link that expires while it waits its turn.
+RESPONSE_URL_LIFETIME = timedelta(minutes=28)
 # Kinds sent through a click's response_url: by the replies' own sender, side by side
 # (see Dispatcher._reply_step), never one at a time by the main loop.
 BATCHED = frozenset(k for k, method in METHOD.items() if method == "response_url")
@@ -74,11 +77,13 @@ def method_of(kind: str) -> str:
 
 @dataclass
 class Delivery:
-    """The Slack call a row renders to, and what to record once it succeeds."""
+    """The Slack call a row renders to, what to record once it succeeds, and what to do if it
+    fails for good (`failed`, given Slack's error, in the transaction that records the failure)."""
 
     method: str
     args: dict[str, Any]
     after: Callable[[Session, dict[str, Any]], None] | None = None
+    failed: Callable[[Session, str], None] | None = None
 
 
 Renderer = Callable[[Session, Outbox], Delivery | None]
@@ -213,6 +218,22 @@ def enqueue_notice(session: Executor, reply_to: dict[str, Any], text: str, *, no
     else:
         payload.update(channel=reply_to["channel"], user=reply_to["user"])
         enqueue(session, kind=Kind.EPHEMERAL, channel=reply_to["channel"], payload=payload, now=now)
+
+
+def tell_later(
+    session: Executor, reply_to: dict[str, Any], text: str, *, now: datetime, issued: datetime, key: str
+) -> None:
+    """A note to one person about something that happened after their request was answered:
+    ephemeral through the request's response_url while Slack still takes it (it expires
+    RESPONSE_URL_LIFETIME after `issued`), else by DM. `reply_to` is {"response_url": ...,
+    "user": ...} or {"user": ...}; `key` makes the DM go once."""
+    if reply_to.get("response_url") and now - issued < RESPONSE_URL_LIFETIME:
+        enqueue_notice(session, reply_to, text, now=now)
+    elif reply_to.get("user"):
+        payload = {"user": reply_to["user"], "text": text, "describe": "a note", "private": True}
+        enqueue(session, kind=Kind.DM, key=key, channel=reply_to["user"], payload=payload, now=now)
+    else:
+        log.warning("a note had nowhere to go")
 
 
 def notify(engine: Engine, clock: Clock, reply_to: dict[str, Any], text: str) -> None:

@@ -91,8 +91,14 @@ class PollService:
 
     # ------------------------------------------------------------ staff actions
 
-    def launch(self, *, poll_id: str, channel_id: str, user_id: str) -> Poll:
-        """Open a poll from the event file and post it in `channel_id`."""
+    def launch(
+        self, *, poll_id: str, channel_id: str, user_id: str, reply_to: dict[str, Any] | None = None
+    ) -> Poll:
+        """Open a poll from the event file and post it in `channel_id`.
+
+        If Slack refuses the post for good, the poll goes back to not launched and the person
+        who launched it is told why and what to do, through `reply_to` ({"response_url": ...,
+        "user": ...}) while its link lasts, else by DM."""
         self.directory.require_staff(user_id, "launch polls")
         now = self.clock.now()
         with transaction(self.engine) as session:
@@ -101,11 +107,12 @@ class PollService:
                 raise UserError(f"`{poll.id}` is already open in <#{poll.channel_id}>.")
             if poll.status == "closed":
                 raise UserError(f"`{poll.id}` has closed. See its results with `/poll results {poll.id}`.")
-            self._open(session, poll, channel_id=channel_id, user_id=user_id, now=now)
+            self._open(session, poll, channel_id=channel_id, user_id=user_id, now=now, reply_to=reply_to)
             return poll
 
     def create(self, *, draft: dict[str, Any], channel_id: str, user_id: str) -> Poll:
-        """Build a poll from the /poll new form and launch it; FieldErrors name bad fields."""
+        """Build a poll from the /poll new form and launch it; FieldErrors name bad fields.
+        If its post fails for good, its creator is told by DM (as for `launch`)."""
         self.directory.require_staff(user_id, "create polls")
         spec = validate_draft(draft)
         now = self.clock.now()
@@ -149,7 +156,7 @@ class PollService:
             spec = self.event.polls.get(poll.id)
             if spec is not None and (spec.pre_event is not None or spec.dm is not None):
                 result.answered = len(tally_respondents(session, poll, self))
-                result.invited = len(self.event.people)
+                result.invited = len(self.event.audience(spec))
             return poll, result
 
     def all_polls(self, *, user_id: str) -> list[tuple[Poll, int]]:
@@ -329,15 +336,26 @@ class PollService:
 
     # ------------------------------------------------------------ internals
 
-    def _open(self, session: Session, poll: Poll, *, channel_id: str, user_id: str, now: datetime) -> None:
+    def _open(
+        self,
+        session: Session,
+        poll: Poll,
+        *,
+        channel_id: str,
+        user_id: str,
+        now: datetime,
+        reply_to: dict[str, Any] | None = None,
+    ) -> None:
         poll.status, poll.channel_id, poll.launched_at = "open", channel_id, now
         poll.launched_by = None if poll.anonymous else user_id
         outbox.enqueue(
             session,
             kind=Kind.POLL_POST,
-            key=f"poll-post:{poll.id}",
+            # One per launch: a poll whose post failed can be launched again.
+            key=f"poll-post:{poll.id}:{secrets.token_hex(8)}",
             channel=channel_id,
-            payload={"poll_id": poll.id},
+            # Who to tell if the post fails; dropped once it is settled (see views.register).
+            payload={"poll_id": poll.id, "reply_to": {"user": user_id, **(reply_to or {})}},
             now=now,
         )
 
@@ -375,6 +393,40 @@ class PollService:
             n += 1
             candidate = f"{base}-{n}"
         return candidate
+
+
+def unlaunch(session: Session, *, poll_id: str) -> Poll | None:
+    """Put back to not launched a poll whose message could not be posted (nobody saw it, so
+    nobody answered it): it can be launched again. None if it has a message after all."""
+    poll = session.get(Poll, poll_id)
+    if poll is None or poll.message_ts or poll.status == "draft":
+        return None
+    poll.status, poll.channel_id, poll.launched_at, poll.launched_by = "draft", None, None, None
+    poll.closed_at = poll.closed_by = None
+    return poll
+
+
+def launch_failure(poll_id: str, channel_id: str | None, error: str, reason: str | None) -> str:
+    """What the person who launched a poll is told when Slack refused its message for good
+    (`reason`: the error in words, None for one that only retrying again might fix)."""
+    where = f"<#{channel_id}>" if channel_id else "that channel"
+    again = f"`/poll launch {poll_id}`"
+    head = f":warning: `{poll_id}` was not launched: Convene could not post it in {where}"
+    if error == "not_in_channel":
+        return (
+            f"{head}, because it is not in that channel. Invite it there (`/invite @Convene`), "
+            f"then {again} again."
+        )
+    if error == "channel_not_found":
+        return (
+            f"{head}: Slack says the channel is not there for Convene, as with a private channel it was "
+            f"not invited to. Invite it there (`/invite @Convene`), then {again} again."
+        )
+    if error == "is_archived":
+        return f"{head}, because the channel is archived. Launch it in another channel: {again} there."
+    if reason is None:
+        return f"{head}: Slack kept answering with an error (`{error}`). Try {again} again in a few minutes."
+    return f"{head}: {reason}. Once that is fixed, {again} again."
 
 
 @cache

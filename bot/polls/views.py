@@ -12,9 +12,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.core import Clock
-from bot.delivery import Delivery, Kind, Renderers
+from bot.core import Clock, utc
+from bot.delivery import Delivery, Kind, Renderers, outbox
+from bot.delivery.dispatcher import PERMANENT
 from bot.event import MAX_OPTION_CHARS, Event, PollKind, ResultsMode
+from bot.polls.service import launch_failure, unlaunch
 from bot.polls.tally import SurveyResult, Tally, choice_labels, tally, top_two
 from bot.slack import mrkdwn, one_line, quote, truncate
 from bot.slack.blocks import actions, button, context, header, input_block, modal, option, section
@@ -341,13 +343,34 @@ def register(renderers: Renderers, *, event: Event, clock: Clock) -> None:
         poll = session.get(Poll, row.payload["poll_id"])
         assert poll is not None
         message = poll_message(poll, tally(session, poll), updated=stamp())
+        row_id, channel, reply_to = row.id, poll.channel_id, row.payload.get("reply_to") or {}
+        issued = row.created_at or clock.now()
+
+        def settled(session: Session) -> None:
+            # Who launched it is kept only until the post is settled.
+            current = session.get(Outbox, row_id)
+            if current is not None and "reply_to" in current.payload:
+                current.payload = {k: v for k, v in current.payload.items() if k != "reply_to"}
 
         def remember(session: Session, result: dict[str, Any]) -> None:
             posted = session.get(Poll, row.payload["poll_id"])
             assert posted is not None
             posted.channel_id, posted.message_ts = result.get("channel"), result.get("ts")
+            settled(session)
 
-        return Delivery("chat.postMessage", {"channel": poll.channel_id, **message}, after=remember)
+        def failed(session: Session, error: str) -> None:
+            poll = unlaunch(session, poll_id=row.payload["poll_id"])
+            if poll is not None:
+                text = launch_failure(poll.id, channel, error, PERMANENT.get(error))
+                now = clock.now()
+                outbox.tell_later(
+                    session, reply_to, text, now=now, issued=utc(issued), key=f"launch-failed:{row_id}"
+                )
+            settled(session)
+
+        return Delivery(
+            "chat.postMessage", {"channel": poll.channel_id, **message}, after=remember, failed=failed
+        )
 
     def poll_refresh(session: Session, row: Outbox) -> Delivery | None:
         poll = session.get(Poll, row.payload["poll_id"])

@@ -4,6 +4,7 @@ the outbox delivering over HTTP to the sandbox, which records what the bot sent.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -123,6 +124,66 @@ def test_help_and_list(ws: Workspace) -> None:
     text = json.dumps(listing["blocks"])
     assert "`collaboration-stage`" in text and "open in" in text
     assert text.index("collaboration-stage") < text.index("eval-useful")  # open polls first
+
+
+def _dms_to(ws: Workspace, who: str) -> list[str]:
+    return [m.text for m in ws.sandbox.messages(ws.user(who))]
+
+
+@pytest.mark.parametrize(
+    ("channel", "advice"),
+    [
+        ({"is_private": True, "bot_is_member": False}, "Invite it there (`/invite @Convene`)"),
+        ({"is_archived": True}, "the channel is archived. Launch it in another channel"),
+    ],
+)
+def test_a_launch_slack_refuses_tells_the_facilitator_and_can_be_launched_again(
+    ws: Workspace, channel: dict[str, Any], advice: str
+) -> None:
+    ws.sandbox.add_channel(name="board-room", **channel)
+    reply = launch(ws, "collaboration-stage", channel="#board-room")
+    assert "Launched" in reply.text  # the ack cannot know yet; the post is tried after it
+    room = ws.sandbox.channel_id("#board-room")
+    told = [n for n in notes_to(ws, FACILITATOR) if "was not launched" in n]
+    assert len(told) == 1, notes_to(ws, FACILITATOR)
+    assert f"could not post it in <#{room}>" in told[0] and advice in told[0]
+    assert "`/poll launch collaboration-stage`" in told[0]
+    with Session(ws.engine) as session:
+        poll = session.get(Poll, "collaboration-stage")
+        assert poll is not None and poll.status == "draft" and poll.channel_id is None
+        # Who launched it does not outlive the post's outcome.
+        assert all("reply_to" not in row.payload for row in session.exec(select(Outbox)))
+    closing = ws.driver.command(ws.user(FACILITATOR), "/poll close collaboration-stage", channel=PLENARY)
+    assert closing.text == "`collaboration-stage` has not been launched yet."
+    assert "Launched" in launch(ws, "collaboration-stage").text
+    assert poll_message(ws, "collaboration-stage").channel == ws.sandbox.channel_id(PLENARY)
+
+
+def test_a_launch_that_fails_after_its_reply_link_expired_is_told_by_dm(
+    ws: Workspace, clock: ManualClock
+) -> None:
+    ws.sandbox.add_channel(name="board-room", is_private=True, bot_is_member=False)
+    ws.driver.command(ws.user(FACILITATOR), "/poll launch collaboration-stage", channel="#board-room")
+    clock.advance(timedelta(minutes=31))  # the post waited (Slack held back, say) past the link's 30 minutes
+    ws.deliver()
+    assert not [n for n in notes_to(ws, FACILITATOR) if "was not launched" in n]
+    assert len([t for t in _dms_to(ws, FACILITATOR) if "`collaboration-stage` was not launched" in t]) == 1
+    assert ws.sandbox.calls_to("response_url") == []
+
+
+def test_closing_a_poll_whose_message_is_not_posted_yet_says_so(ws: Workspace) -> None:
+    ws.driver.command(ws.user(FACILITATOR), "/poll launch collaboration-stage", channel=PLENARY)
+    reply = ws.driver.command(ws.user(FACILITATOR), "/poll close collaboration-stage", channel=PLENARY)
+    assert "now shows the final results" not in reply.text
+    assert reply.text.startswith("Closed `collaboration-stage` before its message reached")
+    ws.deliver()
+    assert poll_message(ws, "collaboration-stage").text.startswith("Closed: ")
+
+
+def test_closing_a_poll_answered_by_dm_does_not_speak_of_its_message(ws: Workspace) -> None:
+    ws.run_until(datetime(2015, 5, 1, 16, 1, tzinfo=UTC))  # 9:01 AM in San Diego: it went out by DM
+    reply = ws.driver.command(ws.user(FACILITATOR), "/poll close looking-forward", channel=PLENARY)
+    assert reply.text.startswith("Closed `looking-forward`") and "message" not in reply.text
 
 
 # ---------------------------------------------------------------- voting
