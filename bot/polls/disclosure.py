@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from bot.core import formatting
 from storage.models import Poll
 
 MIN_CELL = 5  # the smallest group an anonymous result is shown for
@@ -36,13 +37,13 @@ class Group:
     def percent(self, index: int) -> int | None:
         if self.counts is None or not self.respondents:
             return None
-        return round(100 * self.counts[index] / self.respondents)
+        return formatting.shares(self.counts, self.respondents)[index]
 
     def agree(self) -> int | None:
-        """For ratings: the share of 4s and 5s."""
+        """For ratings: the share of 4s and 5s (the sum of their shown shares)."""
         if self.counts is None or not sum(self.counts):
             return None
-        return round(100 * sum(self.counts[3:]) / sum(self.counts))
+        return sum(formatting.shares(self.counts, sum(self.counts))[3:])
 
 
 @dataclass

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
+from bot.core import formatting
 from bot.event import DEFAULT_RATING_LABELS, Event, PollKind
 from bot.polls.disclosure import Group, groups, withheld
 from storage.models import Poll, Response
@@ -34,7 +35,8 @@ class Tally:
     withheld: bool = False  # an anonymous poll under five answers: its counts are not shown (all 0)
 
     def percent(self, index: int) -> int:
-        return round(100 * self.counts[index] / self.respondents) if self.respondents else 0
+        """An answer's share of the respondents, as every view shows it (they add up to 100)."""
+        return formatting.shares(self.counts, self.respondents)[index]
 
     @property
     def average(self) -> float | None:
@@ -43,9 +45,9 @@ class Tally:
         return sum((i + 1) * c for i, c in enumerate(self.counts)) / sum(self.counts)
 
     def agree_share(self) -> int:
-        """Share of ratings of 4 or 5 ("agree or strongly agree"), in percent."""
-        total = sum(self.counts)
-        return round(100 * sum(self.counts[3:]) / total) if total else 0
+        """Share of ratings of 4 or 5 ("agree or strongly agree"), in percent: the sum of the
+        two shares shown beside it."""
+        return sum(formatting.shares(self.counts, sum(self.counts))[3:])
 
 
 def top_two(poll: Poll) -> str:
@@ -100,7 +102,7 @@ class Statement:
 
     @property
     def agree(self) -> int:
-        return round(100 * sum(self.counts[3:]) / self.n) if self.n else 0
+        return sum(formatting.shares(self.counts, self.n)[3:])
 
 
 @dataclass

@@ -209,3 +209,9 @@ def test_an_anonymous_poll_under_five_answers_withholds_its_counts() -> None:
     assert not withheld(named, 1)
     written = Poll(id="p", question="Why?", kind="open_text", anonymous=True)
     assert not withheld(written, 1)  # written answers are not counts
+
+
+def test_a_groups_shares_add_up_to_100() -> None:
+    group = Group("Labor", 8, [1, 1, 3, 2, 1])
+    assert [group.percent(i) for i in range(5)] == [13, 12, 38, 25, 12]
+    assert group.agree() == 37

@@ -156,3 +156,27 @@ def test_survey_lines_per_statement_interest_and_comments() -> None:
     ]
     assert result_lines(poll, Tally(respondents=10, survey=survey)) == survey_lines(survey)
     assert survey_lines(None) == []
+
+
+# --------------------------------------------------------------------------- shares that add up
+
+
+ROUNDS_TO_99 = [1, 1, 3, 2, 1]  # of 8: 12.5, 12.5, 37.5, 25, 12.5
+
+
+def test_the_shares_of_one_poll_add_up_to_100() -> None:
+    result = Tally(respondents=8, counts=ROUNDS_TO_99)
+    shown = [result.percent(i) for i in range(5)]
+    assert sum(shown) == 100 and shown == [13, 12, 38, 25, 12]
+    # The "4 or 5" figure is the sum of the two shares shown beside it.
+    assert result.agree_share() == shown[3] + shown[4]
+
+
+def test_the_result_lines_show_shares_that_add_up_to_100() -> None:
+    poll = Poll(id="p", question="Q?", kind="single_choice", options=list("abcde"))
+    lines = result_lines(poll, Tally(respondents=8, counts=ROUNDS_TO_99))
+    assert sum(int(line.rsplit("· ", 1)[1].rstrip("%")) for line in lines) == 100
+
+
+def test_a_statements_agree_share_is_the_sum_of_its_shown_shares() -> None:
+    assert Statement("s", [1, 1, 3, 2, 1], by_side=[]).agree == 37  # 25 + 12, not round(37.5) = 38
