@@ -46,7 +46,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.core import Clock, utc
-from bot.delivery.outbox import BATCHED, POSTS, Delivery, Kind, Renderers, method_of
+from bot.delivery.outbox import BATCHED, POSTS, REFRESHES, Delivery, Kind, Renderers, method_of
 from bot.delivery.pacing import Pacer
 from bot.delivery.webhooks import Unanswered, Webhooks
 from storage.db import transaction
@@ -140,6 +140,8 @@ class Dispatcher:
         self._silent_since: float | None = None
         self._last_answer = 0.0
         self._health = threading.Lock()
+        # Tries that met an error answer (and will be retried), by method, since it last worked.
+        self._retrying: dict[str, int] = {}
 
     # ------------------------------------------------------------ running
 
@@ -310,7 +312,7 @@ class Dispatcher:
             # A post whose last call went unanswered may have reached Slack: look before sending.
             unconfirmed = row.kind in POSTS and (row.last_error or "").startswith(_UNANSWERED)
             earlier_claim = row.claimed_at
-            if row.kind == Kind.POLL_REFRESH:
+            if row.kind in REFRESHES:
                 # Re-rendered from the database every time, so a refresh is
                 # safe to repeat; claiming it as sent now means a vote that
                 # lands during the call re-arms it rather than being missed.
@@ -340,6 +342,7 @@ class Dispatcher:
         # Noted once Slack has answered: the latest moment it can have counted the
         # call, so the window never opens before Slack's does.
         self.pacer.note(delivery.method, channel)
+        self._worked(delivery.method)
         self._record_sent(row_id, delivery, result)
         return True
 
@@ -352,7 +355,7 @@ class Dispatcher:
             self._mark_sent(session, row, delivery, result)
 
     def _mark_sent(self, session: Session, row: Outbox, delivery: Delivery, result: dict[str, Any]) -> None:
-        if row.kind != Kind.POLL_REFRESH:
+        if row.kind not in REFRESHES:
             row.status, row.sent_at = "sent", self.clock.now()
         row.last_error = None
         row.result_channel = result.get("channel")
@@ -447,7 +450,10 @@ class Dispatcher:
                 outcomes.append((row_id, _Failure(f"{_UNANSWERED} {type(exc).__name__}", 0)))
                 continue
             self._answered()
-            outcomes.append((row_id, _reply_outcome(status, text, headers)))
+            outcome = _reply_outcome(status, text, headers)
+            if not isinstance(outcome, _Failure):
+                self._worked(delivery.method)
+            outcomes.append((row_id, outcome))
         return outcomes
 
     def _wait_for_replies(self, timeout: float) -> None:
@@ -583,7 +589,19 @@ class Dispatcher:
         if failure.status == 429:
             wait = max(1.0, failure.retry_after or 1.0)
             whole = delivery.method != "chat.postMessage"
-            self.pacer.hold(delivery.method, channel, wait, whole_method=whole)
+            if self.pacer.hold(delivery.method, channel, wait, whole_method=whole):
+                scope = (
+                    f"every {delivery.method}"
+                    if whole
+                    else f"{delivery.method} to the conversations it refused"
+                )
+                log.info(
+                    "Slack asked Convene to slow down (HTTP 429 on %s): holding %s for %g s, as it asked; "
+                    "nothing is lost",
+                    delivery.method,
+                    scope,
+                    wait,
+                )
             return self._retry(row_id, "ratelimited", timedelta(seconds=wait), count=False)
         if failure.error == "not_in_channel" and self._join(delivery.args.get("channel")):
             return self._retry(row_id, "joined the channel", timedelta(0), count=False)
@@ -592,7 +610,33 @@ class Dispatcher:
             return False
         if failure.error.startswith(_UNANSWERED):  # Slack out of reach: wait for it, never give up
             return self._retry(row_id, failure.error, timedelta(seconds=1), count=False)
+        self._troubled(delivery.method, failure)
         return self._retry(row_id, failure.error, None, delivery=delivery)
+
+    def _troubled(self, method: str, failure: _Failure) -> None:
+        """Count a send to retry after an error answer; the first of an episode (until `method`
+        works again) is logged."""
+        with self._health:
+            retried = self._retrying.get(method, 0)
+            self._retrying[method] = retried + 1
+        if not retried:
+            answer = f"HTTP {failure.status}, {failure.error}" if failure.status != 200 else failure.error
+            log.info(
+                "Slack answered %s with an error (%s): retrying with backoff, up to %d tries a send; "
+                "nothing is lost",
+                method,
+                answer,
+                MAX_ATTEMPTS,
+            )
+
+    def _worked(self, method: str) -> None:
+        """A call to `method` went through: it ends an episode of errors, saying so."""
+        if method not in self._retrying:  # read without the lock: the common case stays cheap
+            return
+        with self._health:
+            retried = self._retrying.pop(method, 0)
+        if retried:
+            log.info("Slack answers %s again, after %d tries that met an error", method, retried)
 
     def _join(self, channel: Any) -> bool:
         """Join a public channel after not_in_channel (needs channels:join)."""
@@ -623,6 +667,7 @@ class Dispatcher:
             row.last_error = error
             if row.attempts >= MAX_ATTEMPTS:
                 row.status = "failed"
+                log.warning("outbox row %s failed after %d tries: %s", row_id, row.attempts, error)
                 self._report(session, row, error)
                 if delivery is not None and delivery.failed:
                     delivery.failed(session, error)
@@ -649,7 +694,7 @@ class Dispatcher:
         """Whether a row this dispatcher claimed is still its own to settle: neither recorded nor
         claimed again meanwhile by a leader that took over (a refresh is claimed as sent and
         re-rendered on every send, so it always is)."""
-        return row.kind == Kind.POLL_REFRESH or (row.status == "sending" and row.claimed_by == self.claim_id)
+        return row.kind in REFRESHES or (row.status == "sending" and row.claimed_by == self.claim_id)
 
     def _report(self, session: Session, row: Outbox, error: str) -> None:
         if self.on_failure:
@@ -726,7 +771,7 @@ def _longest_waiting_refresh_first(due: list[_Due]) -> list[_Due]:
     """Due rows in id order, but the live polls' refreshes, which share chat.update's budget,
     take their places among them longest-waiting first: each poll gets its turn, and none
     starves because another was launched earlier (a lower id) and is due again sooner."""
-    places = [i for i, row in enumerate(due) if row[1] == Kind.POLL_REFRESH]
+    places = [i for i, row in enumerate(due) if row[1] in REFRESHES]
     ordered = list(due)
     for i, row in zip(places, sorted((due[i] for i in places), key=lambda r: (r[3], r[0])), strict=True):
         ordered[i] = row

@@ -35,6 +35,7 @@ class Pacer:
         self.limits = dict(SLACK_LIMITS if limits is None else limits)
         self._calls: dict[str, deque[datetime]] = {}
         self._held: dict[str, datetime] = {}
+        self._method_held: dict[str, datetime] = {}  # the end of the latest hold on a method or its channels
         self._lock = threading.Lock()
 
     def _keys(self, method: str, channel: str | None) -> list[tuple[str, str]]:
@@ -75,9 +76,14 @@ class Pacer:
             for _, window_key in self._keys(method, channel):
                 self._calls.setdefault(window_key, deque()).append(now)
 
-    def hold(self, method: str, channel: str | None, seconds: float, *, whole_method: bool) -> None:
-        """After a 429: no calls to the method (or to this channel) for `seconds`."""
-        until = self.clock.now() + timedelta(seconds=seconds)
+    def hold(self, method: str, channel: str | None, seconds: float, *, whole_method: bool) -> bool:
+        """After a 429: no calls to the method (or to this channel) for `seconds`. True if this
+        starts a hold: none on the method, nor on any of its channels, was running."""
+        now = self.clock.now()
+        until = now + timedelta(seconds=seconds)
         key = method if whole_method or not channel else f"{method}@{channel}"
         with self._lock:
+            running = self._method_held.get(method, now) > now
             self._held[key] = max(until, self._held.get(key, until))
+            self._method_held[method] = max(until, self._method_held.get(method, until))
+        return not running

@@ -3,6 +3,7 @@ message neither lost nor repeated when the process dies mid-send."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -88,6 +89,62 @@ def test_server_errors_and_dropped_connections_are_retried_with_backoff(
         ws.deliver()
     assert dm_texts(ws, "abc-usd-supt") == ["hello abc-usd-supt"]
     assert rows(ws)[0].status == "sent"
+
+
+def _said(caplog: pytest.LogCaptureFixture, words: str) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "bot.delivery.dispatcher" and r.levelno == logging.INFO and words in r.getMessage()
+    ]
+
+
+def test_a_429_is_logged_once_per_hold_not_once_per_send(
+    limited: Workspace, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    ws = limited
+    caplog.set_level(logging.INFO, logger="bot.delivery.dispatcher")
+    people = [p.id for p in ws.event.people.values() if p.team][:12]
+    queue_dms(ws, people)
+    ws.deliver()
+    refused = [c for c in ws.sandbox.calls_to("chat.postMessage") if c.status == 429]
+    assert len(refused) == 7  # seven DMs, each to its own conversation, met one hold
+    (line,) = _said(caplog, "HTTP 429")
+    assert "slow down" in line and "chat.postMessage" in line and "nothing is lost" in line
+    assert not any(ws.user(p) in line for p in people)  # logs name nobody
+    ws.deliver()  # still inside Retry-After: nothing is tried, nothing more is said
+    assert len(_said(caplog, "HTTP 429")) == 1
+    for _ in range(5):
+        clock.advance(1)
+        ws.deliver()
+    assert all(dm_texts(ws, p) == [f"hello {p}"] for p in people)
+    # Each later hold has its own line: two more rounds met Slack's limit.
+    later = [c for c in ws.sandbox.calls_to("chat.postMessage") if c.status == 429][7:]
+    assert len(_said(caplog, "HTTP 429")) == 1 + len({c.at for c in later})
+
+
+def test_server_errors_are_logged_once_per_episode_and_its_end(
+    ws: Workspace, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.delivery.dispatcher")
+    people = [p.id for p in ws.event.people.values() if p.team][:11]
+    later, people = people[8:], people[:8]
+    ws.sandbox.fail_next("chat.postMessage", status=500, times=6)
+    queue_dms(ws, people)
+    ws.deliver()
+    (line,) = _said(caplog, "with an error")
+    assert "chat.postMessage" in line and "HTTP 500" in line and "retrying" in line
+    (back,) = _said(caplog, "again")  # the seventh went through
+    assert "chat.postMessage" in back and "6 tries" in back
+    for _ in range(3):
+        clock.advance(60)
+        ws.deliver()
+    assert all(dm_texts(ws, p) == [f"hello {p}"] for p in people)
+    assert len(_said(caplog, "with an error")) == 1 and len(_said(caplog, "again")) == 1
+    ws.sandbox.fail_next("chat.postMessage", status=503, times=2)  # a second episode
+    queue_dms(ws, later)
+    ws.deliver()
+    assert len(_said(caplog, "with an error")) == 2 and "HTTP 503" in _said(caplog, "with an error")[1]
 
 
 def test_a_post_whose_answer_was_lost_goes_out_once(ws: Workspace, clock: ManualClock) -> None:
