@@ -121,7 +121,7 @@ class Report:
             Block(
                 "paragraph",
                 f"{days}" + (f", {info.venue}" if info.venue else "") + ". "
-                f"{len(event.teams)} district teams and {len(event.people)} people on the roster.",
+                f"{event.count_teams()}, with {len(event.people)} people on the roster.",
             ),
         ]
         progress("sessions")
@@ -256,7 +256,8 @@ class Report:
         blocks = [Block("heading", "Evaluation")]
         if ratings:
             names = {top_two(r.poll) for r in ratings}
-            share = names.pop().capitalize() if len(names) == 1 else "Rated 4 or 5"
+            name = names.pop() if len(names) == 1 else "rated 4 or 5"
+            share = name[:1].upper() + name[1:]  # "OK or great" keeps its capitals
             rows = [["Statement", share, "n"]]
             rows += [
                 [

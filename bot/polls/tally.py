@@ -50,22 +50,39 @@ class Tally:
         return sum(formatting.shares(self.counts, sum(self.counts))[3:])
 
 
+def rating_labels(poll: Poll) -> dict[int, str]:
+    """A rating's labels by point: the organizer's, where any are given (a point they left
+    unlabelled has none), else the default agreement scale."""
+    given = {int(k): v for k, v in (poll.labels or {}).items()}
+    return given if given else dict(DEFAULT_RATING_LABELS)
+
+
+def _in_a_sentence(label: str) -> str:
+    """A label inside a sentence: "Very confident" becomes "very confident"; one whose first
+    word is in capitals ("OK", "I") stays as written."""
+    first = label.split(" ", 1)[0]
+    return label if first.isupper() else label[:1].lower() + label[1:]
+
+
 def top_two(poll: Poll) -> str:
-    """What the share of 4s and 5s on a rating poll is called: its own labels for 4 and 5,
-    so "agree or strongly agree" on the default scale and "very confident or completely
-    confident" on a confidence scale, never "agree" for a question that asked no such thing."""
-    labels = {int(k): v for k, v in (poll.labels or {}).items()}
-    four, five = (labels.get(n, DEFAULT_RATING_LABELS[n]) for n in (4, 5))
-    return f"{four[:1].lower()}{four[1:]} or {five[:1].lower()}{five[1:]}"
+    """What the share of 4s and 5s on a rating poll is called: its labels for 4 and 5, so
+    "agree or strongly agree" on the default scale and "very confident or completely
+    confident" on a confidence scale; "rated 4 or 5" when the organizer did not label both,
+    never a label the poll does not have."""
+    labels = rating_labels(poll)
+    if 4 not in labels or 5 not in labels:
+        return "rated 4 or 5"
+    return f"{_in_a_sentence(labels[4])} or {_in_a_sentence(labels[5])}"
 
 
 def choice_labels(poll: Poll) -> list[str]:
-    """What each answer index is called: the options, or the five rating labels."""
+    """What each answer index is called: the options, or the five points of a rating, each
+    with its label if it has one ("1 Never", "2", ...)."""
     if poll.kind == PollKind.SURVEY:
         return []  # a survey's answers are read per question (bot.insights.survey_result)
     if poll.kind == PollKind.RATING:
-        labels = {int(k): v for k, v in (poll.labels or {}).items()}
-        return [f"{n} {labels.get(n, DEFAULT_RATING_LABELS[n])}" for n in range(1, 6)]
+        labels = rating_labels(poll)
+        return [f"{n} {labels[n]}" if n in labels else str(n) for n in range(1, 6)]
     return list(poll.options)
 
 

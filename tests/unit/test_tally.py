@@ -53,9 +53,20 @@ def test_top_two_uses_the_polls_own_labels_for_four_and_five() -> None:
     assert top_two(CONFIDENCE) == "very confident or completely confident"
 
 
-def test_top_two_falls_back_to_the_default_label_per_point() -> None:
-    poll = Poll(id="p", question="Q?", kind="rating", labels={"1": "Never", "5": "Always"})
-    assert top_two(poll) == "agree or always"
+NEVER_TO_ALWAYS = Poll(id="p", question="Q?", kind="rating", labels={"1": "Never", "5": "All the time"})
+
+
+def test_top_two_names_only_labels_the_organizer_gave() -> None:
+    assert top_two(NEVER_TO_ALWAYS) == "rated 4 or 5"
+    only_four = Poll(id="p", question="Q?", kind="rating", labels={"4": "Often"})
+    assert top_two(only_four) == "rated 4 or 5"
+
+
+def test_top_two_keeps_a_label_that_starts_with_a_capital_word() -> None:
+    poll = Poll(id="p", question="Q?", kind="rating", labels={"4": "OK most days", "5": "I love it"})
+    assert top_two(poll) == "OK most days or I love it"
+    poll = Poll(id="p", question="Q?", kind="rating", labels={"4": "Often", "5": "All the time"})
+    assert top_two(poll) == "often or all the time"
 
 
 def test_choice_labels_of_a_rating_number_each_point() -> None:
@@ -68,11 +79,15 @@ def test_choice_labels_of_a_rating_number_each_point() -> None:
     ]
     assert choice_labels(CONFIDENCE) == [
         "1 Not at all confident",
-        "2 Disagree",
-        "3 Neutral",
+        "2",
+        "3",
         "4 Very confident",
         "5 Completely confident",
     ]
+
+
+def test_unlabelled_points_of_a_labelled_scale_show_their_number() -> None:
+    assert choice_labels(NEVER_TO_ALWAYS) == ["1 Never", "2", "3", "4", "5 All the time"]
 
 
 def test_choice_labels_of_choice_polls_and_surveys() -> None:
@@ -107,8 +122,8 @@ def test_result_lines_of_a_rating_use_its_labels() -> None:
     lines = result_lines(CONFIDENCE, Tally(respondents=2, counts=[0, 0, 0, 1, 1]))
     assert [line.split("\n")[0] for line in lines] == [
         "*1 Not at all confident*",
-        "*2 Disagree*",
-        "*3 Neutral*",
+        "*2*",
+        "*3*",
         "*4 Very confident*",
         "*5 Completely confident*",
     ]
