@@ -16,8 +16,7 @@ from tests.conftest import EXAMPLE, SCHEMA
 
 @pytest.fixture(scope="module")
 def schema() -> dict:
-    if not SCHEMA.is_file():
-        pytest.skip(f"Slack's manifest schema is not at {SCHEMA} (it ships in ../shared/slack)")
+    # Shipped with the tests (tests/data/slack), so a clone anywhere runs these: never skipped.
     return json.loads(SCHEMA.read_text())
 
 
