@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -264,6 +265,87 @@ class AudienceSpec(Strict):
         )
 
 
+QA_START, QA_END = "start", "end"
+
+
+def _qa_moment(value: Any) -> Any:
+    """A Q&A's `opens` or `closes`: "start" or "end" (of its session), an event-local "HH:MM"
+    on the session's day, or "YYYY-MM-DD HH:MM"; None: only by /qa open or /qa close."""
+    if value is None:
+        return None
+    _not_a_number(value, 'time; write "start", "end", "HH:MM" or "YYYY-MM-DD HH:MM"')
+    if not isinstance(value, str):
+        raise ValueError('write "start", "end", "HH:MM" or "YYYY-MM-DD HH:MM"')
+    text = value.strip()
+    if text in (QA_START, QA_END) or CLOCK.match(text):
+        return text
+    try:
+        in_range(local_datetime(text))
+    except NotADateTime:
+        raise ValueError(f'{value!r} is not "start", "end", "HH:MM" or "YYYY-MM-DD HH:MM"') from None
+    return text
+
+
+def qa_moment(value: str, session: Any, zone: ZoneInfo) -> datetime:
+    """When a Q&A's `opens` or `closes` (already checked by `_qa_moment`) falls, in UTC, for
+    `session` (a SessionSpec) in the event's `zone`."""
+    if value == QA_START:
+        local = datetime.combine(session.day, session.start)
+    elif value == QA_END:
+        local = datetime.combine(session.day, session.end)
+    elif match := CLOCK.match(value):
+        local = datetime.combine(session.day, time(int(match[1]), int(match[2])))
+    else:
+        local = local_datetime(value)
+    return local.replace(tzinfo=zone).astimezone(UTC)
+
+
+class QaSpec(Strict):
+    """A session's audience Q&A: when it opens and closes by itself, whether a moderator
+    approves each question before it shows (and who moderates: by default the session's
+    facilitators, else the organizers), and whether people may ask without their name."""
+
+    opens: str | None = QA_START
+    closes: str | None = QA_END
+    moderated: bool = False
+    anonymous: bool = True
+    moderators: list[str] = []
+
+    _moments = field_validator("opens", "closes", mode="before")(_qa_moment)
+
+
+def _web_address(value: str) -> str:
+    """An http(s) address as written: Slack links it, so it must be one a browser opens."""
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a web address") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not a web address; write it with http:// or https://")
+    # Slack's link markup <url|title> ends at | or >; a space or a line break ends the link.
+    if any(c in text for c in "<>|") or any(c.isspace() for c in text):
+        raise ValueError(f"{value!r} holds a space or one of < > |; percent-encode it (%20, %7C)")
+    return text
+
+
+WebAddress = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_web_address)]
+
+
+class PresenterSpec(Strict):
+    """Who presents a session: a name, and the organization they come from."""
+
+    name: str = Field(min_length=1, max_length=150)
+    affiliation: str | None = Field(default=None, max_length=150)
+
+
+class MaterialSpec(Strict):
+    """A session's slides, handout or article: a title and the web address it lives at."""
+
+    title: str = Field(min_length=1, max_length=150)
+    url: WebAddress
+
+
 class SessionSpec(Strict):
     id: str = Field(pattern=ID_PATTERN)
     title: str = Field(min_length=1, max_length=150)
@@ -276,12 +358,25 @@ class SessionSpec(Strict):
     facilitators: list[str] = []
     role: str | None = None
     description: str | None = Field(default=None, max_length=2000)
+    presenters: list[PresenterSpec] = Field(default=[], max_length=20)
+    materials: list[MaterialSpec] = Field(default=[], max_length=20)  # may be added after the session
     reminders: list[int] | None = None  # minutes before; None: the event default ([] for meals)
     audience: AudienceSpec | None = None  # None: everyone the session's kind is for
+    qa: QaSpec | bool | None = None  # audience Q&A; true: with the event's `qa:` defaults
 
     _times = field_validator("start", "end", mode="before")(_clock_time)
     _offsets = field_validator("reminders")(lambda v: _check_offsets(v))
     _wall_times = field_validator("start", "end")(_wall_time)
+
+    @field_validator("materials")
+    @classmethod
+    def _each_address_once(cls, value: list[MaterialSpec]) -> list[MaterialSpec]:
+        # An address is what tells attendees a material is new: the same one twice is a slip.
+        seen = Counter(m.url for m in value)
+        twice = [url for url, n in seen.items() if n > 1]
+        if twice:
+            raise ValueError(f"{twice[0]} is listed twice")
+        return value
 
 
 def _check_offsets(value: list[int] | None) -> list[int] | None:
@@ -411,6 +506,7 @@ class Event:
     summaries: SummarySettings = field(default_factory=SummarySettings)
     team_kinds: dict[str, TeamKindSpec] = field(default_factory=lambda: {k.id: k for k in DEFAULT_TEAM_KINDS})
     team_size: TeamSize | None = None
+    qa: QaSpec = field(default_factory=QaSpec)  # what a session's `qa:` leaves out
     warnings: list[Problem] = field(default_factory=list)  # doubtful but workable: `convene check` shows them
     _by_email: dict[str, Person] = field(default_factory=dict, repr=False)
 
@@ -446,6 +542,16 @@ class Event:
     def agenda(self) -> list[SessionSpec]:
         """Sessions in time order."""
         return sorted(self.sessions.values(), key=lambda s: (s.day, s.start, s.end, s.id))
+
+    def qa_of(self, session: SessionSpec) -> QaSpec | None:
+        """A session's Q&A settings: its own `qa:` over the event's `qa:` defaults; None when the
+        session has no Q&A in the event file (/qa open still opens one, with the defaults)."""
+        own = session.qa
+        if own is None or own is False:
+            return None
+        if own is True:
+            return self.qa
+        return self.qa.model_copy(update={k: getattr(own, k) for k in own.model_fields_set})
 
     # ------------------------------------------------------------ who a session or poll is for
 
