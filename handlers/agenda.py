@@ -9,7 +9,16 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.agenda import home_view, my_day_blocks, now_and_next, now_next_blocks, rounds
+from bot.agenda import (
+    details_message,
+    find_sessions,
+    home_view,
+    my_day_blocks,
+    not_found_message,
+    now_and_next,
+    now_next_blocks,
+    rounds,
+)
 from bot.core import UserError
 from handlers.common import log, user_id
 from handlers.core import Core
@@ -30,13 +39,20 @@ def register(app: App, core: Core) -> None:
             missing = (
                 [
                     r
-                    for r in rounds(event)
+                    for r in rounds(event, person)
                     if r.start.astimezone(event.tz).date() == day and r.key not in chosen
                 ]
                 if person
                 else []
             )
             ack(**my_day_blocks(event, directory, day, agenda.day_of(person, day), missing))
+            return
+        if words:
+            found = find_sessions(event, " ".join(words), agenda.today())
+            if found.sessions:
+                ack(**details_message(event, directory, found.sessions))
+            else:
+                ack(**not_found_message(event, " ".join(words), found.closest))
             return
         current, upcoming = now_and_next(event, now)
         ack(**now_next_blocks(event, directory, now, current, upcoming))
@@ -79,9 +95,9 @@ def publish_home(core: Core, client: WebClient, user: str, note: str | None = No
         name=person.name if person else None,
         day=day,
         sessions=agenda.day_of(person, day),
-        rounds=rounds(event),
+        rounds=rounds(event, person),
         choices=agenda.choices(person.id) if person else {},
-        open_polls=agenda.open_polls(),
+        open_polls=agenda.open_polls(person),
         now=core.clock.now(),
         note=note,
         headline_button=bool(person and person.teams and core.headlines.is_open()),

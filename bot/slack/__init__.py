@@ -6,12 +6,13 @@ May import `bot.event`, `bot.core`.
 """
 
 from bot.slack.manifest import COMMANDS, build_manifest
-from bot.slack.text import html, markdown, mrkdwn, one_line, plain, quote, spreadsheet, truncate
+from bot.slack.text import html, link, markdown, mrkdwn, one_line, plain, quote, spreadsheet, truncate
 
 __all__ = [
     "COMMANDS",
     "build_manifest",
     "html",
+    "link",
     "markdown",
     "mrkdwn",
     "one_line",

@@ -12,7 +12,7 @@ BOT_SCOPES = [
     "channels:join",  # join a session channel when a post finds the bot outside it
     "channels:read",  # resolve channel names from the event file
     "groups:read",  # ... including private channels it was invited to
-    "commands",  # /poll
+    "commands",  # /poll, /qa, ...
     "im:write",  # direct messages (pre-event poll, personal reminders)
     "users:read",  # match roster people to Slack users
     "users:read.email",  # ... by their email
@@ -24,6 +24,11 @@ COMMANDS = [
         "command": "/poll",
         "description": "Launch, close and see results of live polls",
         "usage_hint": "launch <id> | new | close [id] | results [id] | list | help",
+    },
+    {
+        "command": "/qa",
+        "description": "Audience Q&A: open, close, show and moderate a session's questions",
+        "usage_hint": "open [session] | close | display | queue | approve <#> | answered <#> | help",
     },
     {
         "command": "/headline",
@@ -47,8 +52,8 @@ COMMANDS = [
     },
     {
         "command": "/agenda",
-        "description": "What is on now and next, or your own day",
-        "usage_hint": "[me]",
+        "description": "What is on now and next, your own day, or one session's details",
+        "usage_hint": "[me | session, title words or a time like 14:30]",
     },
 ]
 BOT_EVENTS = ["app_home_opened"]

@@ -2,7 +2,7 @@
 
 | output | function |
 | --- | --- |
-| Slack mrkdwn: message text, mrkdwn blocks, the notification text | `mrkdwn` (one line), `quote` |
+| Slack mrkdwn: message text, mrkdwn blocks, the notification text | `mrkdwn` (one line), `quote`, `link` |
 | plain text: Slack plain_text objects, terminals, logs | `plain` |
 | Markdown (report.md) | `markdown` |
 | HTML (report.html, the room's screen): what Jinja's autoescape applies | `html` |
@@ -60,6 +60,17 @@ def mrkdwn(text: str) -> str:
 def _mark(text: str, at: int) -> str:
     inside_word = 0 < at < len(text) - 1 and text[at - 1].isalnum() and text[at + 1].isalnum()
     return text[at] if inside_word else _MARKS[text[at]]
+
+
+def link(url: str, title: str) -> str:
+    """A mrkdwn link to an http(s) `url` (as the event file checked it) labelled with `title`.
+
+    The address is escaped as Slack documents (&, < and >), so it cannot end the link early;
+    the label reads as text (`mrkdwn`) and loses a | that would cut it.
+    """
+    address = plain(url).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "%7C")
+    label = mrkdwn(title).replace("|", "\u2223") or address
+    return f"<{address}|{label}>"
 
 
 def quote(text: str) -> str:

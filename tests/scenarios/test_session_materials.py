@@ -4,10 +4,17 @@ as the event's site, and one DM with the links when materials are added afterwar
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+
+from bot.core import ManualClock
+from bot.devkit import Workspace
 from tests.scenarios.test_event_file import (
     EVENT,
     ROOT,
@@ -31,6 +38,15 @@ SESSION_INFO = """\
 
 def with_info(info: str = SESSION_INFO) -> str:
     return edit(EVENT, "    room: Hall\n  - id: role-supts", f"    room: Hall\n{info}  - id: role-supts")
+
+
+EXAMPLE_DIR = ROOT / "examples" / "symposium-2015"
+
+
+def copy_example(tmp_path: Path) -> Path:
+    """The example event's folder copied, for a test to edit; its event file's path."""
+    shutil.copytree(EXAMPLE_DIR, tmp_path / "event")
+    return tmp_path / "event" / "event.yaml"
 
 
 # --------------------------------------------------------------------------- the event file
@@ -96,3 +112,61 @@ def test_a_broken_address_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
     problem = only_problem(write(tmp_path, with_info(bad)))
     assert problem.field == "sessions[0] (welcome).materials[0].url"
     assert "is not a web address" in problem.message
+
+
+# --------------------------------------------------------------------------- /agenda <session>
+
+
+def agenda(ws: Workspace, text: str, person: str = "abc-usd-supt") -> dict:  # type: ignore[type-arg]
+    reply = ws.driver.command(ws.user(person), f"/agenda {text}", channel="#lmi-plenary")
+    assert reply.status == 200
+    assert reply.json.get("response_type", "ephemeral") == "ephemeral"
+    return reply.json
+
+
+def test_agenda_by_id_shows_the_session_in_full(ws: Workspace) -> None:
+    answer = agenda(ws, "r1-par")
+    text = json.dumps(answer["blocks"], ensure_ascii=False)
+    assert (
+        "Saturday, May 9, 10:00–11:00 AM · *Focusing on Teacher Quality Through Peer Assistance and Review*"
+        " · Presidio Room · <#" in text
+    )
+    assert "How the professional support of Peer Assistance and Review" in text
+    assert "Presenters: Julia Koppich and San Juan Unified School District" in text
+    assert "<https://example.org/lmi/symp/slides/peer-assistance-and-review.pdf|Slides>" in text
+    assert "<http://cdefoundation.org/lmi/symp/breakouts.php|About the breakout sessions>" in text
+
+
+def test_agenda_by_title_words_and_by_time(ws: Workspace, clock: ManualClock) -> None:
+    words = json.dumps(agenda(ws, "massachusetts panel")["blocks"])
+    assert "Lunch plenary: Massachusetts Education Partnership panel" in words
+    assert "http://www.massedpartnership.org/|Massachusetts Education Partnership" in words
+    clock.set(datetime(2015, 5, 9, 15, 0, tzinfo=UTC))  # Saturday morning
+    at = json.dumps(agenda(ws, "14:50")["blocks"], ensure_ascii=False)
+    assert "Team time 2: vision headlines" in at and "Role-alike" not in at
+    gap = json.dumps(agenda(ws, "14:30")["blocks"], ensure_ascii=False)  # a break: what starts next
+    assert "2:45–3:30 PM · *Team time 2: vision headlines*" in gap and "Role-alike" not in gap
+    afternoon = json.dumps(agenda(ws, "1:45")["blocks"], ensure_ascii=False)  # no one meets at 1:45 AM
+    assert "Role-alike: superintendents" in afternoon and "Role-alike: school board members" in afternoon
+
+
+def test_agenda_for_an_unknown_session_suggests_the_closest(ws: Workspace) -> None:
+    answer = agenda(ws, "peer asistance reveiw")
+    assert answer["text"].startswith("No session matches “peer asistance reveiw”.")
+    assert "`/agenda r1-par`" in answer["text"]
+    nothing = agenda(ws, "11:30 pm")
+    assert nothing["text"].startswith("No session matches “11:30 pm”.")
+
+
+def test_agenda_details_read_typed_text_as_text(tmp_path: Path, engine: Engine, clock: ManualClock) -> None:
+    event = copy_example(tmp_path)
+    text = event.read_text(encoding="utf-8")
+    text = text.replace(
+        "      - {name: Ken Futernick}\n",
+        '      - {name: "<!channel> *Ken*", affiliation: "<https://evil.example|x>"}\n',
+    )
+    event.write_text(text, encoding="utf-8")
+    with Workspace(load_event(event), clock=clock, engine=engine) as ws:
+        body = json.dumps(agenda(ws, "r1-features")["blocks"])
+    assert "<!channel>" not in body and "<https://evil" not in body
+    assert "&lt;!channel&gt;" in body
