@@ -20,7 +20,7 @@ from rich.markup import escape as _rich_escape
 
 from bot.core import TravelClock
 from bot.devkit.sandbox import Call
-from bot.devkit.shell_clock import parse_clock, shell_start
+from bot.devkit.shell_clock import clock_example, parse_clock, shell_start
 from bot.devkit.simulate import Reply
 from bot.devkit.workspace import Workspace
 from bot.event import Event
@@ -67,7 +67,9 @@ SHELL_HELP = "\n".join(
             rich_escape(_usage(f"{name} {spec['usage_hint']}", spec["description"]))
             for name, spec in BOT_COMMANDS.items()
         ),
-        rich_escape(_usage("<number>", "press the button with that number, e.g. 3")),
+        rich_escape(
+            _usage("<number>", "press the button with that number on the latest message with buttons")
+        ),
         rich_escape(
             "In a form: answer each field; Enter keeps the default shown in [brackets]; "
             "/cancel closes the form."
@@ -241,12 +243,14 @@ class Shell:
                 nxt = f" Next: {self._local(at)} {self._job_what(job_id)}."
             self.out.print(f"It is {self._local(now, day=True)} ({self.event.info.timezone}).{nxt}")
             self.out.print(
-                "[dim]Move it: /clock +15m, /clock +2h, /clock 16:30, /clock 2015-05-09 08:00, "
+                f"[dim]Move it: /clock +15m, /clock +2h, /clock 16:30, /clock {clock_example(self.event)}, "
                 "/clock next[/dim]"
             )
             return
         try:
-            target = parse_clock(arg, now=now, tz=self.event.tz, pending=scheduler.pending())
+            target = parse_clock(
+                arg, now=now, tz=self.event.tz, pending=scheduler.pending(), example=clock_example(self.event)
+            )
         except ValueError as exc:
             self.out.print(f"[yellow]{rich_escape(str(exc))}[/yellow]")
             return
@@ -289,9 +293,12 @@ class Shell:
 
     def _press(self, number: int) -> None:
         if not 1 <= number <= len(self.buttons):
-            self.out.print(
-                f"[yellow]No button {number}[/yellow]; buttons are numbered in the messages above."
+            where = (
+                f"the last message with buttons has 1 to {len(self.buttons)}"
+                if self.buttons
+                else "no message above has buttons"
             )
+            self.out.print(f"[yellow]No button {number}[/yellow]; {where}.")
             return
         button = self.buttons[number - 1]
         self.out.print(
@@ -482,9 +489,9 @@ class Shell:
     ) -> list[str]:
         if not blocks:
             return [_mrkdwn(line, self._lookup) for line in (text or "").splitlines()]
-        if channel and ts:
-            # A re-render replaces a message's buttons; drop the stale numbers.
-            self.buttons = [b for b in self.buttons if not (b.channel == channel and b.ts == ts)]
+        # Buttons are numbered within their message, and a number presses one of the latest
+        # message shown with buttons: the one being answered.
+        buttons: list[Button] = []
         lines: list[str] = []
         for block in blocks:
             kind = block.get("type")
@@ -494,20 +501,28 @@ class Shell:
                 body = _mrkdwn(_block_text(block), self._lookup)
                 if block.get("accessory"):
                     first, sep, rest = body.partition("\n")
-                    body = f"{first}  {self._button(block['accessory'], channel, ts)}{sep}{rest}"
+                    body = f"{first}  {self._button(block['accessory'], channel, ts, buttons)}{sep}{rest}"
                 lines.append(f"[dim]{body}[/dim]" if kind == "context" else body)
             elif kind == "actions":
-                lines.append("  ".join(self._button(e, channel, ts) for e in block.get("elements", [])))
+                lines.append(
+                    "  ".join(self._button(e, channel, ts, buttons) for e in block.get("elements", []))
+                )
             elif kind == "divider":
                 lines.append("[dim]" + "─" * 40 + "[/dim]")
+        if buttons:
+            self.buttons = buttons
+        elif self.buttons and (self.buttons[0].channel, self.buttons[0].ts) == (channel, ts):
+            self.buttons = []  # re-rendered without them (a closed poll): nothing to press
         return [line for chunk in lines for line in chunk.split("\n")]
 
-    def _button(self, element: dict[str, Any], channel: str | None, ts: str | None) -> str:
+    def _button(
+        self, element: dict[str, Any], channel: str | None, ts: str | None, buttons: list[Button]
+    ) -> str:
         label = element.get("text", {}).get("text", "?")
         if element.get("type") != "button" or channel is None or ts is None:
             return f"[{rich_escape(label)}]"
-        self.buttons.append(Button(channel, ts, element["action_id"], label))
-        return f"[bold magenta]\\[{len(self.buttons)}] {rich_escape(label)}[/bold magenta]"
+        buttons.append(Button(channel, ts, element["action_id"], label))
+        return f"[bold magenta]\\[{len(buttons)}] {rich_escape(label)}[/bold magenta]"
 
     def _dm_user(self, channel_id: str) -> str | None:
         """The user a DM channel is with, or None for a channel."""

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from bot.event import Event, plan
 
 
-def parse_clock(arg: str, *, now: datetime, tz: Any, pending: list[tuple[datetime, str]]) -> datetime:
+def parse_clock(
+    arg: str, *, now: datetime, tz: Any, pending: list[tuple[datetime, str]], example: str = ""
+) -> datetime:
     """A /clock argument as an instant: +15m, +2h, +1d, HH:MM (next time it is that), a full
-    "YYYY-MM-DD HH:MM" (event time), or "next" (the next scheduled send)."""
+    "YYYY-MM-DD HH:MM" (event time), or "next" (the next scheduled send). `example` is a full
+    time to suggest in the error (see `clock_example`)."""
     arg = arg.strip().lower()
     if arg == "next":
         if not pending:
@@ -31,7 +34,7 @@ def parse_clock(arg: str, *, now: datetime, tz: Any, pending: list[tuple[datetim
             return target.astimezone(UTC)
         return datetime.strptime(arg, "%Y-%m-%d %H:%M").replace(tzinfo=tz).astimezone(UTC)
     except ValueError:
-        hint = "Try /clock +15m, /clock 16:30 or /clock 2015-05-09 08:00."
+        hint = "Try /clock +15m, /clock 16:30" + (f" or /clock {example}." if example else ".")
         raise ValueError(f"Not a time: {arg!r}. {hint}") from None
 
 
@@ -41,3 +44,12 @@ def shell_start(event: Event) -> datetime:
     if not firsts:
         return datetime.combine(event.info.days[0], datetime.min.time(), tzinfo=event.tz).astimezone(UTC)
     return min(firsts) - timedelta(hours=1)
+
+
+def clock_example(event: Event) -> str:
+    """A full /clock time worth typing for this event: its last day, when that day's first
+    session starts (9:00 if it has none)."""
+    day = event.info.days[-1]
+    starts = sorted(s.start for s in event.sessions.values() if s.day == day)
+    start = starts[0] if starts else time(9, 0)
+    return f"{day:%Y-%m-%d} {start:%H:%M}"

@@ -212,3 +212,43 @@ def test_help_shows_every_bot_command_and_an_unknown_command_is_explained(
     out = term.take()
     assert "/press is not a command here" in out and "/help" in out
     assert "Unhandled request" not in out and "404" not in out
+
+
+def test_a_number_presses_a_button_of_the_message_being_answered(shell: tuple[Shell, Terminal]) -> None:
+    from sqlmodel import Session, select
+
+    from storage.models import Response
+
+    sh, term = shell
+    sh.handle("/in #lmi-plenary")
+    sh.handle("/poll launch collaboration-stage")
+    sh.handle("/poll launch possible-here")  # a rating, below the first poll's five buttons
+    out = term.take()
+    rating = out[out.index("Poll: How confident are you") :]
+    assert "[1] 1 Not at all confident" in rating and "[3] 3 Somewhat confident" in rating
+    assert "[6]" not in rating
+    sh.handle("/as abc-usd-supt")
+    sh.handle("3")
+    out = term.take()
+    assert "pressed “3 Somewhat confident”" in out
+    assert "Somewhat confident" in next(line for line in out.splitlines() if "Recorded your answer" in line)
+    sh.handle("9")
+    assert "No button 9; the last message with buttons has 1 to 5." in term.take()
+    with Session(sh.ws.engine) as session:
+        answers = {(r.poll_id, tuple(r.choices or [])) for r in session.exec(select(Response))}
+    assert answers == {("possible-here", (2,))}  # the third point of the rating, not another poll's
+
+
+def test_the_clock_hint_names_a_time_of_the_loaded_event(engine: Engine) -> None:
+    from bot.event import load_event
+
+    event = load_event(Path(__file__).resolve().parents[2] / "examples" / "quickstart" / "event.yaml")
+    with Workspace(event, engine=engine) as ws:
+        term = Terminal()
+        sh = Shell(ws, out=term.console, ask=term.ask)
+        sh.intro()
+        sh.handle("/clock tomorrow")
+        out = term.take()
+    assert "/clock 2026-04-18 13:00" in out  # the last day, as its first session starts
+    assert "Try /clock +15m, /clock 16:30 or /clock 2026-04-18 13:00." in out
+    assert "2015" not in out
