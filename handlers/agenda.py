@@ -101,6 +101,7 @@ def publish_home(core: Core, client: WebClient, user: str, note: str | None = No
         now=core.clock.now(),
         note=note,
         headline_button=bool(person and person.teams and core.headlines.is_open()),
+        survey=agenda.feedback_form(person),
     )
     try:
         client.views_publish(user_id=user, view=view)

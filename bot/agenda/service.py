@@ -9,12 +9,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.core import Clock, UserError
-from bot.event import Event, Person, SessionKind, SessionSpec
+from bot.event import Event, Person, PollKind, SessionKind, SessionSpec
 from bot.slack import mrkdwn
 from storage.db import reading, transaction, upsert
 from storage.models import BreakoutChoice, Poll, table_of
-
-FOR_EVERYONE = {SessionKind.PLENARY, SessionKind.MEAL, SessionKind.CLOSING}
 
 
 @dataclass(frozen=True)
@@ -26,11 +24,11 @@ class Round:
     sessions: list[SessionSpec]
 
 
-def rounds(event: Event) -> list[Round]:
-    """Breakout rounds in time order."""
+def rounds(event: Event, person: Person | None = None) -> list[Round]:
+    """Breakout rounds in time order; given a person, only the breakouts that are for them."""
     groups: dict[datetime, list[SessionSpec]] = {}
     for session in event.agenda():
-        if session.kind == SessionKind.BREAKOUT:
+        if session.kind == SessionKind.BREAKOUT and (person is None or event.is_for(person, session)):
             groups.setdefault(event.session_start(session), []).append(session)
     return [
         Round(start.strftime("%Y%m%dT%H%MZ"), start, sessions) for start, sessions in sorted(groups.items())
@@ -66,6 +64,8 @@ class Agenda:
         chosen = self.event.sessions.get(session_id)
         if chosen is None or chosen.kind != SessionKind.BREAKOUT:
             raise UserError("That is not one of the breakouts.")
+        if not self.event.is_for(person, chosen):
+            raise UserError(f"*{mrkdwn(chosen.title)}* is not one of your breakouts.")
         start = self.event.session_start(chosen)
         if start <= self.clock.now():
             raise UserError(
@@ -94,39 +94,55 @@ class Agenda:
         mine = []
         for s in sessions:
             facilitating = any(self.event.person(f) == person for f in s.facilitators)
-            if (
-                s.kind in FOR_EVERYONE
-                or facilitating
-                or (s.kind == SessionKind.ROLE_ALIKE and s.role == person.role)
-                or (s.kind == SessionKind.TEAM_TIME and person.team)
-                or (s.kind == SessionKind.BREAKOUT and s.id in chosen)
+            if facilitating or (
+                self.event.is_for(person, s) and (s.kind != SessionKind.BREAKOUT or s.id in chosen)
             ):
                 mine.append(s)
         return mine
 
-    def open_polls(self) -> list[Poll]:
-        """The polls open now, for the Home tab."""
+    def open_polls(self, person: Person | None = None) -> list[Poll]:
+        """The polls open now, for the Home tab; given a person, those that are for them."""
         with reading(self.engine) as session:
-            return list(session.exec(select(Poll).where(Poll.status == "open")).all())
+            polls = list(session.exec(select(Poll).where(Poll.status == "open")).all())
+        return [
+            p
+            for p in polls
+            if person is None
+            or p.id not in self.event.polls
+            or self.event.is_for(person, self.event.polls[p.id])
+        ]
+
+    def feedback_form(self, person: Person | None = None) -> Poll | None:
+        """The event's evaluation survey (its first survey poll that is for `person`), as it
+        stands: the Home tab's feedback form. None when the event has none."""
+        spec = next(
+            (
+                p
+                for p in self.event.polls.values()
+                if p.kind == PollKind.SURVEY and (person is None or self.event.is_for(person, p))
+            ),
+            None,
+        )
+        if spec is None:
+            return None
+        with reading(self.engine) as session:
+            return session.get(Poll, spec.id)
 
     def today(self) -> date:
-        """The event day it is now, or the first day before the event, or the last after it."""
+        """The event day it is now, or the next one (days need not be contiguous), or the last
+        after the event."""
         local = self.clock.now().astimezone(self.event.tz).date()
-        days = self.event.info.days
-        if local in days:
-            return local
-        return days[0] if local < days[0] else days[-1]
+        days = sorted(self.event.info.days)
+        return next((d for d in days if d >= local), days[-1])
 
 
 def concerned(event: Event, session: Session, spec: SessionSpec) -> list[str]:
-    """Roster ids of the people a session is for (its audience)."""
-    people = event.people.values()
-    if spec.kind == SessionKind.ROLE_ALIKE:
-        return [p.id for p in people if p.role == spec.role]
-    if spec.kind == SessionKind.TEAM_TIME:
-        return [p.id for p in people if p.team]
+    """Roster ids of the people a session is for (its audience; for a breakout, those of it
+    who chose it)."""
+    audience = [p.id for p in event.audience(spec)]
     if spec.kind == SessionKind.BREAKOUT:
-        return list(
+        chose = set(
             session.exec(select(BreakoutChoice.person_id).where(BreakoutChoice.session_id == spec.id)).all()
         )
-    return list(event.people)
+        return [pid for pid in audience if pid in chose]
+    return audience

@@ -5,29 +5,27 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from bot.agenda.details import session_blocks
 from bot.agenda.service import Round
+from bot.core import formatting
 from bot.event import Event, SessionSpec
 from bot.headlines import submit_button
 from bot.people import Directory
 from bot.slack import mrkdwn, truncate
-from bot.slack.blocks import section
+from bot.slack.blocks import context, section
 from storage.models import Poll
 
 
 def _line(event: Event, directory: Directory, session: SessionSpec) -> str:
     start = event.local(session.day, session.start)
     end = event.local(session.day, session.end)
-    parts = [f"{start:%-I:%M}–{end:%-I:%M %p}", f"*{mrkdwn(session.title)}*"]
+    parts = [formatting.time_range(start, end), f"*{mrkdwn(session.title)}*"]
     if session.room:
         parts.append(mrkdwn(session.room))
     if session.channel:
         channel = directory.channel(session.channel)
         parts.append(f"<#{channel}>" if not channel.startswith("#") else channel)
     return " · ".join(parts)
-
-
-def _day(d: date) -> str:
-    return f"{d:%A, %B} {d.day}"
 
 
 def now_next_blocks(
@@ -40,11 +38,7 @@ def now_next_blocks(
         lines += [f"• {_line(event, directory, s)}" for s in current]
     if upcoming:
         start = event.session_start(upcoming[0]).astimezone(event.tz)
-        when = (
-            f"{start:%-I:%M %p}"
-            if start.date() == now.astimezone(event.tz).date()
-            else (f"{_day(start.date())}, {start:%-I:%M %p}")
-        )
+        when = formatting.deadline(start, now)
         lines.append(f"*Next, at {when}*")
         lines += [f"• {_line(event, directory, s)}" for s in upcoming]
     if not lines:
@@ -62,11 +56,11 @@ def my_day_blocks(
     event: Event, directory: Directory, day: date, sessions: list[SessionSpec], missing_rounds: list[Round]
 ) -> dict[str, Any]:
     """The /agenda me answer: a person's own day."""
-    lines = [f"*Your {_day(day)}*"]
+    lines = [f"*Your {formatting.day(day)}*"]
     lines += [f"• {_line(event, directory, s)}" for s in sessions] or ["_Nothing on your agenda that day._"]
     for r in missing_rounds:
         lines.append(
-            f"• {r.start.astimezone(event.tz):%-I:%M %p} breakouts: _not chosen yet_ "
+            f"• {formatting.clock(r.start.astimezone(event.tz))} breakouts: _not chosen yet_ "
             "(choose in Convene's Home tab)"
         )
     text = "\n".join(lines)
@@ -86,18 +80,23 @@ def home_view(
     now: datetime,
     note: str | None = None,
     headline_button: bool = False,
+    survey: Poll | None = None,
 ) -> dict[str, Any]:
-    """The App Home tab: today's agenda, breakout choices, polls open to answer."""
+    """The App Home tab, the event's mobile site: today's agenda with each session's details
+    and materials, breakout choices, the polls open now and the feedback form (`survey`)."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": truncate(event.title, 150)}},
     ]
     if note:
         blocks.append(section(note))
     greeting = f"Hello {mrkdwn(name)}! " if name else ""
-    blocks.append(section(f"{greeting}*Your {_day(day)}*"))
-    blocks += [section(_line(event, directory, s)) for s in sessions] or [
-        section("_Nothing on your agenda._")
+    blocks.append(section(f"{greeting}*Your {formatting.day(day)}*"))
+    # Each session in full, as the event's mobile site showed it; cut to fit below.
+    agenda_at = len(blocks)
+    day_blocks = [
+        b for s in sessions for b in [*session_blocks(event, directory, s, with_day=False), DIVIDER]
     ]
+    blocks += day_blocks[:-1] or [section("_Nothing on your agenda._")]
     upcoming_rounds = [r for r in rounds if r.start > now]
     if upcoming_rounds:
         blocks.append({"type": "divider"})
@@ -120,7 +119,7 @@ def home_view(
             blocks.append(
                 {
                     "type": "section",
-                    "text": {"type": "mrkdwn", "text": f"{_day(local.date())}, {local:%-I:%M %p}"},
+                    "text": {"type": "mrkdwn", "text": formatting.day_and_clock(local)},
                     "accessory": select,
                 }
             )
@@ -136,4 +135,44 @@ def home_view(
             blocks.append(section(f"• {mrkdwn(truncate(poll.question, 200))}{where}"))
     else:
         blocks.append(section("_No polls are open right now._"))
-    return {"type": "home", "blocks": blocks[:100]}
+    if survey is not None:
+        blocks.append(DIVIDER)
+        blocks.append(section(_feedback(event, survey)))
+    return {"type": "home", "blocks": _fit(blocks, agenda_at, len(day_blocks[:-1]), len(sessions))}
+
+
+DIVIDER: dict[str, Any] = {"type": "divider"}
+HOME_BLOCKS = 100  # Slack's limit for the Home tab
+
+
+def _feedback(event: Event, survey: Poll) -> str:
+    """The feedback form's place on the Home tab: where the evaluation survey is, or when."""
+    title = f"*Feedback form*: {mrkdwn(truncate(survey.question, 200))}"
+    if survey.status == "open":
+        return f"{title}\nAnswer it with the *Take the survey* button in your messages from Convene."
+    if survey.status == "closed":
+        return f"{title}\n_The survey has closed. Thank you!_"
+    spec = event.polls.get(survey.id)
+    opens = spec.dm.opens if spec and spec.dm else None
+    if opens in event.sessions:
+        at = event.session_start(event.sessions[opens]).astimezone(event.tz)
+        return f"{title}\n_It opens at {formatting.day_and_clock(at)}, in your messages from Convene._"
+    return f"{title}\n_It opens later, in your messages from Convene._"
+
+
+def _fit(blocks: list[dict[str, Any]], at: int, length: int, sessions: int) -> list[dict[str, Any]]:
+    """The Home tab within Slack's block limit: the day's sessions cut (whole sessions, with a
+    note of how many more), so that the breakouts, polls and feedback form below always show."""
+    over = len(blocks) - HOME_BLOCKS
+    if over <= 0:
+        return blocks
+    agenda = blocks[at : at + length]
+    keep = max(0, length - over - 1)
+    while keep and agenda[keep - 1] is not DIVIDER:
+        keep -= 1  # never a session without its materials
+    shown = sum(1 for b in agenda[:keep] if b is DIVIDER)
+    more = sessions - shown
+    note = context(
+        f"_…and {formatting.count(more, 'more session', 'more sessions')}: `/agenda me` lists your day._"
+    )
+    return (blocks[:at] + agenda[: max(keep - 1, 0)] + [note] + blocks[at + length :])[:HOME_BLOCKS]

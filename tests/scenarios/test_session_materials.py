@@ -170,3 +170,69 @@ def test_agenda_details_read_typed_text_as_text(tmp_path: Path, engine: Engine, 
         body = json.dumps(agenda(ws, "r1-features")["blocks"])
     assert "<!channel>" not in body and "<https://evil" not in body
     assert "&lt;!channel&gt;" in body
+
+
+# --------------------------------------------------------------------------- the Home tab
+
+
+def home(ws: Workspace, person: str) -> tuple[list[dict], str]:  # type: ignore[type-arg]
+    user = ws.user(person)
+    assert ws.driver.event({"type": "app_home_opened", "user": user, "tab": "home"}).status == 200
+    views = [v for v in ws.sandbox.views.values() if v.kind == "home" and v.user == user]
+    blocks = views[-1].view["blocks"]
+    return blocks, json.dumps(blocks, ensure_ascii=False)
+
+
+def test_home_tab_is_the_mobile_site(ws: Workspace, clock: ManualClock) -> None:
+    clock.set(datetime(2015, 5, 9, 15, 0, tzinfo=UTC))  # 8:00 AM Saturday
+    supt = ws.user("abc-usd-supt")
+    first, _ = home(ws, "abc-usd-supt")
+    view_id = next(v.id for v in ws.sandbox.views.values() if v.kind == "home" and v.user == supt)
+    ws.driver.select(supt, view_id=view_id, action_id="breakout_choose_20150509T1700Z", value="r1-par")
+    ws.driver.command(
+        ws.user("facilitator-lead"), "/poll launch collaboration-stage", channel="#lmi-team-time"
+    )
+    blocks, body = home(ws, "abc-usd-supt")
+    assert len(blocks) <= 100
+    # Today's agenda, each session with its details and materials.
+    assert "10:00–11:00 AM · *Focusing on Teacher Quality Through Peer Assistance and Review*" in body
+    assert "Presenters: Julia Koppich and San Juan Unified School District" in body
+    assert "<https://example.org/lmi/symp/slides/peer-assistance-and-review.pdf|Slides>" in body
+    assert "Building a statewide labor-management initiative" in body
+    assert "<http://www.massedpartnership.org/|Massachusetts Education Partnership>" in body
+    # The polls open now, and the feedback form.
+    assert "*Polls open now*" in body and "Where is your district team today" in body
+    assert "*Feedback form*: How did the symposium go for you?" in body
+    assert "It opens at Saturday, May 9, 3:30 PM" in body
+    ws.run_until(datetime(2015, 5, 9, 22, 31, tzinfo=UTC))  # the closing session has begun
+    _, later = home(ws, "abc-usd-supt")
+    assert "*Take the survey* button in your messages from Convene" in later
+
+
+def test_home_tab_stays_within_the_block_limit(tmp_path: Path, engine: Engine, clock: ManualClock) -> None:
+    path = copy_example(tmp_path)
+    extra = "".join(
+        f"""  - id: extra-{n}
+    title: Extra session {n}
+    day: 2015-05-08
+    start: "{8 + n * 5 // 60:02d}:{n * 5 % 60:02d}"
+    end: "{8 + (n * 5 + 5) // 60:02d}:{(n * 5 + 5) % 60:02d}"
+    kind: plenary
+    description: Session {n}.
+    materials:
+      - {{title: Notes {n}, url: "https://example.org/notes/{n}"}}
+"""
+        for n in range(60)
+    )
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\nsessions:\n", "\nsessions:\n" + extra, 1), encoding="utf-8")
+    with Workspace(load_event(path), clock=clock, engine=engine) as ws:
+        blocks, body = home(ws, "abc-usd-supt")
+    assert len(blocks) <= 100
+    assert "Extra session 0*" in body
+    assert "more sessions: `/agenda me` lists your day." in body
+    assert "_No polls are open right now._" in body and "*Feedback form*" in body
+    # A session shown is shown whole: no title without its materials.
+    shown = [n for n in range(60) if f"Extra session {n}*" in body]
+    assert all(f"https://example.org/notes/{n}|" in body for n in shown)
+    assert f"…and {60 + 4 - len(shown)} more sessions" in body
