@@ -130,7 +130,8 @@ def generated_event(event: Event, folder: Path, participants: int) -> Event:
     for extra in (event.wordcloud.font,):
         if extra:
             shutil.copy(event.path.parent / extra, folder / extra)
-    return load_event(folder / "event.yaml")
+    # Generated people fill the teams evenly, however many the event's team_size allows.
+    return load_event(folder / "event.yaml", check_team_size=False)
 
 
 class Rehearsal:
@@ -202,7 +203,7 @@ class Rehearsal:
                 continue
             opens, _nudges, closes = times
             span = ((closes or opens + timedelta(hours=4)) - opens).total_seconds()
-            for person in event.people:
+            for person in (p.id for p in event.audience(poll)):
                 if self.random.random() < self.answer_rate * 0.85:
                     when = opens + timedelta(seconds=60 + self.random.random() * span * 0.6)
                     self.at(when, f"answer {poll.id} by DM", self._answer(ws, person, poll.id, by_dm=True))
@@ -235,13 +236,10 @@ class Rehearsal:
             )
 
     def _audience(self, spec: Any) -> list[str]:
-        people = self.event.people.values()
-        if spec.kind == SessionKind.ROLE_ALIKE:
-            return [p.id for p in people if p.role == spec.role]
-        if spec.kind in (SessionKind.TEAM_TIME, SessionKind.BREAKOUT):
-            members = [p.id for p in people if p.team]
-            return members if spec.kind == SessionKind.TEAM_TIME else members[: max(1, len(members) // 6)]
-        return [p.id for p in people if p.team]
+        """Who answers a session's polls: its audience (participants, not staff, but at a role-alike)."""
+        people = [p for p in self.event.audience(spec) if p.team or spec.kind == SessionKind.ROLE_ALIKE]
+        members = [p.id for p in people]
+        return members[: max(1, len(members) // 6)] if spec.kind == SessionKind.BREAKOUT else members
 
     # ------------------------------------------------------------ what a participant does
 

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from bot.core import Clock, FieldErrors, NotAllowed, UserError
 from bot.delivery import outbox
-from bot.event import Event, Person, TeamSpec
+from bot.event import Event, Person, SessionSpec, TeamSpec
 from bot.people import Directory
 from storage.db import reading, transaction
 from storage.models import Headline
@@ -63,7 +63,7 @@ class HeadlineService:
         person = self.directory.person(user_id)
         if person is None or not person.teams:
             raise NotAllowed(
-                "Headlines come from district teams, and you are not on a team in the roster. "
+                f"Headlines come from {self.event.team_noun(2)}, and you are not on a team in the roster. "
                 "Ask an organizer if that is a mistake."
             )
         return person
@@ -175,7 +175,12 @@ class HeadlineService:
     def missing_teams(self) -> list[TeamSpec]:
         """Teams with no active headline (hidden ones count as submitted)."""
         submitted = set(self.wall(include_hidden=True))
-        return [team for team_id, team in self.event.teams.items() if team_id not in submitted]
+        return [team for team in self.event.audience_teams(self._session()) if team.id not in submitted]
+
+    def _session(self) -> SessionSpec | None:
+        """The session that collects headlines: its audience is who is asked for one."""
+        settings = self.event.headlines
+        return self.event.sessions.get(settings.session) if settings else None
 
     def nudge_missing(self, *, user_id: str) -> int:
         """DM every member of the teams still missing a headline, once; return how many DMs were queued."""
@@ -191,7 +196,7 @@ class HeadlineService:
         )
         queued = 0
         with transaction(self.engine) as session:
-            for person in self.event.people.values():
+            for person in self.event.audience(self._session()):
                 if not missing.intersection(person.teams):
                     continue
                 slack_id = self.directory.slack_id(person.id)

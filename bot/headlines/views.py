@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.core import formatting
 from bot.event import Event, TeamSpec
 from bot.slack import mrkdwn, truncate
 from bot.slack.blocks import SECTION_LIMIT, button, plain_section, section
@@ -181,7 +182,11 @@ def wall_messages(wall: dict[str, list[Headline]], event: Event) -> list[dict[st
     messages: list[dict[str, Any]] = []
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Vision headlines"}},
-        section(f"{total} headlines from {len(wall)} district teams: future success, in a sentence."),
+        section(
+            f"{formatting.count(total, 'headline', 'headlines')} from "
+            f"{event.count_teams(event.teams[t] for t in wall if t in event.teams)}: "
+            "future success, in a sentence."
+        ),
     ]
     for team_id, headlines in wall.items():
         name = event.teams[team_id].name if team_id in event.teams else team_id

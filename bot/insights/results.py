@@ -66,10 +66,14 @@ def poll_result(session: Session, polls: PollService, poll: Poll) -> PollResult:
     event, directory = polls.event, polls.directory
     labels = choice_labels(poll)
     result = PollResult(poll=poll, labels=labels, tally=tally(session, poll))
+    spec = event.polls.get(poll.id)
     if poll.session_id in event.sessions:
-        result.eligible = len(concerned(event, session, event.sessions[poll.session_id]))
-    elif event.polls.get(poll.id) and (event.polls[poll.id].pre_event or event.polls[poll.id].dm):
-        result.eligible = len(event.people)
+        audience = set(concerned(event, session, event.sessions[poll.session_id]))
+        if spec is not None and spec.audience is not None:
+            audience &= {p.id for p in event.audience(spec)}
+        result.eligible = len(audience)
+    elif spec is not None and (spec.pre_event or spec.dm or spec.audience):
+        result.eligible = len(event.audience(spec))
     roles = polls.roles(session, poll)
     if poll.kind == PollKind.OPEN_TEXT or roles is None:
         return result
@@ -123,13 +127,23 @@ def participation(session: Session, polls: PollService, since: datetime | None =
         for poll in session.exec(anonymous_polls).all()
         for role_id in (polls.roles(session, poll) or {}).values()
     ]
+    # Out of the people the polls were for: a day of polls for new teams counts new teams' members.
+    launched = select(Poll.id).where(col(Poll.launched_at).is_not(None))
+    if since is not None:
+        launched = launched.where(col(Poll.launched_at) >= since)
+    specs = [event.polls.get(poll_id) for poll_id in session.exec(launched).all()]
+    if specs and None not in specs:
+        audience = {p.id for spec in specs if spec is not None for p in event.audience(spec)}
+        eligible = [p for p in event.people.values() if p.id in audience]
+    else:
+        eligible = list(event.people.values())
     by_role, by_team = [], []
     for role in event.roles.values():
-        members = [p for p in event.people.values() if p.role == role.id]
+        members = [p for p in eligible if p.role == role.id]
         if members:
             by_role.append((role.label, sum(1 for p in members if p.id in answered), len(members)))
     for team in event.teams.values():
-        members = [p for p in event.people.values() if team.id in p.teams]
+        members = [p for p in eligible if team.id in p.teams]
         by_team.append((team.name, sum(1 for p in members if p.id in answered), len(members)))
     shown = split_by_role(event, anonymous_answers, 0, anonymous=True)
     anonymous = [(g.label, g.respondents) for g in shown.groups]

@@ -319,14 +319,17 @@ class Scheduler:
         minutes = int(job.id.rsplit(":", 1)[1])
         now = self.clock.now()
         sent = []
-        announcements = self.event.channels.get("announcements")
+        # A session for some of the people is not announced to everyone: its audience hears by DM.
+        announcements = self.event.channels.get("announcements") if sess.audience is None else None
         if announcements:
             # Parallel sessions share one announcement: whichever job runs first posts it.
             start = self.event.session_start(sess)
             together = [
                 s
                 for s in self.event.agenda()
-                if self.event.session_start(s) == start and minutes in channel_offsets(self.event, s)
+                if self.event.session_start(s) == start
+                and minutes in channel_offsets(self.event, s)
+                and s.audience is None
             ]
             message = reminders.announcement(self.event, directory, together, minutes, delayed=delayed)
             channel = directory.channel(announcements)
@@ -435,7 +438,7 @@ class Scheduler:
         return self._dm_each(
             session,
             job,
-            list(self.event.people),
+            self._poll_audience(poll),
             card["text"],
             blocks=card["blocks"],
             describe="the survey" if poll.kind == "survey" else "the pre-event poll",
@@ -447,7 +450,7 @@ class Scheduler:
         if poll is None or poll.status != "open":
             return "poll not open"
         answered = tally_respondents(session, poll, self.polls)
-        missing = [pid for pid in self.event.people if pid not in answered]
+        missing = [pid for pid in self._poll_audience(poll) if pid not in answered]
         reminder = (
             "A reminder: the organizers would love your answers."
             if poll.kind == "survey"
@@ -472,11 +475,16 @@ class Scheduler:
         answered = tally_respondents(session, poll, self.polls)
         what = "survey" if poll.kind == "survey" else "pre-event poll"
         message = (
-            f"The {what} `{poll.id}` has closed: {len(answered)} of {len(self.event.people)} "
+            f"The {what} `{poll.id}` has closed: {len(answered)} of {len(self._poll_audience(poll))} "
             f"people answered. `/poll results {poll.id}` shows the answers."
         )
         self._tell_organizers(session, job, message)
         return f"{len(answered)} answered"
+
+    def _poll_audience(self, poll: Poll) -> list[str]:
+        """Roster ids of the people a poll sent by DM is for."""
+        spec = self.event.polls.get(poll.id)
+        return [p.id for p in (self.event.audience(spec) if spec else self.event.people.values())]
 
     def _tell_organizers(
         self, session: Session, job: PlannedJob, text: str, *, private: bool = False
