@@ -160,14 +160,14 @@ class Summaries:
         quiet = [name for name, done, total in people.by_team if total and not done]
         if quiet:
             sections.append(
-                f"*Teams with no answers yet* ({len(quiet)}): "
+                f"*{self._teams()} with no answers yet* ({len(quiet)}): "
                 + ", ".join(mrkdwn(n) for n in quiet[:15])
                 + (f" and {len(quiet) - 15} more" if len(quiet) > 15 else "")
             )
         if self.event.headlines is not None:
             missing = self.headlines.missing_teams()
             sections.append(
-                f"*Teams with no headline yet* ({len(missing)}): "
+                f"*{self._teams()} with no headline yet* ({len(missing)}): "
                 + (", ".join(mrkdwn(t.name) for t in missing[:15]) or "none")
                 + (f" and {len(missing) - 15} more" if len(missing) > 15 else "")
             )
@@ -193,6 +193,11 @@ class Summaries:
         title = f"Daily digest: {day:%A, %B} {day.day}"
         private = any(p.anonymous for p in polls)
         return Summary(title=title, sections=sections, charts=charts[:6], private=private)
+
+    def _teams(self) -> str:
+        """The event's teams by their noun, as a heading: "District teams", or "Teams" for a mix."""
+        noun = self.event.team_noun(2)
+        return noun[:1].upper() + noun[1:]
 
     def send(self, session: Session, summary: Summary, *, users: list[str], key: str) -> None:
         """Queue the summary and its charts as DMs to `users` (Slack ids)."""

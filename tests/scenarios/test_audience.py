@@ -117,6 +117,7 @@ def test_a_session_poll_counts_answers_out_of_the_session_audience(
     # The day's participation counts the people that day's polls were for: two superintendents.
     digest = ws.services.summaries.digest(date(2026, 6, 22))  # type: ignore[union-attr]
     assert "• Superintendent: 1 of 2 answered a poll" in digest.sections[0]
+    assert any(s.startswith("*District teams with no headline yet* (5)") for s in digest.sections)
 
 
 def test_the_agenda_and_home_tab_show_a_person_only_what_is_for_them(
@@ -209,3 +210,5 @@ def test_the_report_and_the_headlines_wall_count_teams_by_kind(engine: Engine, t
             ws.services.headlines.submit(user_id=ws.user(person), team_id=None, text=text, explanation=None)
         wall = wall_messages(ws.services.headlines.wall(), ws.event)
         assert "from 1 district team and 1 county office" in json.dumps(wall)
+        digest = ws.services.summaries.digest()  # type: ignore[union-attr]
+        assert any(s.startswith("*Teams with no headline yet* (4)") for s in digest.sections)
