@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.agenda import (
+    announce,
     details_message,
     find_sessions,
     home_view,
@@ -18,9 +19,13 @@ from bot.agenda import (
     now_and_next,
     now_next_blocks,
     rounds,
+    take_information,
 )
-from bot.core import UserError
-from handlers.common import log, user_id
+from bot.core import NotAllowed, UserError
+from bot.core.formatting import count
+from bot.event import EventFileError, load_event
+from bot.slack import mrkdwn
+from handlers.common import command_answer, log, user_id
 from handlers.core import Core
 
 
@@ -56,6 +61,14 @@ def register(app: App, core: Core) -> None:
             return
         current, upcoming = now_and_next(event, now)
         ack(**now_next_blocks(event, directory, now, current, upcoming))
+
+    @app.command("/event")
+    def event_command(ack: Ack, body: dict[str, Any]) -> None:
+        ack(
+            **command_answer(
+                core, "/event", lambda: reload_event(core, user_id(body), body.get("text") or "")
+            )
+        )
 
     @app.event("app_home_opened")
     def home_opened(body: dict[str, Any]) -> None:
@@ -107,3 +120,39 @@ def publish_home(core: Core, client: WebClient, user: str, note: str | None = No
         client.views_publish(user_id=user, view=view)
     except SlackApiError as exc:
         log.warning("could not publish a Home tab: %s", exc.response.get("error"))
+
+
+def reload_event(core: Core, who: str, text: str) -> str:
+    """/event reload: read the event file again, take the sessions' new information, and DM
+    each session's attendees the materials added since it ended."""
+    person = core.directory.person(who)
+    if person is None or person.id not in core.event.organizers:
+        raise NotAllowed("Only the event's organizers can reload the event file.")
+    if text.strip().lower() != "reload":
+        raise UserError("`/event reload` reads the event file again.")
+    try:
+        fresh = load_event(core.event.path)
+    except EventFileError as exc:
+        shown = "\n".join(f"• {mrkdwn(str(p))}" for p in exc.problems[:5])
+        more = (
+            f"\n…and {len(exc.problems) - 5} more (`convene check` lists them)"
+            if len(exc.problems) > 5
+            else ""
+        )
+        raise UserError(f"The event file no longer checks; nothing was changed:\n{shown}{more}") from None
+    done = take_information(core.event, fresh)
+    sent = announce(
+        event=core.event,
+        engine=core.agenda.engine,
+        clock=core.clock,
+        directory=core.directory,
+        added=done.added,
+    )
+    lines = [f"Event file read again: {count(len(done.updated), 'session', 'sessions')} updated."]
+    if sent:
+        lines.append(f"New materials are on their way to {count(sent, 'person', 'people')} who attended.")
+    if done.waiting or done.other_sections:
+        lines.append(
+            "Other changes (times, rooms, sessions, polls, people) take effect when Convene restarts."
+        )
+    return "\n".join(lines)

@@ -55,6 +55,11 @@ COMMANDS = [
         "description": "What is on now and next, your own day, or one session's details",
         "usage_hint": "[me | session, title words or a time like 14:30]",
     },
+    {
+        "command": "/event",
+        "description": "Read the event file again (organizers)",
+        "usage_hint": "reload",
+    },
 ]
 BOT_EVENTS = ["app_home_opened"]
 

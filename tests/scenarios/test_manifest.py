@@ -32,11 +32,13 @@ def test_cli_manifest_for_socket_mode_is_valid(schema: dict) -> None:
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == [
         "/poll",
+        "/qa",
         "/headline",
         "/wordcloud",
         "/closing",
         "/summary",
         "/agenda",
+        "/event",
     ]
     assert manifest["settings"]["event_subscriptions"] == {"bot_events": ["app_home_opened"]}
     assert manifest["settings"]["interactivity"] == {"is_enabled": True}

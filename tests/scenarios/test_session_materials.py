@@ -236,3 +236,74 @@ def test_home_tab_stays_within_the_block_limit(tmp_path: Path, engine: Engine, c
     shown = [n for n in range(60) if f"Extra session {n}*" in body]
     assert all(f"https://example.org/notes/{n}|" in body for n in shown)
     assert f"…and {60 + 4 - len(shown)} more sessions" in body
+
+
+# --------------------------------------------------------------------------- materials added after
+
+
+def dms_with(ws: Workspace, person: str, needle: str) -> list[str]:
+    channel = ws.sandbox.dms.get(ws.user(person))
+    return [m.text for m in ws.sandbox.messages(channel)] if channel else []
+
+
+def test_materials_added_after_a_session_reach_who_attended_once(
+    tmp_path: Path, engine: Engine, clock: ManualClock
+) -> None:
+    path = copy_example(tmp_path)
+    with Workspace(load_event(path), clock=clock, engine=engine) as ws:
+        organizer = ws.user(ws.event.organizers[0])
+        supt = ws.user("abc-usd-supt")
+        ws.driver.event({"type": "app_home_opened", "user": supt, "tab": "home"})
+        view_id = next(v.id for v in ws.sandbox.views.values() if v.kind == "home" and v.user == supt)
+        ws.driver.select(
+            supt, view_id=view_id, action_id="breakout_choose_20150509T1700Z", value="r1-features"
+        )
+        ws.run_until(datetime(2015, 5, 9, 18, 30, tzinfo=UTC))  # 11:30 AM: round one has ended
+        text = path.read_text(encoding="utf-8")
+        added = '      - {title: Slides, url: "https://example.org/lmi/symp/slides/eight-critical-features.pdf"}\n'
+        text = text.replace(
+            added,
+            added + '      - {title: Myths handout, url: "https://example.org/lmi/symp/myths.pdf"}\n',
+            1,
+        )
+        path.write_text(text, encoding="utf-8")
+
+        # Not an organizer: told so, and nothing is read or sent.
+        refused = ws.driver.command(supt, "/event reload", channel="#lmi-plenary").body
+        assert refused == "Only the event's organizers can reload the event file."
+        answer = ws.driver.command(organizer, "/event reload", channel="#lmi-plenary").body
+        assert "New materials are on their way to" in answer
+        ws.run_until(datetime(2015, 5, 9, 18, 31, tzinfo=UTC))
+        got = [t for t in ws.sandbox.messages(ws.sandbox.dms[supt]) if "New materials" in t.text]
+        assert len(got) == 1
+        assert "*Eight Critical Features of Effective Collaboration*" in got[0].text
+        assert "<https://example.org/lmi/symp/myths.pdf|Myths handout>" in got[0].text
+        assert "r1-features" not in got[0].text
+        # Someone who went to another breakout gets nothing.
+        board = ws.user("abc-usd-board")
+        assert not [t for t in ws.sandbox.messages(ws.sandbox.dms.get(board, "")) if "Myths" in t.text]
+        # Reloading again sends nothing more.
+        ws.driver.command(organizer, "/event reload", channel="#lmi-plenary")
+        ws.run_until(datetime(2015, 5, 9, 18, 35, tzinfo=UTC))
+        again = [t for t in ws.sandbox.messages(ws.sandbox.dms[supt]) if "Myths handout" in t.text]
+        assert len(again) == 1
+        # The updated session shows its new material at once.
+        assert "myths.pdf" in json.dumps(
+            ws.driver.command(supt, "/agenda r1-features", channel="#lmi-plenary").json
+        )
+
+
+def test_reload_of_an_event_file_that_no_longer_checks(
+    tmp_path: Path, engine: Engine, clock: ManualClock
+) -> None:
+    path = copy_example(tmp_path)
+    with Workspace(load_event(path), clock=clock, engine=engine) as ws:
+        organizer = ws.user(ws.event.organizers[0])
+        text = path.read_text(encoding="utf-8")
+        path.write_text(
+            text.replace("http://www.massedpartnership.org/", "www.massedpartnership.org"), "utf-8"
+        )
+        answer = ws.driver.command(organizer, "/event reload", channel="#lmi-plenary").body
+    assert answer.startswith("The event file no longer checks; nothing was changed:")
+    assert "materials[0].url" in answer and "http:// or https://" in answer
+    assert "Traceback" not in answer
