@@ -3,7 +3,7 @@ transactions, no Block Kit of their own.
 
 Each module registers its own listeners over `handlers.core.Core`, the narrow face of
 the core that `bot.app` builds; `web` is the HTTP boundary. May import the features
-(`bot.polls`, `bot.headlines`, `bot.agenda`, `bot.closing`, `bot.displays`,
+(`bot.polls`, `bot.qa`, `bot.headlines`, `bot.agenda`, `bot.closing`, `bot.displays`,
 `bot.insights`) and the layers below them, never `bot.app` or `bot.devkit`.
 """
 
@@ -14,14 +14,14 @@ from typing import Any
 
 from slack_bolt import App
 
-from handlers import agenda, closing, headlines, poll_answers, poll_commands, summary
+from handlers import agenda, closing, headlines, poll_answers, poll_commands, qa, summary
 from handlers.core import Core
 
 __all__ = ["Core", "register_all"]
 
 log = logging.getLogger("convene.handlers")
 
-MODULES = (poll_commands, poll_answers, agenda, headlines, closing, summary)
+MODULES = (poll_commands, poll_answers, qa, agenda, headlines, closing, summary)
 
 
 def register_all(app: App, core: Core) -> None:

@@ -21,7 +21,7 @@ UNREADABLE = (
     "Part of this form came back in a shape Slack never sends. Please close the form and open it again."
 )
 # What the bot itself puts in a modal's private_metadata, and as what.
-METADATA = {"poll": str, "headline": int, "response_url": str, "channel": str, "user": str}
+METADATA = {"poll": str, "headline": int, "qa": str, "response_url": str, "channel": str, "user": str}
 # Ids are INTEGER columns: 2**31 - 1 on PostgreSQL (SQLite's go to 2**63 - 1).
 MAX_ROW_ID = 2**31 - 1
 

@@ -14,6 +14,7 @@ from bot.headlines import HeadlineService
 from bot.insights import Summaries
 from bot.people import Directory
 from bot.polls import PollService
+from bot.qa import QaService
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,6 +26,7 @@ class Core:
     directory: Directory
     replies: Replies
     polls: PollService
+    qa: QaService
     headlines: HeadlineService
     agenda: Agenda
     closing: Closing

@@ -157,3 +157,43 @@ class SeenEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     seen_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+
+
+class Qa(SQLModel, table=True):
+    """A session's audience Q&A: opened in a channel, with one live message there."""
+
+    id: str = Field(primary_key=True, max_length=64)  # the session's id
+    status: str = Field(default="open", max_length=10)  # open, closed
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    moderated: bool = False  # questions wait for a moderator before they show
+    anonymous: bool = True  # people may ask without their name
+    opened_at: datetime | None = _utc_column()
+    closed_at: datetime | None = _utc_column()
+
+
+class Question(SQLModel, table=True):
+    """One question asked in a Q&A. Ids are drawn at random, so they do not follow the order
+    of asking. An anonymous question keeps no user id and no time: only `asker_key`, a keyed
+    hash that lets the bot (holding the key) recognise its asker."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    qa_id: str = Field(foreign_key="qa.id", max_length=64, index=True)
+    text: str = Field(max_length=300)
+    status: str = Field(default="open", max_length=10)  # pending, open, answered, dismissed
+    anonymous: bool = False
+    asker_user: str | None = Field(default=None, max_length=32)  # only for a named question
+    asker_key: str | None = Field(default=None, max_length=64)  # only for an anonymous one
+    created_at: datetime | None = _utc_column()  # only for a named question
+
+
+class Upvote(SQLModel, table=True):
+    """One person's upvote of one question. In a Q&A that takes anonymous questions the voter
+    is a keyed hash (one per question) and no time is kept."""
+
+    __table_args__ = (UniqueConstraint("question_id", "voter_key", name="uq_upvote_voter"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question.id", index=True)
+    voter_key: str = Field(max_length=64)
+    created_at: datetime | None = _utc_column()

@@ -22,6 +22,8 @@ from bot.insights import Report, Summaries
 from bot.people import Directory
 from bot.polls import PollService
 from bot.polls import views as poll_views
+from bot.qa import QaService
+from bot.qa import views as qa_views
 from bot.scheduling import Scheduler
 from handlers.core import Core
 from storage.db import make_engine
@@ -49,6 +51,7 @@ class Services:
     directory: Directory
     dispatcher: Dispatcher
     polls: PollService
+    qa: QaService
     headlines: HeadlineService
     agenda: Agenda
     closing: Closing
@@ -116,6 +119,14 @@ class Services:
             directory=directory,
             anonymity_secret=settings.anonymity_secret(),
         )
+        qa = QaService(
+            event=event,
+            engine=engine,
+            clock=clock,
+            directory=directory,
+            anonymity_secret=settings.anonymity_secret(),
+        )
+        qa_views.register(renderers, event=event, clock=clock, board=qa.board_in)
         headlines = HeadlineService(event=event, engine=engine, clock=clock, directory=directory)
         agenda = Agenda(event=event, engine=engine, clock=clock)
         closing = Closing(
@@ -135,6 +146,7 @@ class Services:
             polls=polls,
             headlines=headlines,
             closing=closing,
+            qa=qa,
             public_url=settings.public_url,
         )
         summaries = Summaries(
@@ -146,9 +158,16 @@ class Services:
             headlines=headlines,
             closing=closing,
             files_dir=settings.files_dir,
+            qa=qa,
         )
         report = Report(
-            event=event, engine=engine, directory=directory, polls=polls, headlines=headlines, closing=closing
+            event=event,
+            engine=engine,
+            directory=directory,
+            polls=polls,
+            headlines=headlines,
+            closing=closing,
+            qa=qa,
         )
         scheduler = Scheduler(
             event=event,
@@ -159,6 +178,7 @@ class Services:
             closing=closing,
             summaries=summaries,
             wake=wake,
+            qa=qa,
         )
         core = Core(
             event=event,
@@ -166,6 +186,7 @@ class Services:
             directory=directory,
             replies=Replies(engine=engine, clock=clock, wake=wake),
             polls=polls,
+            qa=qa,
             headlines=headlines,
             agenda=agenda,
             closing=closing,
@@ -181,6 +202,7 @@ class Services:
             directory=directory,
             dispatcher=dispatcher,
             polls=polls,
+            qa=qa,
             headlines=headlines,
             agenda=agenda,
             closing=closing,

@@ -21,6 +21,8 @@ DESCRIBE: dict[str, str] = {
     Kind.POST: "a message",
     Kind.DM: "a direct message",
     Kind.UPLOAD: "a file",
+    Kind.QA_POST: "a Q&A message",
+    Kind.QA_REFRESH: "a Q&A update",
 }
 
 

@@ -41,6 +41,8 @@ class Kind(StrEnum):
     EPHEMERAL = "ephemeral"  # a note only one person sees, by chat.postEphemeral
     RESPOND = "respond"  # a note only one person sees, through their click's response_url
     UPLOAD = "upload"  # a file, by files upload v2
+    QA_POST = "qa_post"  # a Q&A's live message, first posted
+    QA_REFRESH = "qa_refresh"  # the same message with the latest questions (one row per Q&A, re-armed)
 
     @property
     def method(self) -> str:
@@ -56,6 +58,8 @@ METHOD = {
     Kind.EPHEMERAL: "chat.postEphemeral",
     Kind.RESPOND: "response_url",
     Kind.UPLOAD: "files_upload_v2",
+    Kind.QA_POST: "chat.postMessage",
+    Kind.QA_REFRESH: "chat.update",
 }
 # Slack takes posts to a response_url for 30 minutes; a little less, so a note is not sent
 # into a link that expires while it waits its turn.
@@ -63,6 +67,9 @@ RESPONSE_URL_LIFETIME = timedelta(minutes=28)
 # Kinds sent through a click's response_url: by the replies' own sender, side by side
 # (see Dispatcher._reply_step), never one at a time by the main loop.
 BATCHED = frozenset(k for k, method in METHOD.items() if method == "response_url")
+# Live messages re-rendered in place: one row per poll or Q&A, re-armed rather than duplicated,
+# claimed as sent (a refresh is safe to repeat) and sharing chat.update's budget in turns.
+REFRESHES = frozenset({Kind.POLL_REFRESH, Kind.QA_REFRESH})
 # Kinds whose delivery leaves a message in the conversation that recovery can look for.
 POSTS = frozenset(k for k, method in METHOD.items() if method in ("chat.postMessage", "files_upload_v2"))
 
@@ -185,11 +192,23 @@ def request_refresh(session: Executor, *, poll_id: str, now: datetime, immediate
     next one may go; re-arming takes the later of that and now. `immediate`
     (closing a poll) ignores the interval so final results show at once.
     """
+    _rearm(session, Kind.POLL_REFRESH, f"poll-refresh:{poll_id}", {"poll_id": poll_id}, now, immediate)
+
+
+def request_qa_refresh(session: Executor, *, qa_id: str, now: datetime, immediate: bool = False) -> None:
+    """Ask for a Q&A's live message to be re-rendered: one pending refresh per Q&A, re-armed
+    like a poll's (see `request_refresh`)."""
+    _rearm(session, Kind.QA_REFRESH, f"qa-refresh:{qa_id}", {"qa_id": qa_id}, now, immediate)
+
+
+def _rearm(
+    session: Executor, kind: Kind, key: str, payload: dict[str, Any], now: datetime, immediate: bool
+) -> None:
     values = dict(
-        key=f"poll-refresh:{poll_id}",
-        kind=Kind.POLL_REFRESH,
+        key=key,
+        kind=kind,
         channel=None,
-        payload={"poll_id": poll_id},
+        payload=payload,
         status="pending",
         not_before=now,
         attempts=0,
@@ -200,18 +219,24 @@ def request_refresh(session: Executor, *, poll_id: str, now: datetime, immediate
     session.execute(_statements(_dialect(session))["refresh_now" if immediate else "refresh"], values)
 
 
-def enqueue_notice(session: Executor, reply_to: dict[str, Any], text: str, *, now: datetime) -> None:
+def enqueue_notice(
+    session: Executor, reply_to: dict[str, Any], text: str, *, now: datetime, replace: bool = False
+) -> None:
     """Queue an ephemeral note to one person.
 
     `reply_to` is {"response_url": ..., "user": ...} (preferred: not rate-limited
     like chat.postEphemeral; the user keeps one person's notes in order) or
     {"channel": ..., "user": ...}. A note is private: deleted from the outbox once sent
     or failed, so none outlives its delivery (a note may say what someone answered, or
-    that they tried to answer an anonymous poll).
+    that they tried to answer an anonymous poll). With `replace`, a note through a
+    response_url takes the place of the message the click came from (a moderator's
+    direct message, once its question is settled).
     """
     payload: dict[str, Any] = {"text": text, "private": True}
     if reply_to.get("response_url"):
         payload["response_url"] = reply_to["response_url"]
+        if replace:
+            payload["replace"] = True
         if reply_to.get("user"):
             payload["lane"] = reply_to["user"]
         enqueue(session, kind=Kind.RESPOND, payload=payload, now=now)

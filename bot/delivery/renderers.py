@@ -31,7 +31,7 @@ def respond(session: Session, row: Outbox) -> Delivery:
             "url": p["response_url"],
             "text": p["text"],
             "response_type": "ephemeral",
-            "replace_original": False,
+            "replace_original": bool(p.get("replace")),
         },
     )
 

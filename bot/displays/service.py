@@ -24,10 +24,13 @@ from bot.event import Event, PollKind
 from bot.headlines import HeadlineService
 from bot.people import Directory
 from bot.polls import PollService, choice_labels, tally, top_two
+from bot.qa import QaService
 from storage.db import reading, transaction
 from storage.models import DisplayLink, Headline, Poll, Response
 
 MAX_TEXTS_SHOWN = 12
+MAX_QUESTIONS_SHOWN = 12  # open ones by upvotes; then a few answered ones
+MAX_ANSWERED_SHOWN = 4
 
 # Templates come from the package, so an installed wheel carries them; values are escaped.
 TEMPLATES = Environment(
@@ -64,6 +67,7 @@ class Displays:
         headlines: HeadlineService,
         closing: Closing,
         public_url: str,
+        qa: QaService | None = None,
     ) -> None:
         self.event = event
         self.engine = engine
@@ -72,6 +76,7 @@ class Displays:
         self.polls = polls
         self.headlines = headlines
         self.closing = closing
+        self.qa = qa
         self.public_url = public_url
         self._cloud_cache: dict[str, tuple[str, bytes, str]] = {}
         self._lock = threading.Lock()
@@ -87,6 +92,8 @@ class Displays:
             anonymous = self.polls.get(subject or "").anonymous  # a UserError names the closest id
         elif kind == "cloud":
             self.closing.texts(subject or "")
+        elif kind == "qa" and (subject or "") not in self.event.sessions:
+            raise UserError(f"There is no session `{subject}`.")
         token = secrets.token_urlsafe(24)
         with transaction(self.engine) as session:
             session.add(
@@ -111,6 +118,8 @@ class Displays:
             return self._poll(link.subject or "")
         if link.kind == "headlines":
             return self._headlines()
+        if link.kind == "qa":
+            return self._qa(link.subject or "")
         if link.kind == "cloud":
             signature, _png, alt = self.cloud(link)
             return {
@@ -151,6 +160,31 @@ class Displays:
                 data["agree"] = result.agree_share()
                 data["agree_label"] = top_two(poll)
         return data
+
+    def _qa(self, session_id: str) -> dict[str, Any]:
+        """A session's Q&A for the room: the top open questions and the latest answered, with
+        their upvotes and never who asked."""
+        assert self.qa is not None
+        title = self.qa.title(session_id)
+        try:
+            board = self.qa.board(session_id)
+        except UserError:
+            return {"kind": "qa", "title": title, "status": "not open", "questions": [], "total": 0}
+        questions = [
+            {"text": r.question.text, "upvotes": r.upvotes, "answered": False}
+            for r in board.open[:MAX_QUESTIONS_SHOWN]
+        ] + [
+            {"text": r.question.text, "upvotes": r.upvotes, "answered": True}
+            for r in board.answered[:MAX_ANSWERED_SHOWN]
+        ]
+        return {
+            "kind": "qa",
+            "title": title,
+            "status": board.qa.status,
+            "questions": questions,
+            "total": board.shown,
+            "more": max(0, len(board.open) - MAX_QUESTIONS_SHOWN),
+        }
 
     def _headlines(self) -> dict[str, Any]:
         wall = self.headlines.wall()

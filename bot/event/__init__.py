@@ -7,7 +7,7 @@ May import `bot.core`.
 """
 
 from bot.event.load import load_event
-from bot.event.plan import PlannedJob, channel_offsets, dm_times, plan
+from bot.event.plan import PlannedJob, channel_offsets, dm_times, plan, qa_times
 from bot.event.spec import (
     DEFAULT_RATING_LABELS,
     MAX_OPTION_CHARS,
@@ -18,6 +18,7 @@ from bot.event.spec import (
     PollKind,
     PollSpec,
     Problem,
+    QaSpec,
     ResultsMode,
     SessionKind,
     SessionSpec,
@@ -35,6 +36,7 @@ __all__ = [
     "PollKind",
     "PollSpec",
     "Problem",
+    "QaSpec",
     "ResultsMode",
     "SessionKind",
     "SessionSpec",
@@ -43,4 +45,5 @@ __all__ = [
     "dm_times",
     "load_event",
     "plan",
+    "qa_times",
 ]

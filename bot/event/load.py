@@ -35,6 +35,7 @@ from bot.event.spec import (
     PollKind,
     PollSpec,
     Problem,
+    QaSpec,
     ReminderSettings,
     RoleSpec,
     SessionKind,
@@ -46,6 +47,7 @@ from bot.event.spec import (
     TeamSpec,
     in_range,
     local_datetime,
+    qa_moment,
 )
 from bot.event.wall_clock import clock_change
 from bot.event.yaml_lines import YamlError, YamlSource
@@ -72,6 +74,7 @@ TOP_LEVEL = {
     "wordcloud": "word cloud size, colours, font and extra stop words",
     "closing": "what the closing session shows",
     "summaries": "when organizers get summaries (minutes after each session, the daily digest)",
+    "qa": "what a session's audience Q&A does unless the session says otherwise",
 }
 
 
@@ -204,6 +207,7 @@ def load_event(path: str | Path, *, check_colormap: bool = True, check_team_size
     cloud = out.validate(TypeAdapter(CloudSettings), _section(data, "wordcloud"), ("wordcloud",))
     closing = out.validate(TypeAdapter(ClosingSettings), _section(data, "closing"), ("closing",))
     summaries = out.validate(TypeAdapter(SummarySettings), _section(data, "summaries"), ("summaries",))
+    qa_defaults = out.validate(TypeAdapter(QaSpec), _section(data, "qa"), ("qa",))
 
     role_ids = _unique(out, "roles", roles)
     kind_ids = _unique(out, "team_kinds", team_kinds)
@@ -256,6 +260,8 @@ def load_event(path: str | Path, *, check_colormap: bool = True, check_team_size
         item["id"] for item in raw_sessions if isinstance(item, dict) and isinstance(item.get("id"), str)
     }
     _check_polls(out, polls, session_ids)
+    if qa_defaults is not None and info is not None:
+        _check_qa(out, sessions, qa_defaults, people, ZoneInfo(info.timezone))
     _check_closing(out, path, headlines, cloud, closing, sessions, polls, check_colormap=check_colormap)
     if info is not None and len(set(info.days)) != len(info.days):
         out.add(("event", "days"), "a day is listed twice")
@@ -283,6 +289,7 @@ def load_event(path: str | Path, *, check_colormap: bool = True, check_team_size
         summaries=summaries or SummarySettings(),
         team_kinds={k.id: k for _, k in team_kinds},
         team_size=team_size,
+        qa=qa_defaults or QaSpec(),
         warnings=out.warnings,
     )
     if people:
@@ -555,6 +562,40 @@ def _check_polls(out: _Collector, polls: list[tuple[int, PollSpec]], session_ids
             for key in p.labels:
                 if key not in range(1, 6):
                     out.add((*loc, "labels"), f"label key {key} is outside 1..5")
+
+
+def _check_qa(
+    out: _Collector,
+    sessions: list[tuple[int, SessionSpec]],
+    defaults: QaSpec,
+    people: dict[str, Person],
+    zone: ZoneInfo,
+) -> None:
+    """Every session's Q&A: moderators on the roster, a channel to open in on schedule, and a
+    close after the open."""
+    _check_people_refs(out, ("qa", "moderators"), defaults.moderators, people)
+    for index, s in sessions:
+        own = s.qa
+        if own is None or own is False:
+            continue
+        given = own.model_fields_set if isinstance(own, QaSpec) else set()
+        qa = defaults.model_copy(update={k: getattr(own, k) for k in given}) if given else defaults
+        if isinstance(own, QaSpec):
+            _check_people_refs(out, ("sessions", index, "qa", "moderators"), own.moderators, people)
+        if qa.opens is not None and not s.channel:
+            out.add(
+                ("sessions", index, "qa"),
+                "Q&A opens in the session's channel: give the session a `channel:`, or "
+                "`opens: ~` to open it only with /qa open",
+            )
+        if qa.opens is not None and qa.closes is not None:
+            opens, closes = qa_moment(qa.opens, s, zone), qa_moment(qa.closes, s, zone)
+            if closes <= opens:
+                where = "closes" if "closes" in given or "opens" not in given else "opens"
+                out.add(
+                    ("sessions", index, "qa", where),
+                    f"Q&A closes ({qa.closes}) before it opens ({qa.opens})",
+                )
 
 
 def _check_closing(

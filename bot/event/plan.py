@@ -12,7 +12,16 @@ from datetime import UTC, datetime, timedelta
 
 from babel.lists import format_list
 
-from bot.event.spec import LOCALE, AudienceSpec, Event, PollSpec, SessionKind, SessionSpec, local_datetime
+from bot.event.spec import (
+    LOCALE,
+    AudienceSpec,
+    Event,
+    PollSpec,
+    SessionKind,
+    SessionSpec,
+    local_datetime,
+    qa_moment,
+)
 
 PERSONAL_KINDS = {SessionKind.ROLE_ALIKE, SessionKind.TEAM_TIME, SessionKind.BREAKOUT}
 
@@ -155,9 +164,17 @@ def plan(event: Event) -> list[PlannedJob]:
                 f"#{channel.lstrip('#')}",
             )
         )
+    for session in event.agenda():
+        opens, closes = qa_times(event, session)
+        where = f"#{session.channel.lstrip('#')}" if session.channel else ""
+        if opens is not None:
+            jobs.append(PlannedJob(f"qa-open:{session.id}", opens, f"Q&A opens: {session.title}", where))
+        if closes is not None:
+            jobs.append(PlannedJob(f"qa-close:{session.id}", closes, f"Q&A closes: {session.title}", where))
     organizers = f"DM to organizers ({len(event.organizers)})"
     if event.organizers and event.summaries.after_session_minutes is not None:
         with_polls = {p.session for p in event.polls.values() if p.session}
+        with_polls |= {s.id for s in event.agenda() if event.qa_of(s) is not None}
         for session in event.agenda():
             if session.id in with_polls:
                 at = event.session_end(session) + timedelta(minutes=event.summaries.after_session_minutes)
@@ -195,6 +212,17 @@ def plan(event: Event) -> list[PlannedJob]:
                 )
             )
     return sorted(jobs, key=lambda j: (j.at, j.id))
+
+
+def qa_times(event: Event, session: SessionSpec) -> tuple[datetime | None, datetime | None]:
+    """When a session's Q&A opens and closes by itself, in UTC (None: only by /qa open or
+    /qa close; both None when the session has no Q&A in the event file)."""
+    qa = event.qa_of(session)
+    if qa is None:
+        return None, None
+    opens = qa_moment(qa.opens, session, event.tz) if qa.opens is not None else None
+    closes = qa_moment(qa.closes, session, event.tz) if qa.closes is not None else None
+    return opens, closes
 
 
 def dm_times(event: Event, poll: PollSpec) -> tuple[datetime, list[datetime], datetime | None] | None:

@@ -23,13 +23,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from bot.closing import Closing
-from bot.core import UserError
+from bot.core import UserError, formatting
 from bot.event import Event, PollKind
 from bot.headlines import HeadlineService
 from bot.insights.charts import participation_chart, results_chart
 from bot.insights.results import PollResult, participation, poll_result
 from bot.people import Directory
 from bot.polls import FEWER, Group, PollService, SurveyResult, choice_labels, survey_result, top_two
+from bot.qa import QaService, report_rows
 from bot.slack import markdown, plain, spreadsheet
 from storage.db import reading
 from storage.models import Poll, Response
@@ -100,6 +101,7 @@ class Report:
         polls: PollService,
         headlines: HeadlineService,
         closing: Closing,
+        qa: QaService | None = None,
     ) -> None:
         self.event = event
         self.engine = engine
@@ -107,6 +109,7 @@ class Report:
         self.polls = polls
         self.headlines = headlines
         self.closing = closing
+        self.qa = qa
 
     def export_rows(self, progress: Progress = lambda _: None) -> list[dict[str, Any]]:
         """Every response, one row each (see `export_rows`)."""
@@ -115,7 +118,7 @@ class Report:
     def blocks(self, progress: Progress = lambda _: None) -> list[Block]:
         event = self.event
         info = event.info
-        days = " and ".join(f"{d:%B} {d.day}" for d in info.days) + f", {info.days[-1].year}"
+        days = formatting.days(info.days)
         out = [
             Block("heading", info.name, level=1),
             Block(
@@ -131,9 +134,9 @@ class Report:
             for s in [s for s in event.agenda() if s.day == day]:
                 start, end = event.local(day, s.start), event.local(day, s.end)
                 rows.append(
-                    [f"{start:%-I:%M}–{end:%-I:%M %p}", s.title, s.kind.value.replace("_", " "), s.room or ""]
+                    [formatting.time_range(start, end), s.title, s.kind.value.replace("_", " "), s.room or ""]
                 )
-            out += [Block("heading", f"{day:%A, %B} {day.day}", level=3), Block("table", rows=rows)]
+            out += [Block("heading", formatting.day(day), level=3), Block("table", rows=rows)]
         with reading(self.engine) as session:
             progress("participation")
             people = participation(session, self.polls)
@@ -163,6 +166,7 @@ class Report:
             out.append(Block("paragraph", "No polls were run."))
         for result in results:
             out += self._poll_blocks(result)
+        out += self._qa_blocks()
         out += self._cloud_blocks(progress)
         out += self._headline_blocks()
         out += self._evaluation_blocks(results, surveys)
@@ -182,7 +186,8 @@ class Report:
             if shown:
                 blocks.append(Block("list", items=[f"“{text}”" for text in shown[:40]]))
                 if len(shown) > 40:
-                    blocks.append(Block("paragraph", f"…and {len(shown) - 40} more answers."))
+                    more = formatting.count(len(shown) - 40, "more answer", "more answers")
+                    blocks.append(Block("paragraph", f"…and {more}."))
             return blocks
         if t.withheld:
             blocks.append(Block("paragraph", WITHHELD_TEXT))
@@ -204,6 +209,18 @@ class Report:
                 )
         if p.anonymous:
             blocks.append(Block("paragraph", f"Groups of fewer than 5 people are not shown ({FEWER})."))
+        return blocks
+
+    def _qa_blocks(self) -> list[Block]:
+        """Each session's questions with their upvotes and status; anonymous ones without a name."""
+        sessions = [report_rows(board) for board in self.qa.boards()] if self.qa is not None else []
+        if not sessions:
+            return []
+        blocks = [Block("heading", "Questions")]
+        for title, summary, rows in sessions:
+            blocks += [Block("heading", title, level=3), Block("paragraph", summary)]
+            if len(rows) > 1:
+                blocks.append(Block("table", rows=rows))
         return blocks
 
     def _cloud_blocks(self, progress: Progress) -> list[Block]:
@@ -273,7 +290,7 @@ class Report:
             blocks.append(
                 Block(
                     "paragraph",
-                    f"{survey.respondents} people answered"
+                    f"{formatting.count(survey.respondents, 'person', 'people')} answered"
                     + (" (anonymous)." if survey.poll.anonymous else "."),
                 )
             )

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.closing import Closing
-from bot.core import Clock
+from bot.core import Clock, formatting
 from bot.delivery import Kind, outbox
 from bot.event import Event, PollKind
 from bot.headlines import HeadlineService
@@ -26,6 +26,7 @@ from bot.insights.charts import participation_chart, results_chart
 from bot.insights.results import PollResult, delivery_problems, participation, poll_result, top_words
 from bot.people import Directory
 from bot.polls import FEWER, WITHHELD, PollService, survey_lines, top_two
+from bot.qa import QaService, summary_lines
 from bot.slack import mrkdwn
 from storage.db import reading, transaction
 from storage.models import Poll
@@ -94,6 +95,7 @@ class Summaries:
         headlines: HeadlineService,
         closing: Closing,
         files_dir: Path,
+        qa: QaService | None = None,
     ) -> None:
         self.event = event
         self.engine = engine
@@ -103,6 +105,7 @@ class Summaries:
         self.headlines = headlines
         self.closing = closing
         self.files_dir = files_dir
+        self.qa = qa
 
     def _results(self, session: Session, polls: list[Poll]) -> list[PollResult]:
         return [poll_result(session, self.polls, p) for p in polls]
@@ -115,11 +118,13 @@ class Summaries:
             )
             results = self._results(session, polls)
         start, end = self.event.local(spec.day, spec.start), self.event.local(spec.day, spec.end)
-        sections = [f"{start:%-I:%M}–{end:%-I:%M %p} · {mrkdwn(spec.room or '')}".rstrip(" ·")]
+        sections = [f"{formatting.time_range(start, end)} · {mrkdwn(spec.room or '')}".rstrip(" ·")]
         if results:
             sections += [describe_result(r) for r in results]
         else:
             sections.append("_No polls ran in this session._")
+        if self.qa is not None and (board := self.qa.find(session_id)) is not None:
+            sections.append(summary_lines(board))
         charts = [(f"{r.poll.id}.png", png) for r in results if (png := results_chart(r))]
         private = any(p.anonymous for p in polls)
         return Summary(title=f"Summary: {spec.title}", sections=sections, charts=charts, private=private)
@@ -190,7 +195,7 @@ class Summaries:
             sections.append("*Polls*\n" + "\n\n".join(describe_result(r) for r in results))
         charts = [("participation.png", png)] if (png := participation_chart(people)) else []
         charts += [(f"{r.poll.id}.png", png) for r in results if (png := results_chart(r))]
-        title = f"Daily digest: {day:%A, %B} {day.day}"
+        title = f"Daily digest: {formatting.day(day)}"
         private = any(p.anonymous for p in polls)
         return Summary(title=title, sections=sections, charts=charts[:6], private=private)
 

@@ -25,13 +25,14 @@ from sqlmodel import Session, col, select
 
 from bot.agenda import concerned
 from bot.closing import Closing
-from bot.core import Clock, utc
+from bot.core import Clock, formatting, utc
 from bot.delivery import Kind, outbox
 from bot.event import Event, PlannedJob, channel_offsets, plan
 from bot.headlines import submit_button
 from bot.insights import Summaries, Summary
 from bot.people import Directory
 from bot.polls import PollService, question_card, tally_respondents
+from bot.qa import QaService
 from bot.scheduling import jobs, reminders
 from storage.db import reading, transaction
 from storage.models import JobRun, Poll
@@ -88,6 +89,7 @@ class Scheduler:
         closing: Closing,
         summaries: Summaries,
         wake: Callable[[], None],
+        qa: QaService | None = None,
     ) -> None:
         self.event = event
         self.engine = engine
@@ -97,6 +99,7 @@ class Scheduler:
         self.closing = closing
         self.summaries = summaries
         self.wake = wake
+        self.qa = qa
         self.aps = _BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)},
             timezone=UTC,
@@ -169,14 +172,15 @@ class Scheduler:
         if not missed:
             return set()
         lines = [
-            f"• {j.what} (due {reminders.when(self.event, j.at)} on {j.at.astimezone(self.event.tz):%b %-d})"
+            f"• {j.what} (due {formatting.day_and_clock(j.at.astimezone(self.event.tz))})"
             for j in missed[:20]
         ]
         if len(missed) > 20:
             lines.append(f"…and {len(missed) - 20} more")
         text = (
-            f":warning: Convene was not running when {len(missed)} scheduled send"
-            f"{'s were' if len(missed) != 1 else ' was'} due, so they were skipped:\n" + "\n".join(lines)
+            f":warning: Convene was not running when "
+            f"{formatting.count(len(missed), 'scheduled send', 'scheduled sends')} "
+            f"{formatting.plural(len(missed), 'was', 'were')} due, so they were skipped:\n" + "\n".join(lines)
         )
         try:
             with transaction(self.engine) as session:
@@ -262,7 +266,9 @@ class Scheduler:
                     if summary is not None:
                         users = self.summaries.organizers()
                         self.summaries.send(session, summary, users=users, key=self._key(planned))
-                        detail = f"{summary.title} to {len(users)} organizers"
+                        detail = (
+                            f"{summary.title} to {formatting.count(len(users), 'organizer', 'organizers')}"
+                        )
                     elif prepared is not None:
                         clouds, notes = prepared
                         detail = self.closing.queue(
@@ -308,6 +314,10 @@ class Scheduler:
             return self._nudge(session, job)
         if kind == "poll-close":
             return self._close_pre_event(session, job)
+        if kind in ("qa-open", "qa-close") and self.qa is not None:
+            if kind == "qa-open":
+                return self.qa.open_on_schedule(session, job.subject)
+            return self.qa.close_on_schedule(session, job.subject)
         raise ValueError(f"unknown job kind {kind!r}")
 
     def _key(self, job: PlannedJob, *parts: str) -> str:
@@ -419,7 +429,7 @@ class Scheduler:
             self._tell_organizers(
                 session,
                 job,
-                f"{len(unreachable)} people could not be sent {describe} "
+                f"{formatting.count(len(unreachable), 'person', 'people')} could not be sent {describe} "
                 f"because they were not found in Slack: {names}.",
             )
         return f"{sent} DMs" + (f", {len(unreachable)} unreachable" if unreachable else "")
@@ -475,8 +485,9 @@ class Scheduler:
         answered = tally_respondents(session, poll, self.polls)
         what = "survey" if poll.kind == "survey" else "pre-event poll"
         message = (
-            f"The {what} `{poll.id}` has closed: {len(answered)} of {len(self._poll_audience(poll))} "
-            f"people answered. `/poll results {poll.id}` shows the answers."
+            f"The {what} `{poll.id}` has closed: {formatting.number(len(answered))} of "
+            f"{formatting.count(len(self._poll_audience(poll)), 'person', 'people')} answered. "
+            f"`/poll results {poll.id}` shows the answers."
         )
         self._tell_organizers(session, job, message)
         return f"{len(answered)} answered"

@@ -10,9 +10,10 @@ import pytest
 
 from bot.core.clock import ManualClock
 from bot.delivery import renderers as basic
-from bot.delivery.outbox import BATCHED, METHOD, POSTS, Delivery, Kind, Renderers, method_of
+from bot.delivery.outbox import BATCHED, METHOD, POSTS, REFRESHES, Delivery, Kind, Renderers, method_of
 from bot.delivery.pacing import SLACK_LIMITS, Pacer
 from bot.polls import views
+from bot.qa import views as qa_views
 from storage.models import Outbox
 
 UNUSED: Any = None  # the basic renderers read only the row, never the database session
@@ -38,8 +39,13 @@ def test_method_of_a_stored_kind(stored: str, method: str) -> None:
 
 
 def test_posts_are_the_kinds_recovery_can_find_in_history() -> None:
-    assert {Kind.POST, Kind.DM, Kind.POLL_POST, Kind.UPLOAD} == POSTS
+    assert {Kind.POST, Kind.DM, Kind.POLL_POST, Kind.QA_POST, Kind.UPLOAD} == POSTS
     assert {Kind.RESPOND} == BATCHED
+
+
+def test_live_messages_are_the_refreshed_kinds() -> None:
+    assert {Kind.POLL_REFRESH, Kind.QA_REFRESH} == REFRESHES
+    assert {kind.method for kind in REFRESHES} == {"chat.update"}
 
 
 # --------------------------------------------------------------------------- renderers
@@ -66,10 +72,11 @@ def test_unknown_or_unregistered_kinds() -> None:
     assert "dm" not in registry and "fax" not in registry and 1 not in registry
 
 
-def test_delivery_and_polls_together_render_every_kind() -> None:
+def test_delivery_polls_and_qa_together_render_every_kind() -> None:
     registry = Renderers()
     basic.register(registry)
     views.register(registry, event=UNUSED, clock=ManualClock())
+    qa_views.register(registry, event=UNUSED, clock=ManualClock(), board=UNUSED)
     assert all(kind in registry for kind in Kind)
 
 
