@@ -427,9 +427,13 @@ class Shell:
             if dm_with is not None and dm_with != self.user:
                 self.others_dms += 1  # other people's DMs are theirs; count them only
                 return
+            # The message as this call sent it: after a jump of the clock, later updates have
+            # already changed the stored one.
             message = self.ws.sandbox.message(channel, ts)
+            blocks = p["blocks"] if isinstance(p.get("blocks"), list) else message.blocks
+            text = p["text"] if isinstance(p.get("text"), str) else message.text
             verb = "updated" if call.method == "chat.update" else ""
-            self._print_message(channel, ts, message.blocks or [], message.text, verb)
+            self._print_message(channel, ts, blocks or [], text, verb)
         elif call.method in ("chat.postEphemeral", "response_url") and ok:
             user = p.get("user") or (call.response or {}).get("user")
             target = self.ws.sandbox.ephemerals[-1] if call.method == "response_url" else None

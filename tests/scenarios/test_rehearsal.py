@@ -78,7 +78,7 @@ def test_a_rehearsal_writes_timeline_summaries_report_and_findings(tmp_path: Pat
     summaries = (out / "summaries.md").read_text()
     assert "## Summary: Opening plenary" in summaries and "## Daily digest: Friday, April 17" in summaries
     report = (out / "report" / "report.md").read_text()
-    assert "## Evaluation" in report and "agree or strongly agree" in report
+    assert "## Evaluation" in report and "| Agree or strongly agree |" in report
     assert sorted((out / "files").glob("wordcloud-headlines-*.png"))
 
 

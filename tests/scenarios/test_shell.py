@@ -132,10 +132,17 @@ def test_moving_the_clock_through_day_one_shows_every_reminder_in_order(
         out = term.take()
         times = [line for line in out.splitlines() if line.startswith("┌ #lmi-plenary")]
         assert times == [
-            "┌ #lmi-plenary Convene · Fri 3:45 PM",
-            "┌ #lmi-plenary Convene · Fri 4:15 PM",
-            "┌ #lmi-plenary Convene · Fri 5:30 PM",
+            "┌ #lmi-plenary Convene · Fri 3:45 PM",  # reminder: welcome remarks
+            "┌ #lmi-plenary Convene · Fri 4:15 PM",  # reminder: the first panel
+            "┌ #lmi-plenary Convene · Fri 4:30 PM",  # the first panel's Q&A opens
+            "┌ #lmi-plenary Convene · Fri 5:30 PM",  # reminder: the second panel
+            "┌ #lmi-plenary · updated Convene · Fri 4:30 PM",  # the first Q&A closes
+            "┌ #lmi-plenary Convene · Fri 5:45 PM",
+            "┌ #lmi-plenary · updated Convene · Fri 5:45 PM",
         ]
+        # Each message reads as it was when it was sent, not as later updates left it.
+        opened = out.split("┌ #lmi-plenary Convene · Fri 4:30 PM")[1].split("└")[0]
+        assert "Q&A: Charting the California Way panel" in opened and "closed" not in opened
         assert out.index("Welcome remarks starts at 4:00 PM") < out.index(
             "Charting the California Way panel starts"
         )
