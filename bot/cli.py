@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape as esc
 from rich.text import Text
 
-from bot.core import configure_logging
+from bot.core import configure_logging, formatting
 from bot.event import Event, EventFileError, Problem, load_event
 from bot.event.wall_clock import zone_on
 
@@ -45,8 +45,8 @@ def _load(path: Path) -> Event:
         return load_event(path)
     except EventFileError as exc:
         print_problems(exc.problems, exc.warnings)
-        n = len(exc.problems)
-        errors.print(f"\n{n} problem{'s' if n != 1 else ''} found; nothing was changed.", style="bold red")
+        problems = formatting.count(len(exc.problems), "problem", "problems")
+        errors.print(f"\n{problems} found; nothing was changed.", style="bold red")
         raise typer.Exit(1) from None
 
 
@@ -84,11 +84,13 @@ def check(event_file: EventArg) -> None:
     print_schedule(event)
     staff = event.staff_ids()
     n = len(event.warnings)
+    count = formatting.count
     console.print(
         f"\n[green]OK[/green] {esc(event.info.name)}: "
-        f"{len(event.sessions)} sessions, {len(event.polls)} polls, "
-        f"{event.count_teams()}, {len(event.people)} people ({len(staff)} organizers and facilitators)."
-        + (f" [yellow]{n} warning{'s' if n != 1 else ''}[/yellow] (above)." if n else ""),
+        f"{count(len(event.sessions), 'session', 'sessions')}, {count(len(event.polls), 'poll', 'polls')}, "
+        f"{event.count_teams()}, {count(len(event.people), 'person', 'people')} "
+        f"({formatting.number(len(staff))} organizers and facilitators)."
+        + (f" [yellow]{count(n, 'warning', 'warnings')}[/yellow] (above)." if n else ""),
         highlight=False,
         soft_wrap=True,
     )
@@ -98,7 +100,7 @@ def print_agenda(event: Event) -> None:
     """The agenda, one line per session, in the event's time zone (readable when piped too)."""
     for day in event.info.days:
         zone = f"{event.info.timezone}, {zone_on(day, event.tz)}"
-        console.print(f"\n[bold]{day:%A, %B} {day.day}, {day.year}[/bold] ({zone})", highlight=False)
+        console.print(f"\n[bold]{formatting.full_day(day)}[/bold] ({zone})", highlight=False)
         for session in [s for s in event.agenda() if s.day == day]:
             start = event.local(day, session.start)
             end = event.local(day, session.end)
@@ -107,7 +109,8 @@ def print_agenda(event: Event) -> None:
             )
             polls = [p.id for p in event.polls.values() if p.session == session.id]
             console.print(
-                f"  {start:%l:%M %p}–{end:%l:%M %p}  {session.kind.value.replace('_', ' '):<10} "
+                f"  {formatting.clock(start):>8}–{formatting.clock(end):>8}  "
+                f"{session.kind.value.replace('_', ' '):<10} "
                 f"{esc(session.title)}" + (f"  [dim]({esc(where)})[/dim]" if where else ""),
                 highlight=False,
                 soft_wrap=True,
@@ -133,10 +136,10 @@ def print_schedule(event: Event) -> None:
         if local.date() != day:
             day = local.date()
             console.print(
-                f"  [bold]{local:%a %b} {local.day}[/bold] ({zone_on(day, event.tz)})", highlight=False
+                f"  [bold]{formatting.short_day(day)}[/bold] ({zone_on(day, event.tz)})", highlight=False
             )
         console.print(
-            f"  {local:%l:%M %p}  {esc(job.what)}  [dim]→ {esc(job.to)}[/dim]",
+            f"  {formatting.clock(local):>8}  {esc(job.what)}  [dim]→ {esc(job.to)}[/dim]",
             highlight=False,
             soft_wrap=True,
         )
@@ -315,7 +318,8 @@ def export(
             lambda step: progress.update(task, description=f"Exporting: {step}")
         )
         write_export(rows, out, format.value)
-    console.print(f"Wrote {len(rows)} responses to {out}", highlight=False, soft_wrap=True)
+    responses = formatting.count(len(rows), "response", "responses")
+    console.print(f"Wrote {responses} to {out}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -378,7 +382,8 @@ def rehearse(
     console.print(f"Timeline, summaries, report and findings are in {out}/", highlight=False, soft_wrap=True)
     if result.findings:
         console.print(
-            f"[yellow]{len(result.findings)} findings[/yellow] (see {out / 'findings.md'}):",
+            f"[yellow]{formatting.count(len(result.findings), 'finding', 'findings')}[/yellow] "
+            f"(see {out / 'findings.md'}):",
             highlight=False,
             soft_wrap=True,
         )

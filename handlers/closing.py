@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.core import UserError
+from bot.core import UserError, formatting
 from handlers.common import channel_id, command_answer, user_id
 from handlers.core import Core
 
@@ -35,7 +35,8 @@ def register(app: App, core: Core) -> None:
                     f"Open-text polls: {choices or 'none'}."
                 )
             rendered = closing.post_cloud(name, channel=channel_id(body) or "")
-            return f"Word cloud of {rendered.cloud.answers} answers on its way to this channel."
+            answers = formatting.count(rendered.cloud.answers, "answer", "answers")
+            return f"Word cloud of {answers} on its way to this channel."
 
         ack(**command_answer(core, f"/wordcloud {name}", work))
 

@@ -56,7 +56,7 @@ def register(app: App, core: Core) -> None:
         assert closes_at is not None
         meta = {"headline": headline_id, **_target(body)}
         view = headline_modal(
-            teams, metadata=meta, current=current, closes=f"{closes_at.astimezone(event.tz):%-I:%M %p}"
+            teams, metadata=meta, current=current, closes=closes_at.astimezone(event.tz), now=core.clock.now()
         )
         open_view(client, body, view)
 

@@ -42,6 +42,8 @@ from functools import lru_cache
 from random import Random
 from typing import Any, TypeVar
 
+from bot.core import formatting
+
 # The drawing libraries (wordcloud, matplotlib, numpy, Pillow) are imported where a
 # cloud is drawn, not here: a process answering votes never pays for them.
 
@@ -227,12 +229,12 @@ def alt_text(cloud: Cloud, *, title: str, top: int = 10) -> str:
     title = " ".join(title.split())
     if len(title) > _TITLE_LIMIT:
         title = title[: _TITLE_LIMIT - 1] + "…"
-    answers = "1 answer" if cloud.answers == 1 else f"{cloud.answers} answers"
+    answers = formatting.count(cloud.answers, "answer", "answers")
     text = f'Word cloud of {answers} to "{title}".'
     tail = ""
     if cloud.skipped:
         n = len(cloud.skipped)
-        tail = f" {n} {'word' if n == 1 else 'words'} in scripts the font cannot draw left out."
+        tail = f" {formatting.count(n, 'word', 'words')} in scripts the font cannot draw left out."
     shown = [f"{word} ({count})" for word, count in cloud.frequencies[: max(0, top)]]
     if shown:
         text += " Top words: "

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.closing.clouds import Cloud, CloudStyle, NoWords, alt_text, make_cloud
-from bot.core import Clock, UserError
+from bot.core import Clock, UserError, formatting
 from bot.delivery import Kind, outbox
 from bot.event import Event, PollKind
 from bot.headlines import HeadlineService, wall_messages
@@ -113,11 +113,13 @@ class Closing:
         path.write_bytes(cloud.png)
         alt = alt_text(cloud, title=title)
         if cloud.skipped:
-            alt = alt[: 1000 - 60] + f" ({len(cloud.skipped)} words in other scripts not drawn)"
+            skipped = formatting.count(len(cloud.skipped), "word", "words")
+            alt = alt[: 1000 - 60] + f" ({skipped} in other scripts not drawn)"
         return RenderedCloud(name=name, title=title, path=path, cloud=cloud, alt=alt[:1000])
 
     def queue_upload(self, session: Session, rendered: RenderedCloud, *, channel: str, key: str) -> None:
-        comment = f"Word cloud: {rendered.title} ({rendered.cloud.answers} answers)"
+        answers = formatting.count(rendered.cloud.answers, "answer", "answers")
+        comment = f"Word cloud: {rendered.title} ({answers})"
         outbox.enqueue(
             session,
             kind=Kind.UPLOAD,
@@ -186,8 +188,11 @@ class Closing:
             self.queue_upload(session, rendered, channel=channel, key=f"{key}:cloud:{rendered.name}")
         parts = []
         if messages:
-            parts.append(f"the headlines wall ({len(messages)} message{'s' if len(messages) != 1 else ''})")
-        parts += [f"the {mrkdwn(c.name)} word cloud ({c.cloud.answers} answers)" for c in clouds]
+            parts.append(f"the headlines wall ({formatting.count(len(messages), 'message', 'messages')})")
+        parts += [
+            f"the {mrkdwn(c.name)} word cloud ({formatting.count(c.cloud.answers, 'answer', 'answers')})"
+            for c in clouds
+        ]
         summary = ("Posted " + ", ".join(parts) if parts else "Nothing to post") + f" to <#{channel}>."
         if notes:
             summary += "\n" + "\n".join(notes)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from bot.core import Clock, FieldErrors, NotAllowed, UserError
+from bot.core import Clock, FieldErrors, NotAllowed, UserError, formatting
 from bot.delivery import outbox
 from bot.event import Event, Person, SessionSpec, TeamSpec
 from bot.people import Directory
@@ -54,7 +54,8 @@ class HeadlineService:
             raise UserError("This event does not collect headlines.")
         if self.clock.now() >= closes:
             local = closes.astimezone(self.event.tz)
-            raise FieldErrors({field: f"Headline collection closed at {local:%-I:%M %p} on {local:%A}."})
+            when = f"{formatting.clock(local)} on {formatting.day(local.date())}"
+            raise FieldErrors({field: f"Headline collection closed at {when}."})
 
     # ------------------------------------------------------------ authors
 
@@ -192,7 +193,7 @@ class HeadlineService:
         assert closes is not None
         text = (
             f":newspaper: Your team has not sent its vision headline yet: future success, in a sentence. "
-            f"Use `/headline` before {closes.astimezone(self.event.tz):%-I:%M %p}."
+            f"Use `/headline` before {formatting.deadline(closes.astimezone(self.event.tz), now)}."
         )
         queued = 0
         with transaction(self.engine) as session:

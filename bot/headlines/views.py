@@ -8,6 +8,7 @@ text) it is escaped.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from bot.core import formatting
@@ -25,13 +26,19 @@ def submit_button() -> dict[str, Any]:
 
 
 def headline_modal(
-    teams: list[TeamSpec], *, metadata: dict[str, Any], current: Headline | None = None, closes: str
+    teams: list[TeamSpec],
+    *,
+    metadata: dict[str, Any],
+    current: Headline | None = None,
+    closes: datetime,
+    now: datetime,
 ) -> dict[str, Any]:
-    """The /headline form; the team is filled in (a choice only for people on several teams)."""
+    """The /headline form; the team is filled in (a choice only for people on several teams).
+    `closes` is in the event's zone; its day is named unless it is today."""
     blocks: list[dict[str, Any]] = [
         section(
             f"How will the news describe your team's success in its partnership? One headline, "
-            f"150 characters at most. Collection closes at {closes}."
+            f"150 characters at most. Collection closes at {formatting.deadline(closes, now)}."
         ),
     ]
     if len(teams) == 1:
@@ -122,15 +129,19 @@ def mine_blocks(headlines: list[Headline], event: Event, *, is_open: bool) -> di
                     ],
                 }
             )
-    return {"text": f"You have {len(headlines)} headline(s).", "blocks": blocks[:BLOCKS_PER_MESSAGE]}
+    text = f"You have {formatting.count(len(headlines), 'headline', 'headlines')}."
+    return {"text": text, "blocks": blocks[:BLOCKS_PER_MESSAGE]}
 
 
 def staff_list_blocks(
     wall: dict[str, list[Headline]], missing: list[TeamSpec], event: Event
 ) -> dict[str, Any]:
     """Every headline with its id and visibility, and the teams still missing, for facilitators."""
-    count = sum(len(v) for v in wall.values())
-    lines = [f"{count} headline(s) from {len(wall)} team(s); {len(missing)} team(s) have not submitted."]
+    count = formatting.count(sum(len(v) for v in wall.values()), "headline", "headlines")
+    teams = event.count_teams(event.teams[t] for t in wall if t in event.teams)
+    lines = [
+        f"{count} from {teams}; {_have_not_submitted(len(missing), event.team_noun(len(missing), missing))}."
+    ]
     for team_id, headlines in wall.items():
         name = event.teams[team_id].name if team_id in event.teams else team_id
         lines.append(f"{name}")
@@ -160,7 +171,7 @@ def missing_blocks(missing: list[TeamSpec], *, can_nudge: bool) -> dict[str, Any
         return {"text": "Every team has submitted a headline."}
     names = ", ".join(t.name for t in missing)
     blocks: list[dict[str, Any]] = [
-        plain_section(truncate(f"{len(missing)} team(s) have not submitted: {names}", SECTION_LIMIT))
+        plain_section(truncate(f"{_have_not_submitted(len(missing))}: {names}", SECTION_LIMIT))
     ]
     if can_nudge:
         blocks.append(
@@ -169,7 +180,13 @@ def missing_blocks(missing: list[TeamSpec], *, can_nudge: bool) -> dict[str, Any
                 "elements": [button("Nudge their members (once)", "headline_nudge", "missing", "primary")],
             }
         )
-    return {"text": f"{len(missing)} team(s) have not submitted a headline.", "blocks": blocks}
+    return {"text": f"{_have_not_submitted(len(missing))} a headline.", "blocks": blocks}
+
+
+def _have_not_submitted(n: int, noun: str | None = None) -> str:
+    """ "1 team has not submitted", "3 district teams have not submitted"."""
+    noun = noun or formatting.plural(n, "team", "teams")
+    return f"{formatting.number(n)} {noun} {formatting.plural(n, 'has', 'have')} not submitted"
 
 
 def wall_messages(wall: dict[str, list[Headline]], event: Event) -> list[dict[str, Any]]:

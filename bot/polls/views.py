@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.core import Clock, utc
+from bot.core import Clock, formatting, utc
 from bot.delivery import Delivery, Kind, Renderers, outbox
 from bot.delivery.dispatcher import PERMANENT
 from bot.event import MAX_OPTION_CHARS, Event, PollKind, ResultsMode
@@ -42,7 +42,7 @@ def bar(share: int) -> str:
 
 
 def _responses(n: int) -> str:
-    return f"{n} response" if n == 1 else f"{n} responses"
+    return formatting.count(n, "response", "responses")
 
 
 def result_lines(poll: Poll, tally: Tally) -> list[str]:
@@ -72,7 +72,7 @@ def survey_lines(survey: SurveyResult | None) -> list[str]:
     lines = [f"*{mrkdwn(s.text)}*: {s.agree}% agree or strongly agree (n = {s.n})" for s in survey.statements]
     lines += [f"{mrkdwn(label)}: {count}" for label, count in survey.interests if count]
     if survey.comments:
-        lines.append(f"{len(survey.comments)} comments")
+        lines.append(formatting.count(len(survey.comments), "comment", "comments"))
     return lines
 
 
@@ -337,7 +337,7 @@ def register(renderers: Renderers, *, event: Event, clock: Clock) -> None:
     rendered at send time from the database so a refresh shows the latest counts."""
 
     def stamp() -> str:
-        return clock.now().astimezone(event.tz).strftime("%-I:%M:%S %p")
+        return formatting.clock_seconds(clock.now().astimezone(event.tz))
 
     def poll_post(session: Session, row: Outbox) -> Delivery:
         poll = session.get(Poll, row.payload["poll_id"])

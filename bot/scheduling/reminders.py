@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from bot.core import formatting
 from bot.event import Event, SessionSpec
 from bot.people import Directory
 from bot.slack import mrkdwn
@@ -12,7 +13,14 @@ from bot.slack import mrkdwn
 
 def when(event: Event, at: datetime) -> str:
     """An instant as the event's local clock time, e.g. '4:30 PM'."""
-    return at.astimezone(event.tz).strftime("%-I:%M %p")
+    return formatting.clock(at.astimezone(event.tz))
+
+
+def _starts(event: Event, session: SessionSpec, minutes: int) -> str:
+    """When a session starts, as read by someone reminded `minutes` before: its time, with its
+    day when the reminder goes out on another day."""
+    start = event.session_start(session).astimezone(event.tz)
+    return formatting.deadline(start, start - timedelta(minutes=minutes))
 
 
 def _where(event: Event, directory: Directory, session: SessionSpec) -> list[str]:
@@ -29,7 +37,7 @@ def _where(event: Event, directory: Directory, session: SessionSpec) -> list[str
 
 
 def _lead(minutes: int, delayed: bool) -> str:
-    soon = "now" if minutes == 0 else f"in {minutes} minute{'s' if minutes != 1 else ''}"
+    soon = "now" if minutes == 0 else f"in {formatting.count(minutes, 'minute', 'minutes')}"
     return ("(delayed) " if delayed else "") + soon
 
 
@@ -37,7 +45,7 @@ def session_reminder(
     event: Event, directory: Directory, session: SessionSpec, minutes: int, *, delayed: bool
 ) -> dict[str, Any]:
     """The reminder posted in a session's own channel."""
-    start = when(event, event.session_start(session))
+    start = _starts(event, session, minutes)
     text = f":alarm_clock: *{mrkdwn(session.title)}* starts at {start} ({_lead(minutes, delayed)})"
     details = " · ".join(_where(event, directory, session))
     blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
@@ -50,7 +58,7 @@ def announcement(
     event: Event, directory: Directory, sessions: list[SessionSpec], minutes: int, *, delayed: bool
 ) -> dict[str, Any]:
     """One announcements-channel post for every session starting at the same time."""
-    start = when(event, event.session_start(sessions[0]))
+    start = _starts(event, sessions[0], minutes)
     lines = [f":alarm_clock: Starting at {start} ({_lead(minutes, delayed)}):"]
     for session in sessions:
         details = " · ".join(_where(event, directory, session)[:2])
@@ -63,7 +71,7 @@ def personal_reminder(
     event: Event, directory: Directory, session: SessionSpec, minutes: int, *, delayed: bool
 ) -> str:
     """The DM to one person a session concerns."""
-    start = when(event, event.session_start(session))
+    start = _starts(event, session, minutes)
     details = " · ".join(_where(event, directory, session)[:2])
     return (
         f":alarm_clock: Your session *{mrkdwn(session.title)}* starts at {start} ({_lead(minutes, delayed)})"

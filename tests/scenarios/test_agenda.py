@@ -84,3 +84,9 @@ def test_a_redelivered_event_is_harmless(ws: Workspace) -> None:
     )
     assert (first.status, again.status) == (200, 200)
     assert len([v for v in ws.sandbox.views.values() if v.kind == "home" and v.user == user]) == 1
+
+
+def test_a_session_across_noon_names_both_halves_of_the_day(ws: Workspace, clock: ManualClock) -> None:
+    clock.set(datetime(2015, 5, 9, 18, 30, tzinfo=UTC))  # 11:30 AM Saturday: round two is on
+    text = ws.driver.command(ws.user("abc-usd-supt"), "/agenda", channel="#lmi-plenary").json["text"]
+    assert "• 11:15 AM–12:15 PM · *" in text and "11:15–12:15 PM" not in text

@@ -115,3 +115,14 @@ def test_the_closing_session_runs_on_schedule(ws: Workspace) -> None:
     assert len([m for m in messages if m.files]) == 1  # headlines; nobody answered the pre-event poll
     notes = [m.text for m in ws.sandbox.messages(ws.sandbox.dms[ws.user("cdef-events-lead")])]
     assert "The closing session could not show: No word cloud for `looking-forward`: No answers yet." in notes
+
+
+def test_a_cloud_of_one_answer_says_one_answer(ws: Workspace) -> None:
+    answer_open_poll(ws, "looking-forward", ANSWERS[:1])
+    reply = ws.driver.command(ws.user("facilitator-lead"), "/wordcloud looking-forward", channel=PLENARY)
+    assert reply.text == "Word cloud of 1 answer on its way to this channel."
+    ws.deliver()
+    shared = [m for m in ws.sandbox.messages(PLENARY) if m.files]
+    assert shared and "(1 answer)" in json.dumps(
+        [m.text for m in shared] + [f.get("initial_comment") for f in ws.sandbox.files.values()]
+    )

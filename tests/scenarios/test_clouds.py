@@ -253,6 +253,6 @@ def test_alt_text_stays_under_slacks_limit() -> None:
     cloud = Cloud(png=b"", frequencies=words, skipped=["信任"] * 5, answers=10_000)
     text = alt_text(cloud, title="Why? " * 400, top=60)
     assert len(text) < ALT_TEXT_LIMIT
-    assert text.startswith('Word cloud of 10000 answers to "Why? Why?')
+    assert text.startswith('Word cloud of 10,000 answers to "Why? Why?')
     assert "…" in text and text.endswith("5 words in scripts the font cannot draw left out.")
     assert f"{words[0][0]} (100)" in text

@@ -872,4 +872,4 @@ def test_check_counts_what_it_does_not_print(tmp_path: Path) -> None:
     lines = err.splitlines()
     assert len([line for line in lines if line.startswith("error ")]) == 1000
     assert "… and 500 more not shown; fix these first" in lines
-    assert "1500 problems found; nothing was changed." in lines
+    assert "1,500 problems found; nothing was changed." in lines

@@ -55,7 +55,7 @@ def test_the_fall_weekend_shows_the_clocks_going_back() -> None:
     lines = [line.strip() for line in check("fall-weekend").splitlines()]
     assert "Saturday, October 31, 2026 (America/Los_Angeles, PDT)" in lines
     assert "Sunday, November 1, 2026 (America/Los_Angeles, PDT until 2:00\u202fAM, then PST)" in lines
-    assert "Sun Nov 1 (PDT until 2:00\u202fAM, then PST)" in lines
+    assert "Sun, Nov 1 (PDT until 2:00\u202fAM, then PST)" in lines
     # 24 hours before 9:00 AM PST is 10:00 AM PDT the day before.
     assert (
         "10:00 AM  reminder: Closing circle (1440 min before)  → #retreat-announcements, #retreat-plenary"

@@ -137,7 +137,7 @@ def test_closed_collection_refuses_a_form_already_open(ws: Workspace, clock: Man
     view = open_form(ws, "abc-usd-supt")
     clock.set(datetime(2015, 5, 9, 22, 30, tzinfo=UTC))
     assert submit(ws, "abc-usd-supt", view.id, "Just in time?").json["errors"] == {
-        "headline": "Headline collection closed at 3:30 PM on Saturday."
+        "headline": "Headline collection closed at 3:30 PM on Saturday, May 9."
     }
 
 
@@ -152,9 +152,9 @@ def test_facilitators_hide_see_missing_and_nudge_once(ws: Workspace) -> None:
     )
     assert ws.services.headlines.texts() == ["Good one"]
     listing = json.dumps(ws.driver.command(staff, "/headline list", channel=CHANNEL).json, ensure_ascii=False)
-    assert "#2 (hidden) “Off-topic one”" in listing and "45 team(s) have not submitted" in listing
+    assert "#2 (hidden) “Off-topic one”" in listing and "45 district teams have not submitted" in listing
     missing = ws.driver.command(staff, "/headline missing", channel=CHANNEL).json
-    assert missing["text"] == "45 team(s) have not submitted a headline."
+    assert missing["text"] == "45 teams have not submitted a headline."
     assert ws.driver.command(staff, "/headline nudge", channel=CHANNEL).text == (
         "Nudged 180 people on teams that have not submitted yet. Each person is nudged only once."
     )
@@ -242,3 +242,15 @@ def test_team_time_reminder_and_home_tab_carry_the_headline_button(ws: Workspace
     ws.driver.event({"type": "app_home_opened", "user": staff, "tab": "home"})
     home = [v for v in ws.sandbox.views.values() if v.kind == "home" and v.user == staff][-1]
     assert "headline_open" not in json.dumps(home.view["blocks"])
+
+
+def test_a_deadline_on_another_day_names_its_day(ws: Workspace, clock: ManualClock) -> None:
+    clock.set(datetime(2015, 5, 8, 23, 0, tzinfo=UTC))  # 4 PM Friday; collection closes 3:30 PM Saturday
+    form = json.dumps(open_form(ws, "abc-usd-supt").view["blocks"])
+    assert "Collection closes at Saturday, May 9, 3:30 PM." in form
+    ws.driver.command(ws.user("facilitator-lead"), "/headline nudge", channel=CHANNEL)
+    ws.deliver()
+    (nudge,) = ws.sandbox.messages(ws.sandbox.dms[ws.user("beaumont-usd-teachers")])
+    assert "Use `/headline` before Saturday, May 9, 3:30 PM." in nudge.text
+    clock.set(datetime(2015, 5, 9, 16, 0, tzinfo=UTC))  # 9 AM Saturday: the same day
+    assert "Collection closes at 3:30 PM." in json.dumps(open_form(ws, "abc-usd-board").view["blocks"])

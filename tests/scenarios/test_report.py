@@ -123,3 +123,18 @@ def test_report_and_export_commands(ws: Workspace, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"Wrote 11 responses to {tmp_path / 'x.json'}"
     assert time.monotonic() - started < 60
+
+
+def test_the_report_reads_dates_times_and_counts_as_people_write_them(ws: Workspace, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from tests.scenarios.test_survey import take_survey
+
+    ws.run_until(datetime(2015, 5, 9, 22, 31, tzinfo=UTC))  # the closing session: the survey is out
+    take_survey(ws, "abc-usd-supt", [5, 4], [], "")
+    md_path, _ = ws.services.report.write(tmp_path)
+    md = md_path.read_text()
+    assert "May 8–9, 2015, " in md and "May 8 and May 9" not in md
+    assert "| 11:15 AM–12:15 PM | Focusing on Teacher Quality" in md and "11:15–12:15 PM" not in md
+    assert "### Friday, May 8\n" in md
+    assert "1 person answered \\(anonymous\\)." in md and "1 people" not in md

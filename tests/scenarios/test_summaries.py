@@ -105,3 +105,8 @@ def test_session_summaries_arrive_after_each_session_with_polls(ws: Workspace) -
     texts = [m.text for m in ws.sandbox.messages(ws.sandbox.dms[organizer])]
     assert "Summary: Charting the California Way panel" in texts
     assert not any(t.startswith("Summary: Welcome remarks") for t in texts)  # no polls, no summary
+
+
+def test_a_session_summary_across_noon_names_both_halves_of_the_day(ws: Workspace) -> None:
+    summary = ws.services.summaries.for_session("r2-par")
+    assert summary.sections[0].startswith("11:15 AM–12:15 PM · ")

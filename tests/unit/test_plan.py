@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.event import Event, PlannedJob, channel_offsets, load_event, plan
-from bot.scheduling.reminders import announcement
+from bot.scheduling.reminders import announcement, session_reminder
 
 # Modelled on examples/quickstart. US daylight saving time starts on 2026-03-08 at 02:00,
 # between the event's two days: Los Angeles is UTC-8 on the 7th and UTC-7 on the 9th.
@@ -202,3 +202,20 @@ def test_parallel_sessions_share_one_announcement_slot(event: Event) -> None:
         "• *Budgets in the open* · Room B · <#C-summit-b>"
     )
     assert len(message["blocks"]) == 1
+
+
+def test_a_reminder_the_day_before_names_the_day(event: Event) -> None:
+    class Channels:
+        def channel(self, name: str) -> str:
+            return "C-" + name
+
+    directory: Any = Channels()
+    session = event.sessions["breakout-a"]
+    day_before = announcement(event, directory, [session], 24 * 60, delayed=False)
+    assert day_before["text"].startswith(
+        ":alarm_clock: Starting at Monday, March 9, 10:00 AM (in 1,440 minutes):"
+    )
+    same_day = session_reminder(event, directory, session, 15, delayed=False)
+    assert same_day["text"].startswith(
+        ":alarm_clock: *Bargaining together* starts at 10:00 AM (in 15 minutes)"
+    )
