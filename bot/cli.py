@@ -201,21 +201,52 @@ def _services_for_slack(event_file: Path, need: tuple[str, ...]) -> tuple[Settin
 
 
 @app.command()
-def run(event_file: EventArg) -> None:
-    """Run the bot in Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; no public URL)."""
+def run(
+    event_file: EventArg,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=65535,
+            help="Port for the room's-screen pages (/poll display links). Default: CONVENE_DISPLAY_PORT, "
+            "else 3000.",
+        ),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address the room's-screen pages are served on.")] = "127.0.0.1",
+) -> None:
+    """Run the bot in Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; no public URL for Slack).
+
+    Slack's requests come over Socket Mode's connection; the room's-screen pages that `/poll display`
+    and `/closing display` link to are served on --host and --port. Their links use CONVENE_PUBLIC_URL
+    if it is set, else that host and port.
+    """
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import Services, create_app
+    from bot.app import DisplayServer, Services, create_app, display_url
+    from bot.core import UserError
 
     settings, event = _services_for_slack(event_file, ("slack_bot_token", "slack_app_token"))
     configure_logging()
+    try:
+        pages = DisplayServer(host=host, port=settings.display_port if port is None else port)
+    except UserError as exc:
+        errors.print(f"[red]error[/red] {esc(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    settings = display_url(settings, host, pages.port)
     services = Services.build(settings, event)
     bolt = create_app(settings, services)
     services.start()
-    console.print(f"Convene is running for {services.event.title} (Socket Mode). Ctrl-C stops it.")
+    pages.start(services.displays)
+    console.print(
+        f"Convene is running for {services.event.title} (Socket Mode). Room's-screen pages: "
+        f"{settings.public_url}/display/… Ctrl-C stops it.",
+        highlight=False,
+        soft_wrap=True,
+    )
     try:
         SocketModeHandler(bolt, settings.slack_app_token.get_secret_value()).start()
     finally:
+        pages.stop()
         services.stop()
 
 

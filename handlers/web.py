@@ -181,6 +181,16 @@ def build_asgi(
     return Starlette(routes=routes, lifespan=lifespan)
 
 
+def display_asgi(displays: Displays) -> Starlette:
+    """Only the room's-screen pages (and /healthz), for Socket Mode, where Slack's requests
+    come over a socket and nothing else listens: the same routes `build_asgi` serves."""
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    return Starlette(routes=[Route("/healthz", healthz), *display_routes(displays)])
+
+
 async def read_body(request: Request) -> bytes:
     """The request's body, refused (413) as soon as it says or shows it is over MAX_BODY."""
     declared = request.headers.get("content-length")

@@ -5,12 +5,14 @@ May import `handlers`, every feature and the layers below them.
 """
 
 from bot.app.leader import Leadership
-from bot.app.serve import EVENT_ENV, create_app
+from bot.app.serve import EVENT_ENV, DisplayServer, create_app, display_url
 from bot.app.services import Services
 
 __all__ = [
     "EVENT_ENV",
+    "DisplayServer",
     "Leadership",
     "Services",
     "create_app",
+    "display_url",
 ]

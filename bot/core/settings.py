@@ -31,8 +31,11 @@ class Settings(BaseSettings):
     anonymity_key: SecretStr = Field(default=SecretStr(""), validation_alias="CONVENE_ANONYMITY_KEY")
     refresh_interval: float = Field(default=2.0, validation_alias="CONVENE_REFRESH_SECONDS", ge=0.5)
     files_dir: Path = Field(default=Path("convene-files"), validation_alias="CONVENE_FILES_DIR")
-    # Where the room's-screen pages are reached: the public address of `convene serve`.
+    # Where the room's-screen pages are reached: the public address of `convene serve`, or of
+    # the pages `convene run` serves (by default there, its own host and display port).
     public_url: str = Field(default="http://127.0.0.1:3000", validation_alias="CONVENE_PUBLIC_URL")
+    # The port `convene run` serves the room's-screen pages on (Socket Mode has no other web side).
+    display_port: int = Field(default=3000, validation_alias="CONVENE_DISPLAY_PORT", ge=0, le=65535)
 
     def anonymity_secret(self) -> bytes | None:
         """The key that turns a voter into an unlinkable de-duplication token (None if neither
