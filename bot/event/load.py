@@ -576,12 +576,11 @@ def _check_qa(
     _check_people_refs(out, ("qa", "moderators"), defaults.moderators, people)
     for index, s in sessions:
         own = s.qa
-        if own is None or own is False:
+        if own is None:
             continue
-        given = own.model_fields_set if isinstance(own, QaSpec) else set()
-        qa = defaults.model_copy(update={k: getattr(own, k) for k in given}) if given else defaults
-        if isinstance(own, QaSpec):
-            _check_people_refs(out, ("sessions", index, "qa", "moderators"), own.moderators, people)
+        given = own.model_fields_set
+        qa = defaults.model_copy(update={k: getattr(own, k) for k in given})
+        _check_people_refs(out, ("sessions", index, "qa", "moderators"), own.moderators, people)
         if qa.opens is not None and not s.channel:
             out.add(
                 ("sessions", index, "qa"),

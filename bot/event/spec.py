@@ -346,6 +346,18 @@ class MaterialSpec(Strict):
     url: WebAddress
 
 
+def _session_qa(value: Any) -> Any:
+    """A session's `qa:`: true is a Q&A that sets nothing of its own, false is none, else its keys."""
+    if value is True:
+        return {}
+    if value is False:
+        return None
+    if value is None or isinstance(value, dict | QaSpec):
+        return value
+    keys = ", ".join(QaSpec.model_fields)
+    raise ValueError(f"write true, false, or a mapping of its keys ({keys}), not {value!r}")
+
+
 class SessionSpec(Strict):
     id: str = Field(pattern=ID_PATTERN)
     title: str = Field(min_length=1, max_length=150)
@@ -362,9 +374,10 @@ class SessionSpec(Strict):
     materials: list[MaterialSpec] = Field(default=[], max_length=20)  # may be added after the session
     reminders: list[int] | None = None  # minutes before; None: the event default ([] for meals)
     audience: AudienceSpec | None = None  # None: everyone the session's kind is for
-    qa: QaSpec | bool | None = None  # audience Q&A; true: with the event's `qa:` defaults
+    qa: QaSpec | None = None  # audience Q&A; `qa: true`: with the event's `qa:` defaults
 
     _times = field_validator("start", "end", mode="before")(_clock_time)
+    _qa = field_validator("qa", mode="before")(lambda v: _session_qa(v))
     _offsets = field_validator("reminders")(lambda v: _check_offsets(v))
     _wall_times = field_validator("start", "end")(_wall_time)
 
@@ -547,10 +560,8 @@ class Event:
         """A session's Q&A settings: its own `qa:` over the event's `qa:` defaults; None when the
         session has no Q&A in the event file (/qa open still opens one, with the defaults)."""
         own = session.qa
-        if own is None or own is False:
+        if own is None:
             return None
-        if own is True:
-            return self.qa
         return self.qa.model_copy(update={k: getattr(own, k) for k in own.model_fields_set})
 
     # ------------------------------------------------------------ who a session or poll is for
