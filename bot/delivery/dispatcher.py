@@ -49,7 +49,7 @@ from bot.core import Clock, utc
 from bot.delivery.outbox import BATCHED, POSTS, REFRESHES, Delivery, Kind, Renderers, method_of
 from bot.delivery.pacing import Pacer
 from bot.delivery.webhooks import Unanswered, Webhooks
-from storage.db import transaction
+from storage.db import reading, transaction
 from storage.models import Outbox, table_of
 
 log = logging.getLogger(__name__)
@@ -377,6 +377,19 @@ class Dispatcher:
             self._settle([(row_id, claimed[row_id], outcome) for row_id, outcome in done])
         return len(rows)
 
+    def _due_replies(self) -> Any:
+        """The condition on a reply row that is pending and due now."""
+        t = _OUTBOX
+        return sa.and_(
+            t.c.kind.in_(list(BATCHED)), t.c.status == "pending", t.c.not_before <= self.clock.now()
+        )
+
+    def _replies_due(self) -> bool:
+        """Whether any reply row is due now (a read, no lock)."""
+        with reading(self.engine) as session:
+            found = session.execute(sa.select(_OUTBOX.c.id).where(self._due_replies()).limit(1)).first()
+        return found is not None
+
     def _claimable(self, session: Session, which: Any, limit: int) -> list[Outbox]:
         """Due, pending reply rows, oldest first, locked for this claim (SKIP LOCKED on
         PostgreSQL: rows another dispatcher is claiming are left to it). Read with bare
@@ -384,8 +397,7 @@ class Dispatcher:
         t = _OUTBOX
         found = session.execute(
             sa.select(t.c.id, t.c.kind, t.c.payload)
-            .where(which, t.c.kind.in_(list(BATCHED)), t.c.status == "pending")
-            .where(t.c.not_before <= self.clock.now())
+            .where(which, self._due_replies())
             .order_by(t.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -477,7 +489,9 @@ class Dispatcher:
         with self._flight:
             free, busy = REPLY_IN_FLIGHT - len(self._in_flight), set(self._in_flight)
         sending = free > 0 and self._fence() and self.pacer.delay(Kind.RESPOND.method) <= 0
-        if not done and not sending:
+        # A read first: this runs 20 times a second, and with nothing to record or send it must
+        # not take the database's write lock (SQLite has one, which every vote waits for).
+        if not done and not (sending and self._replies_due()):
             return
         lanes: dict[str, list[int]] = {}
         claimed: dict[int, Delivery] = {}
