@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.core import FieldErrors, UserError
+from bot.core import FieldErrors, UserError, formatting
 from bot.qa import ask_modal, moderated_note, queue_blocks, take_back_modal
 from bot.slack import mrkdwn
 from handlers.common import (
@@ -148,10 +148,16 @@ def dispatch(core: Core, verb: str, args: list[str], body: dict[str, Any]) -> di
         title = mrkdwn(qa.title(opened.id))
         if opened.message_ts:
             return f"Opened Q&A for _{title}_ again: its message takes questions again."
-        return (
+        reply = (
             f"Opened Q&A for _{title}_ in this channel: its message, with an *Ask a question* button, "
             f"is on its way. Close it with `/qa close`."
         )
+        session = core.event.sessions.get(opened.id)
+        if session_id is None and session is not None and not qa.is_on(session):
+            # Picked as the nearest in time: say when it is, in case another was meant.
+            when = formatting.day_and_clock(core.event.session_start(session).astimezone(core.event.tz))
+            reply += f"\nNo session is on here now; this one is at {when}. For another: `/qa open <session>`."
+        return reply
     if verb == "close":
         closed = qa.close(session_id=session_id, channel_id=channel, user_id=who)
         title = mrkdwn(qa.title(closed.id))
@@ -160,7 +166,7 @@ def dispatch(core: Core, verb: str, args: list[str], body: dict[str, Any]) -> di
         return f"Closed Q&A for _{title}_; it takes no more questions."
     if verb == "display":
         core.directory.require_staff(who, "open display pages")
-        session = qa.session_here(channel, session_id)
+        session = qa.session_here(channel, session_id, verb="display")
         url = core.displays.create(kind="qa", subject=session.id, user_id=who)
         return (
             f"For the room's screen (read-only; it follows the questions live, with no names): {url}\n"

@@ -117,9 +117,9 @@ class QaService:
 
     # ------------------------------------------------------------ opening and closing
 
-    def session_here(self, channel_id: str, session_id: str | None) -> SessionSpec:
-        """The session a command means: the one named, else the one meeting in this channel now
-        (or about to), else the nearest in time."""
+    def session_here(self, channel_id: str, session_id: str | None, *, verb: str = "open") -> SessionSpec:
+        """The session a command (`/qa <verb>`) means: the one named, else the one meeting in this
+        channel now (or about to), else the nearest in time."""
         if session_id:
             session = self.event.sessions.get(session_id.strip().lower())
             if session is None:
@@ -130,19 +130,24 @@ class QaService:
         ]
         if not here:
             raise UserError(
-                f"No session meets in this channel. Name one: `/qa open <session>`. {self._sessions_hint()}"
+                f"No session meets in this channel. Name one: `/qa {verb} <session>`. {self._sessions_hint()}"
             )
         now = self.clock.now()
 
         def distance(s: SessionSpec) -> tuple[float, float]:
             start, end = self.event.session_start(s), self.event.session_end(s)
-            if start - EARLY <= now <= end:
+            if self.is_on(s):
                 away = 0.0
             else:
                 away = min(abs((now - (start - EARLY)).total_seconds()), abs((now - end).total_seconds()))
             return away, -start.timestamp()
 
         return min(here, key=distance)
+
+    def is_on(self, session: SessionSpec) -> bool:
+        """Whether a session is on now, or starts within `EARLY`."""
+        now = self.clock.now()
+        return self.event.session_start(session) - EARLY <= now <= self.event.session_end(session)
 
     def _sessions_hint(self) -> str:
         with_qa = [s.id for s in self.event.agenda() if self.event.qa_of(s) is not None]
@@ -415,8 +420,8 @@ class QaService:
             raise UserError("That question is not shown, so it takes no upvotes.")
         if self.asked_by(question, user_id):
             raise UserError(
-                f"You asked {quoted}, so your own upvote does not count for it: "
-                "the upvotes show what others want answered."
+                f"That is your own question, so your upvote does not count for it: {quoted}\n"
+                "The upvotes show what others want answered."
             )
         values: dict[str, Any] = {
             "question_id": question_id,
@@ -628,7 +633,7 @@ class QaService:
             ).first()
         if qa is not None and qa.id in self.event.sessions:
             return self.event.sessions[qa.id]
-        return self.session_here(channel_id, None)
+        return self.session_here(channel_id, None, verb="queue")
 
     # ------------------------------------------------------------ who asked, who upvoted
 

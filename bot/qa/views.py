@@ -48,7 +48,7 @@ def qa_message(board: Board, *, updated: str | None = None) -> dict[str, Any]:
     facts = [formatting.count(board.shown, "question", "questions")]
     if not closed:
         facts.insert(0, "Ask below, and upvote the questions you want answered")
-    if qa.moderated:
+    if qa.moderated and not closed:
         facts.append("a moderator approves each question")
     if qa.anonymous and not closed:
         facts.append("you may ask anonymously")
@@ -72,14 +72,11 @@ def qa_message(board: Board, *, updated: str | None = None) -> dict[str, Any]:
             shown.append(f"_…and {len(lines) - len(shown)} more_")
         blocks.append(section("*Answered*\n" + "\n".join(shown)))
     if not closed:
-        blocks.append(
-            actions(
-                [
-                    button("Ask a question", "qa_ask", qa.id, style="primary"),
-                    button("Take back an upvote", "qa_take_back", qa.id),
-                ]
-            )
-        )
+        # Taking back needs an upvote to take: with none on the open questions, the button
+        # would only answer "nothing to take back".
+        upvoted = any(r.upvotes for r in board.open)
+        take_back = [button("Take back an upvote", "qa_take_back", qa.id)] if upvoted else []
+        blocks.append(actions([button("Ask a question", "qa_ask", qa.id, style="primary"), *take_back]))
     footer = ["numbers (#) are for moderators"] if not closed else []
     if updated:
         footer.append(f"updated {updated}")
