@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.core import FieldErrors, UserError
 from bot.event import PollKind
-from bot.polls import answer_modal, choose_modal, survey_modal
+from bot.polls import answer_modal, check_ranking, choose_modal, rank_block, rank_modal, survey_modal
 from handlers.common import (
     SORRY,
     answering,
@@ -55,6 +55,7 @@ def register(app: App, core: Core) -> None:
 
     @app.action("poll_answer")
     @app.action("poll_choose")
+    @app.action("poll_rank")
     def open_answer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         def work() -> None:
             poll = polls.get(str(action.get("value")))
@@ -72,6 +73,14 @@ def register(app: App, core: Core) -> None:
                 view = choose_modal(poll, metadata=meta, current=(current.choices or []) if current else [])
             elif poll.kind == PollKind.SURVEY:
                 view = survey_modal(poll, metadata=meta, current=current.answers if current else None)
+            elif poll.kind == PollKind.RANKING:
+                view = rank_modal(
+                    poll.question,
+                    poll.options,
+                    metadata=meta,
+                    current=current.choices if current else None,
+                    anonymous=poll.anonymous,
+                )
             else:
                 raise UserError(BAD_OPTION)
             open_view(client, body, view, again="please press the button again")
@@ -143,6 +152,26 @@ def register(app: App, core: Core) -> None:
             )
 
         _submit(ack, body, work, field="s0")
+
+    @app.view("poll_rank")
+    def submit_ranking(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = _values(view)
+
+        def work(meta: dict[str, Any]) -> None:
+            poll = polls.get(str(meta.get("poll", "")))
+            # The option at each position (None where none was chosen), checked before the vote.
+            picked: list[int | None] = []
+            for position in range(len(poll.options)):
+                chosen = form_value(values, rank_block(position), "option")
+                picked.append(int(chosen) if chosen is not None and chosen.isdigit() else None)
+            polls.vote(
+                poll_id=poll.id,
+                user_id=user_id(body),
+                choices=check_ranking(picked, poll.options),
+                reply_to=_target(meta, body),
+            )
+
+        _submit(ack, body, work, field=rank_block(0))
 
     @app.view("poll_new")
     def submit_new(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

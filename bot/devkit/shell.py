@@ -18,10 +18,11 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape as _rich_escape
 
-from bot.core import TravelClock
+from bot.core import TravelClock, formatting
 from bot.devkit.sandbox import Call
 from bot.devkit.shell_clock import clock_example, parse_clock, shell_start
 from bot.devkit.simulate import Reply
+from bot.devkit.simulate import buttons as buttons_in
 from bot.devkit.workspace import Workspace
 from bot.event import Event
 from bot.slack import COMMANDS, plain
@@ -54,6 +55,7 @@ SHELL_HELP = "\n".join(
                 ("/channels", "list the workspace's channels"),
                 ("/people [text]", "find roster people"),
                 ("/show", "show the current channel again"),
+                ("/dms", "your direct messages from Convene (the latest five)"),
                 ("/whoami", "who and where you are"),
                 (
                     "/clock [+15m | 16:30 | next]",
@@ -99,6 +101,9 @@ class Shell:
         self.buttons: list[Button] = []
         self.seen = 0
         self.others_dms = 0
+        # Direct messages that came to others while you acted as someone else (a moderator's
+        # cards, a note that a question was dismissed): pointed out when you act as them.
+        self.unseen: dict[str, int] = {}
         organizer = self.event.organizers[0] if self.event.organizers else next(iter(self.event.people))
         self.user = workspace.user(start_as or organizer) if start_as is None else self._find_user(start_as)
         channels = list(self.event.channels.values())
@@ -140,6 +145,8 @@ class Shell:
             self._people(rest)
         elif word == "/show":
             self._show_channel()
+        elif word == "/dms":
+            self._dms()
         elif word == "/whoami":
             self._whoami()
         elif word == "/clock":
@@ -172,9 +179,8 @@ class Shell:
                 break
             time.sleep(max(0.05, delay))
         if self.others_dms:
-            self.out.print(
-                f"[dim]({self.others_dms} direct messages to other people; /as someone to see theirs)[/dim]"
-            )
+            dms = formatting.count(self.others_dms, "direct message", "direct messages")
+            self.out.print(f"[dim]({dms} to other people; /as someone, then /dms, to see theirs)[/dim]")
             self.others_dms = 0
 
     # ------------------------------------------------------------ shell commands
@@ -208,6 +214,10 @@ class Shell:
             self.out.print(f"[yellow]{rich_escape(str(exc))}.[/yellow]")
             return
         self._whoami()
+        waiting = self.unseen.pop(self.user, 0)
+        if waiting:
+            dms = formatting.count(waiting, "direct message", "direct messages")
+            self.out.print(f"[dim]({dms} came for you while you were someone else: /dms shows them)[/dim]")
 
     def _in(self, name: str) -> None:
         try:
@@ -282,12 +292,24 @@ class Shell:
             f"[bold]#{self._channel_name(self.channel)}[/bold]."
         )
 
-    def _show_channel(self) -> None:
-        messages = [m for m in self.ws.sandbox.messages(self.channel) if not m.deleted]
+    def _show_channel(self, channel: str | None = None) -> None:
+        """The latest five messages of the current channel (or of `channel`), as they are now."""
+        channel = channel or self.channel
+        messages = [m for m in self.ws.sandbox.messages(channel) if not m.deleted]
         if not messages:
-            self.out.print(f"[dim]#{self._channel_name(self.channel)} is empty.[/dim]")
+            self.out.print(f"[dim]#{self._channel_name(channel)} is empty.[/dim]")
         for message in messages[-5:]:
-            self._print_message(self.channel, message.ts, message.blocks or [], message.text, "")
+            self._print_message(channel, message.ts, message.blocks or [], message.text, "")
+
+    def _dms(self) -> None:
+        self.unseen.pop(self.user, None)
+        channel = self.ws.sandbox.dms.get(self.user)
+        if channel is None:
+            self.out.print(
+                f"[dim]Convene has sent {rich_escape(self._name(self.user))} no direct message.[/dim]"
+            )
+            return
+        self._show_channel(channel)
 
     # ------------------------------------------------------------ buttons and forms
 
@@ -425,7 +447,10 @@ class Shell:
             channel, ts = call.response["channel"], call.response["ts"]
             dm_with = self._dm_user(channel)
             if dm_with is not None and dm_with != self.user:
-                self.others_dms += 1  # other people's DMs are theirs; count them only
+                # Other people's DMs are theirs: counted only, for /as them and /dms.
+                if call.method == "chat.postMessage":
+                    self.others_dms += 1
+                    self.unseen[dm_with] = self.unseen.get(dm_with, 0) + 1
                 return
             # The message as this call sent it: after a jump of the clock, later updates have
             # already changed the stored one.
@@ -486,6 +511,12 @@ class Shell:
         self.out.print("[dim]┌ only visible to you[/dim]")
         for line in self._blocks(blocks, text, None, None):
             self.out.print(f"[dim]│[/dim] {line}")
+        if buttons_in(blocks):
+            # Slack sends a click on these with the note's own address, which the shell lacks.
+            self.out.print(
+                "[dim]│ (buttons in a note only you see cannot be pressed here: use the command it "
+                "names; a number presses a button of the last message above)[/dim]"
+            )
         self.out.print("[dim]└[/dim]")
 
     def _blocks(

@@ -540,7 +540,7 @@ def _check_polls(out: _Collector, polls: list[tuple[int, PollSpec]], session_ids
                 (*loc, "statements" if p.statements else "comments"),
                 "statements and comments are for surveys",
             )
-        if p.kind in (PollKind.SINGLE, PollKind.MULTIPLE):
+        if p.kind in (PollKind.SINGLE, PollKind.MULTIPLE, PollKind.RANKING):
             if not 2 <= len(p.options) <= MAX_OPTIONS:
                 out.add((*loc, "options"), f"a {p.kind} poll needs 2 to {MAX_OPTIONS} options")
             seen: set[str] = set()

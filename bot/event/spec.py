@@ -83,6 +83,7 @@ class PollKind(StrEnum):
     RATING = "rating"
     OPEN_TEXT = "open_text"
     SURVEY = "survey"  # several questions in one form: agreement statements, interests, comments
+    RANKING = "ranking"  # put the options in order: mean rank and Borda points
 
 
 class ResultsMode(StrEnum):

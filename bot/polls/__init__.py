@@ -5,6 +5,18 @@ May import `bot.delivery` and the layers below it.
 """
 
 from bot.polls.disclosure import FEWER, MIN_CELL, Group, Split, groups, split
+from bot.polls.ranking import (
+    Ranking,
+    cell_count,
+    cells,
+    check_ranking,
+    order_in_brief,
+    rank_block,
+    rank_modal,
+    ranking_text,
+    standing_figures,
+    standings,
+)
 from bot.polls.service import PollService, tally_respondents
 from bot.polls.tally import (
     SIDES,
@@ -23,6 +35,7 @@ from bot.polls.views import (
     new_poll_modal,
     poll_list_blocks,
     question_card,
+    ranking_lines,
     results_blocks,
     survey_lines,
     survey_modal,
@@ -36,6 +49,17 @@ __all__ = [
     "Group",
     "MIN_CELL",
     "PollService",
+    "Ranking",
+    "rank_block",
+    "cell_count",
+    "cells",
+    "check_ranking",
+    "order_in_brief",
+    "rank_modal",
+    "ranking_lines",
+    "ranking_text",
+    "standing_figures",
+    "standings",
     "Split",
     "SurveyResult",
     "Tally",

@@ -25,6 +25,7 @@ from bot.core import Clock, FieldErrors, UserError
 from bot.delivery import Kind, outbox
 from bot.event import MAX_OPTION_CHARS, MAX_OPTIONS, Event, Person, PollKind, PollSpec, ResultsMode
 from bot.people import Directory
+from bot.polls.ranking import check_ranking, ranking_text
 from bot.polls.tally import Tally, choice_labels, tally
 from bot.slack import mrkdwn
 from storage.db import insert_for, reading, transaction, writing
@@ -481,6 +482,8 @@ def _check_answer(
         if len(text) > MAX_TEXT_ANSWER:
             raise UserError(f"Your answer is longer than {MAX_TEXT_ANSWER} characters.")
         return None, text
+    if kind == PollKind.RANKING:
+        return check_ranking(choices, poll.options), None
     size = len(choice_labels(poll))
     if choices is None or any(
         not isinstance(c, int) or isinstance(c, bool) or not 0 <= c < size for c in choices
@@ -521,6 +524,8 @@ def _describe(poll: Poll, choices: list[int] | None, text: str | None) -> str:
     if text is not None:
         return mrkdwn(text if len(text) <= 200 else text[:199] + "…")
     labels = choice_labels(poll)
+    if poll.kind == PollKind.RANKING:
+        return mrkdwn(ranking_text(labels, choices))
     return ", ".join(mrkdwn(labels[i]) for i in choices or [])
 
 
@@ -568,7 +573,7 @@ def validate_draft(draft: dict[str, Any]) -> dict[str, Any]:
         errors["question"] = f"Keep the question to {MAX_FORM_QUESTION} characters or fewer."
     if kind not in FORM_KINDS or (draft.get("kind") is not None and not isinstance(draft["kind"], str)):
         errors["kind"] = "Choose a kind."
-    elif kind in (PollKind.SINGLE, PollKind.MULTIPLE):
+    elif kind in (PollKind.SINGLE, PollKind.MULTIPLE, PollKind.RANKING):
         if not 2 <= len(options) <= MAX_OPTIONS:
             errors["options"] = f"Give 2 to {MAX_OPTIONS} options, one per line."
         elif any(len(o) > MAX_OPTION_CHARS for o in options):
@@ -584,7 +589,7 @@ def validate_draft(draft: dict[str, Any]) -> dict[str, Any]:
     return {
         "question": question,
         "kind": kind,
-        "options": options if kind in ("single_choice", "multiple_choice") else [],
+        "options": options if kind in ("single_choice", "multiple_choice", "ranking") else [],
         "anonymous": bool(draft.get("anonymous")),
         "results": results or ResultsMode.LIVE.value,
     }

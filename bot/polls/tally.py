@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from bot.core import formatting
 from bot.event import DEFAULT_RATING_LABELS, Event, PollKind
 from bot.polls.disclosure import Group, groups, withheld
+from bot.polls.ranking import Ranking, rank
 from storage.models import Poll, Response
 
 # The sides results are split by, in the order they are shown; "Other" for a role with no side.
@@ -33,6 +34,7 @@ class Tally:
     answered: int | None = None  # pre-event polls: roster people who answered ...
     invited: int | None = None  # ... out of everyone the poll was sent to
     withheld: bool = False  # an anonymous poll under five answers: its counts are not shown (all 0)
+    ranking: Ranking | None = None  # ranking polls: each option's mean rank and points (None if withheld)
 
     def percent(self, index: int) -> int:
         """An answer's share of the respondents, as every view shows it (they add up to 100)."""
@@ -102,6 +104,8 @@ def tally(session: Session, poll: Poll) -> Tally:
                 result.counts[i] += 1
         if text:
             result.texts.append(text)
+    if poll.kind == PollKind.RANKING and not result.withheld:
+        result.ranking = rank(poll.options, (choices for choices, _text in rows))
     return result
 
 

@@ -16,6 +16,7 @@ from bot.core import Clock, formatting, utc
 from bot.delivery import Delivery, Kind, Renderers, outbox
 from bot.delivery.dispatcher import PERMANENT
 from bot.event import MAX_OPTION_CHARS, Event, PollKind, ResultsMode
+from bot.polls.ranking import NOT_YET, Ranking, standing_figures
 from bot.polls.service import launch_failure, unlaunch
 from bot.polls.tally import SurveyResult, Tally, choice_labels, tally, top_two
 from bot.slack import mrkdwn, one_line, quote, truncate
@@ -33,6 +34,7 @@ KIND_LABELS = {
     PollKind.RATING: "Rating 1-5",
     PollKind.OPEN_TEXT: "Open text",
     PollKind.SURVEY: "Survey",
+    PollKind.RANKING: "Ranking",
 }
 
 
@@ -57,10 +59,22 @@ def result_lines(poll: Poll, tally: Tally) -> list[str]:
         if len(tally.texts) > len(shown):
             lines.append(f"_…and {len(tally.texts) - len(shown)} more_")
         return lines or ["_No answers yet._"]
+    if poll.kind == PollKind.RANKING:
+        return ranking_lines(tally.ranking)
     lines = []
     for i, label in enumerate(choice_labels(poll)):
         lines.append(f"*{mrkdwn(label)}*\n{bar(tally.percent(i))} {tally.counts[i]} · {tally.percent(i)}%")
     return lines
+
+
+def ranking_lines(result: Ranking | None) -> list[str]:
+    """One line per option, best first: its place, a bar of its points, its mean rank and points."""
+    if result is None or not result.respondents:
+        return [NOT_YET]
+    return [
+        f"*{n}. {mrkdwn(s.label)}*\n{bar(result.share(s))} {standing_figures(s)}"
+        for n, s in enumerate(result.standings, 1)
+    ]
 
 
 def survey_lines(survey: SurveyResult | None) -> list[str]:
@@ -91,6 +105,8 @@ def poll_message(poll: Poll, tally: Tally, *, updated: str | None = None) -> dic
         facts.append("anonymous")
     if poll.kind == PollKind.MULTIPLE and not closed:
         facts.append("choose all that apply")
+    if poll.kind == PollKind.RANKING and not closed:
+        facts.append("put the options in order")
     if poll.results == ResultsMode.HIDDEN and not closed:
         facts.append("results shown when the poll closes")
     blocks.append(context(" · ".join(facts)))
@@ -141,6 +157,8 @@ def _answer_buttons(poll: Poll) -> list[dict[str, Any]]:
         return [button("Choose options", "poll_choose", poll.id, style="primary")]
     if poll.kind == PollKind.SURVEY:
         return [button("Take the survey", "poll_answer", poll.id, style="primary")]
+    if poll.kind == PollKind.RANKING:
+        return [button("Rank the options", "poll_rank", poll.id, style="primary")]
     return [button("Answer", "poll_answer", poll.id, style="primary")]
 
 
@@ -288,7 +306,7 @@ def new_poll_modal(*, metadata: dict[str, Any]) -> dict[str, Any]:
     )
     options["hint"] = {
         "type": "plain_text",
-        "text": "2 to 10 options for choice polls; leave empty otherwise.",
+        "text": "2 to 10 options for choice and ranking polls; leave empty otherwise.",
     }
     return modal(
         "poll_new",

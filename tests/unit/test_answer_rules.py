@@ -188,7 +188,7 @@ def test_ten_options_of_75_characters_are_fine() -> None:
 
 
 def test_an_unknown_kind_is_refused() -> None:
-    assert draft_errors({"question": "Q?", "kind": "ranking"}) == {"kind": "Choose a kind."}
+    assert draft_errors({"question": "Q?", "kind": "word_cloud"}) == {"kind": "Choose a kind."}
 
 
 def test_a_crafted_form_cannot_build_what_the_form_does_not_offer() -> None:
