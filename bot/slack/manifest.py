@@ -28,7 +28,9 @@ COMMANDS = [
     {
         "command": "/qa",
         "description": "Audience Q&A: open, close, show and moderate a session's questions",
-        "usage_hint": "open [session] | close | display | queue | approve <#> | answered <#> | help",
+        "usage_hint": (
+            "open [session] | close | display | queue | approve <#> | dismiss <#> | answered <#> | help"
+        ),
     },
     {
         "command": "/headline",
