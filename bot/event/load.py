@@ -24,6 +24,7 @@ from bot.event.spec import (
     DEFAULT_TEAM_KINDS,
     MAX_OPTION_CHARS,
     MAX_OPTIONS,
+    BreakoutSettings,
     ClosingSettings,
     CloudSettings,
     Event,
@@ -45,6 +46,7 @@ from bot.event.spec import (
     TeamKindSpec,
     TeamSize,
     TeamSpec,
+    breakout_name,
     in_range,
     local_datetime,
     qa_moment,
@@ -75,6 +77,7 @@ TOP_LEVEL = {
     "closing": "what the closing session shows",
     "summaries": "when organizers get summaries (minutes after each session, the daily digest)",
     "qa": "what a session's audience Q&A does unless the session says otherwise",
+    "breakouts": "what teams aim for in the breakout rounds (pairs, how many breakouts) and when they hear",
 }
 
 
@@ -208,6 +211,11 @@ def load_event(path: str | Path, *, check_colormap: bool = True, check_team_size
     closing = out.validate(TypeAdapter(ClosingSettings), _section(data, "closing"), ("closing",))
     summaries = out.validate(TypeAdapter(SummarySettings), _section(data, "summaries"), ("summaries",))
     qa_defaults = out.validate(TypeAdapter(QaSpec), _section(data, "qa"), ("qa",))
+    breakouts = (
+        out.validate(TypeAdapter(BreakoutSettings), data["breakouts"], ("breakouts",))
+        if data.get("breakouts") is not None
+        else None
+    )
 
     role_ids = _unique(out, "roles", roles)
     kind_ids = _unique(out, "team_kinds", team_kinds)
@@ -263,6 +271,8 @@ def load_event(path: str | Path, *, check_colormap: bool = True, check_team_size
     if qa_defaults is not None and info is not None:
         _check_qa(out, sessions, qa_defaults, people, ZoneInfo(info.timezone))
     _check_closing(out, path, headlines, cloud, closing, sessions, polls, check_colormap=check_colormap)
+    if breakouts is not None:
+        _check_breakouts(out, breakouts, sessions)
     if info is not None and len(set(info.days)) != len(info.days):
         out.add(("event", "days"), "a day is listed twice")
     if info is not None:
@@ -290,6 +300,7 @@ def load_event(path: str | Path, *, check_colormap: bool = True, check_team_size
         team_kinds={k.id: k for _, k in team_kinds},
         team_size=team_size,
         qa=qa_defaults or QaSpec(),
+        breakouts=breakouts,
         warnings=out.warnings,
     )
     if people:
@@ -632,6 +643,41 @@ def _check_closing(
                     out.add(("closing", "wordclouds", i), "add a 'headlines:' section to collect headlines")
             elif name not in text_polls:
                 out.add(("closing", "wordclouds", i), f"{name!r} is not an open-text poll (or 'headlines')")
+
+
+def _check_breakouts(
+    out: _Collector, goal: BreakoutSettings, sessions: list[tuple[int, SessionSpec]]
+) -> None:
+    """A goal the breakouts can meet: rounds that exist, and no more different breakouts
+    than are offered (across the rounds, or in a round)."""
+    rounds: dict[datetime, set[str]] = {}
+    for _, s in sessions:
+        if s.kind == SessionKind.BREAKOUT:
+            rounds.setdefault(datetime.combine(s.day, s.start), set()).add(breakout_name(s.title))
+    if not rounds:
+        out.add(("breakouts",), "there are no breakout sessions (kind: breakout) for this goal")
+        return
+    offered = set().union(*rounds.values())
+    if goal.team_covers is not None and goal.team_covers > len(offered):
+        out.add(
+            ("breakouts", "team_covers"),
+            f"{goal.team_covers} is more than the {len(offered)} different breakouts offered",
+        )
+    starts = ", ".join(f"{at:%Y-%m-%d %H:%M}" for at in sorted(rounds))
+    seen: set[datetime] = set()
+    for i, own in enumerate(goal.rounds):
+        loc: Loc = ("breakouts", "rounds", i)
+        if own.at not in rounds:
+            out.add((*loc, "at"), f"no breakouts start at {own.at:%Y-%m-%d %H:%M} (rounds start at {starts})")
+            continue
+        if own.at in seen:
+            out.add((*loc, "at"), f"the round at {own.at:%Y-%m-%d %H:%M} is listed twice")
+        seen.add(own.at)
+        if own.team_covers is not None and own.team_covers > len(rounds[own.at]):
+            out.add(
+                (*loc, "team_covers"),
+                f"{own.team_covers} is more than the {len(rounds[own.at])} breakouts in this round",
+            )
 
 
 def _dm_opens(text: str) -> datetime | str | None:

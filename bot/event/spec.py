@@ -446,6 +446,33 @@ class SummarySettings(Strict):
     digest_after_minutes: int | None = Field(default=30, ge=0, le=24 * 60)  # after the day's last session
 
 
+class BreakoutRoundSpec(Strict):
+    """One breakout round's own goal (a round: the breakouts that start together), over the
+    event's: `at` is the round's start, event-local."""
+
+    at: LocalDateTime
+    pairs: bool | None = None  # None: as the event's `breakouts:` says
+    team_covers: int | None = Field(default=None, ge=1, le=100)  # different breakouts, in this round
+    nudge: int | None = Field(default=None, ge=0, le=7 * 24 * 60)  # minutes before; None: the event's
+
+
+class BreakoutSettings(Strict):
+    """What teams aim for in the breakouts: nobody alone (`pairs`), and together this many
+    different breakouts across the rounds (`team_covers`); `nudge`: minutes before each round
+    when teams short of it are told by DM what is missing (None: no DM)."""
+
+    pairs: bool = False
+    team_covers: int | None = Field(default=None, ge=1, le=100)
+    nudge: int | None = Field(default=None, ge=0, le=7 * 24 * 60)
+    rounds: list[BreakoutRoundSpec] = Field(default=[], max_length=100)
+
+
+def breakout_name(title: str) -> str:
+    """What makes two breakouts the same one (offered in two rounds): their title, in any case
+    and spacing."""
+    return " ".join(title.split()).casefold()
+
+
 class ClosingSettings(Strict):
     """What the closing session shows: the headlines wall and these word clouds."""
 
@@ -521,6 +548,7 @@ class Event:
     team_kinds: dict[str, TeamKindSpec] = field(default_factory=lambda: {k.id: k for k in DEFAULT_TEAM_KINDS})
     team_size: TeamSize | None = None
     qa: QaSpec = field(default_factory=QaSpec)  # what a session's `qa:` leaves out
+    breakouts: BreakoutSettings | None = None  # the teams' goal in the breakout rounds
     warnings: list[Problem] = field(default_factory=list)  # doubtful but workable: `convene check` shows them
     _by_email: dict[str, Person] = field(default_factory=dict, repr=False)
 

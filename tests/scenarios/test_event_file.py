@@ -346,7 +346,8 @@ def test_unknown_top_level_section(tmp_path: Path) -> None:
         files.line("sesions:"),
         "sesions",
         "unknown section; expected one of: event, roles, team_kinds, teams, team_size, roster, organizers, "
-        "facilitators, channels, sessions, polls, reminders, headlines, wordcloud, closing, summaries, qa",
+        "facilitators, channels, sessions, polls, reminders, headlines, wordcloud, closing, summaries, qa, "
+        "breakouts",
     )
 
 
