@@ -14,14 +14,14 @@ from typing import Any
 
 from slack_bolt import App
 
-from handlers import agenda, closing, headlines, poll_answers, poll_commands, qa, summary
+from handlers import agenda, closing, coverage, headlines, poll_answers, poll_commands, qa, summary
 from handlers.core import Core
 
 __all__ = ["Core", "register_all"]
 
 log = logging.getLogger("convene.handlers")
 
-MODULES = (poll_commands, poll_answers, qa, agenda, headlines, closing, summary)
+MODULES = (poll_commands, poll_answers, qa, agenda, coverage, headlines, closing, summary)
 
 
 def register_all(app: App, core: Core) -> None:

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.agenda import (
+    Coverage,
     announce,
     details_message,
     find_sessions,
@@ -21,6 +22,7 @@ from bot.agenda import (
     rounds,
     take_information,
 )
+from bot.agenda.coverage_views import home_blocks, partner_note
 from bot.core import NotAllowed, UserError
 from bot.core.formatting import count
 from bot.event import EventFileError, load_event
@@ -91,7 +93,9 @@ def register(app: App, core: Core) -> None:
             if not isinstance(session_id, str):
                 raise UserError("That is not one of the breakouts.")
             chosen = agenda.choose(person=person, session_id=session_id)
-            note = f":white_check_mark: You chose *{chosen.title}*."
+            partners = partner_note(Coverage.of(agenda).of_person(person), person, chosen.id)
+            chose = f":white_check_mark: You chose *{mrkdwn(chosen.title)}*."
+            note = f"{chose} {partners}" if partners else chose
         except UserError as exc:
             note = f":warning: {exc}"
         publish_home(core, app.client, who, note=note)
@@ -102,6 +106,8 @@ def publish_home(core: Core, client: WebClient, user: str, note: str | None = No
     event, directory, agenda = core.event, core.directory, core.agenda
     person = directory.person(user)
     day = agenda.today()
+    now = core.clock.now()
+    coverage = Coverage.of(agenda).of_person(person) if person else []
     view = home_view(
         event,
         directory,
@@ -111,10 +117,11 @@ def publish_home(core: Core, client: WebClient, user: str, note: str | None = No
         rounds=rounds(event, person),
         choices=agenda.choices(person.id) if person else {},
         open_polls=agenda.open_polls(person),
-        now=core.clock.now(),
+        now=now,
         note=note,
         headline_button=bool(person and person.teams and core.headlines.is_open()),
         survey=agenda.feedback_form(person),
+        coverage=home_blocks(event, coverage, you=person, now=now) if person else None,
     )
     try:
         client.views_publish(user_id=user, view=view)

@@ -37,6 +37,15 @@ def clock_time(text: str) -> time | None:
     return time(hour, minute)
 
 
+def event_time(text: str) -> time | None:
+    """A time of day as people at an event mean it: 1:00 to 6:59 with no AM or PM is the
+    afternoon's ("2:30" is 2:30 PM); None if `text` is not a time."""
+    at = clock_time(text)
+    if at is not None and 1 <= at.hour <= 6 and not re.search(r"[ap]", text, re.IGNORECASE):
+        return time(at.hour + 12, at.minute)
+    return at
+
+
 def find_sessions(event: Event, query: str, day: date) -> Found:
     """The sessions `query` names: a session id; a time (the sessions running then on `day`,
     or starting next in a break; 1:00 to 6:59 with no AM or PM is the afternoon's); else every
@@ -44,10 +53,8 @@ def find_sessions(event: Event, query: str, day: date) -> Found:
     text = query.strip()
     if text in event.sessions:
         return Found([event.sessions[text]], [])
-    at = clock_time(text)
+    at = event_time(text)
     if at is not None:
-        if 1 <= at.hour <= 6 and not re.search(r"[ap]", text, re.IGNORECASE):
-            at = time(at.hour + 12, at.minute)  # "2:30" at an event is the afternoon's
         running = _running(event, day, at)
         return Found(running, [] if running else _nearest_in_time(event, day, at))
     words = [w.lower() for w in _WORD.findall(text)]

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from bot.core import Clock, UserError
 from bot.event import Event, Person, PollKind, SessionKind, SessionSpec
+from bot.event.plan import round_key
 from bot.slack import mrkdwn
 from storage.db import reading, transaction, upsert
 from storage.models import BreakoutChoice, Poll, table_of
@@ -30,9 +31,7 @@ def rounds(event: Event, person: Person | None = None) -> list[Round]:
     for session in event.agenda():
         if session.kind == SessionKind.BREAKOUT and (person is None or event.is_for(person, session)):
             groups.setdefault(event.session_start(session), []).append(session)
-    return [
-        Round(start.strftime("%Y%m%dT%H%MZ"), start, sessions) for start, sessions in sorted(groups.items())
-    ]
+    return [Round(round_key(start), start, sessions) for start, sessions in sorted(groups.items())]
 
 
 def now_and_next(event: Event, now: datetime) -> tuple[list[SessionSpec], list[SessionSpec]]:
@@ -71,7 +70,7 @@ class Agenda:
             raise UserError(
                 f"*{mrkdwn(chosen.title)}* has already started; choices for that round are closed."
             )
-        key = start.strftime("%Y%m%dT%H%MZ")
+        key = round_key(start)
         with transaction(self.engine) as session:
             table = table_of(BreakoutChoice)
             stmt = upsert(session, table).values(

@@ -81,9 +81,11 @@ def home_view(
     note: str | None = None,
     headline_button: bool = False,
     survey: Poll | None = None,
+    coverage: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The App Home tab, the event's mobile site: today's agenda with each session's details
-    and materials, breakout choices, the polls open now and the feedback form (`survey`)."""
+    and materials, breakout choices (with the team's `coverage` below them), the polls open
+    now and the feedback form (`survey`)."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": truncate(event.title, 150)}},
     ]
@@ -123,6 +125,7 @@ def home_view(
                     "accessory": select,
                 }
             )
+        blocks += coverage or []
     if headline_button:
         blocks.append({"type": "divider"})
         blocks.append(section("*Vision headline*: how will the news describe your team's success?"))

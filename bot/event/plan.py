@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from babel.lists import format_list
 
+from bot.core import formatting
 from bot.event.spec import (
     LOCALE,
     AudienceSpec,
@@ -211,6 +212,7 @@ def plan(event: Event) -> list[PlannedJob]:
                     f"poll-close:{poll.id}", closes, f"{what} closes: {poll.id}", "organizers get the count"
                 )
             )
+    jobs += breakout_nudges(event)
     return sorted(jobs, key=lambda j: (j.at, j.id))
 
 
@@ -242,3 +244,60 @@ def dm_times(event: Event, poll: PollSpec) -> tuple[datetime, list[datetime], da
 
 def _utc(event: Event, local: datetime) -> datetime:
     return local.replace(tzinfo=event.tz).astimezone(UTC)
+
+
+def round_key(start: datetime) -> str:
+    """A breakout round's key, by its start (UTC): "20150509T1700Z"."""
+    return start.strftime("%Y%m%dT%H%MZ")
+
+
+@dataclass(frozen=True)
+class RoundGoal:
+    """What a team aims for in one breakout round: nobody alone (`pairs`), this many
+    different breakouts in the round (`team_covers`), and when teams short of it hear
+    (`nudge`, minutes before the round; None: they do not)."""
+
+    pairs: bool
+    team_covers: int | None
+    nudge: int | None
+
+    @property
+    def stated(self) -> bool:
+        return self.pairs or self.team_covers is not None
+
+
+def round_goal(event: Event, start: datetime) -> RoundGoal:
+    """The goal of the round that starts at `start` (UTC): its own entry in `breakouts.rounds`
+    over the event's `breakouts:`."""
+    settings = event.breakouts
+    if settings is None:
+        return RoundGoal(pairs=False, team_covers=None, nudge=None)
+    own = next((r for r in settings.rounds if _utc(event, r.at) == start), None)
+    return RoundGoal(
+        pairs=own.pairs if own is not None and own.pairs is not None else settings.pairs,
+        team_covers=own.team_covers if own is not None else None,
+        nudge=own.nudge if own is not None and own.nudge is not None else settings.nudge,
+    )
+
+
+def breakout_nudges(event: Event) -> list[PlannedJob]:
+    """Before each breakout round with a goal and a `nudge:` time, one job that DMs the teams
+    short of the goal what is missing."""
+    settings = event.breakouts
+    if settings is None or not event.teams:
+        return []
+    starts = sorted({event.session_start(s) for s in event.agenda() if s.kind == SessionKind.BREAKOUT})
+    jobs = []
+    for start in starts:
+        goal = round_goal(event, start)
+        if goal.nudge is None or not (goal.stated or settings.team_covers is not None):
+            continue
+        jobs.append(
+            PlannedJob(
+                f"breakout-nudge:{round_key(start)}",
+                start - timedelta(minutes=goal.nudge),
+                f"breakout coverage: the {formatting.clock(start.astimezone(event.tz))} round",
+                "DM to the members of teams short of the goal",
+            )
+        )
+    return jobs

@@ -26,6 +26,7 @@ from bot.closing import Closing
 from bot.core import UserError, formatting
 from bot.event import Event, PollKind
 from bot.headlines import HeadlineService
+from bot.insights import coverage
 from bot.insights.charts import participation_chart, results_chart
 from bot.insights.results import PollResult, participation, poll_result
 from bot.people import Directory
@@ -137,6 +138,7 @@ class Report:
                     [formatting.time_range(start, end), s.title, s.kind.value.replace("_", " "), s.room or ""]
                 )
             out += [Block("heading", formatting.day(day), level=3), Block("table", rows=rows)]
+        out += breakout_coverage_blocks(event, self.engine)
         with reading(self.engine) as session:
             progress("participation")
             people = participation(session, self.polls)
@@ -434,3 +436,20 @@ def write_export(rows: list[dict[str, Any]], path: Path, fmt: str) -> None:
     # Opened in a spreadsheet, a cell that starts like a formula would run as one.
     writer.writerows({k: spreadsheet(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows)
     path.write_text(buffer.getvalue(), encoding="utf-8")
+
+def breakout_coverage_blocks(event: Event, engine: Engine) -> list[Block]:
+    """The "Breakout coverage" section: the goal and how many teams met it, a row per team,
+    and a chart of how many teams covered how many breakouts; nothing for an event with no
+    breakouts."""
+    teams = coverage.every_team(event, engine)
+    if not teams:
+        return []
+    blocks = [
+        Block("heading", "Breakout coverage"),
+        Block("paragraph", coverage.summary(event, teams)),
+        Block("table", rows=coverage.rows(teams)),
+    ]
+    if (chart := coverage.chart(teams)) is not None:
+        alt = "Teams by the number of different breakouts they covered"
+        blocks.append(Block("image", text=alt, image=chart, name="breakout-coverage.png"))
+    return blocks

@@ -24,6 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.agenda import concerned
+from bot.agenda.coverage import round_members, short_of_goal
+from bot.agenda.coverage_views import nudge_text
 from bot.closing import Closing
 from bot.core import Clock, formatting, utc
 from bot.delivery import Kind, outbox
@@ -314,6 +316,8 @@ class Scheduler:
             return self._nudge(session, job)
         if kind == "poll-close":
             return self._close_pre_event(session, job)
+        if kind == "breakout-nudge":
+            return self._breakout_nudges(session, job)
         if kind in ("qa-open", "qa-close") and self.qa is not None:
             if kind == "qa-open":
                 return self.qa.open_on_schedule(session, job.subject)
@@ -385,6 +389,21 @@ class Scheduler:
             blocks=blocks,
         )
 
+    def _breakout_nudges(self, session: Session, job: PlannedJob) -> str:
+        """Before a breakout round: one DM to each member of every team short of the goal,
+        saying what is missing (a member of two such teams hears of both in one)."""
+        now = self.clock.now()
+        short = short_of_goal(self.event, session, job.subject, now)
+        texts: dict[str, list[str]] = {}
+        for coverage, round_ in short:
+            for person in round_members(coverage, job.subject):
+                text = nudge_text(self.event, coverage, round_, now=now, you=person)
+                texts.setdefault(person.id, []).append(text)
+        sent = self._dm_each(
+            session, job, list(texts), lambda pid: "\n\n".join(texts[pid]), describe="a breakout nudge"
+        )
+        return f"{formatting.count(len(short), 'team', 'teams')} short of the goal: {sent}"
+
     def _collects_headlines(self, session_id: str) -> bool:
         """Whether this session's reminders carry the "Submit a headline" button."""
         return self.event.headlines is not None and self.event.headlines.session == session_id
@@ -394,14 +413,15 @@ class Scheduler:
         session: Session,
         job: PlannedJob,
         person_ids: list[str],
-        text: str,
+        text: str | Callable[[str], str],
         *,
         describe: str,
         blocks: list[dict] | None = None,
         anonymous: Poll | None = None,
     ) -> str:
-        """DM each person. For an `anonymous` poll the DMs are private (deleted once final) and
-        keyed by a keyed hash, so nothing left behind says who was sent what."""
+        """DM each person `text` (or `text(person_id)`, for DMs that differ by person). For an
+        `anonymous` poll the DMs are private (deleted once final) and keyed by a keyed hash,
+        so nothing left behind says who was sent what."""
         now = self.clock.now()
         unreachable = []
         sent = 0
@@ -414,7 +434,7 @@ class Scheduler:
             outbox.enqueue_dm(
                 session,
                 user=user,
-                text=text,
+                text=text if isinstance(text, str) else text(person_id),
                 blocks=blocks,
                 now=now,
                 key=self._key(job, whom),

@@ -58,6 +58,11 @@ COMMANDS = [
         "usage_hint": "[me | session, title words or a time like 14:30]",
     },
     {
+        "command": "/coverage",
+        "description": "Facilitators: which breakouts each team covers, who is on their own",
+        "usage_hint": "[team | time like 10:00 | help]",
+    },
+    {
         "command": "/event",
         "description": "Read the event file again (organizers)",
         "usage_hint": "reload",

@@ -38,6 +38,7 @@ def test_cli_manifest_for_socket_mode_is_valid(schema: dict) -> None:
         "/closing",
         "/summary",
         "/agenda",
+        "/coverage",
         "/event",
     ]
     assert manifest["settings"]["event_subscriptions"] == {"bot_events": ["app_home_opened"]}
