@@ -23,7 +23,7 @@ from bot.core import Clock, UserError
 from bot.event import Event, PollKind
 from bot.headlines import HeadlineService
 from bot.people import Directory
-from bot.polls import PollService, choice_labels, tally, top_two
+from bot.polls import PollService, Ranking, choice_labels, standing_figures, tally, top_two
 from bot.qa import QaService
 from storage.db import reading, transaction
 from storage.models import DisplayLink, Headline, Poll, Response
@@ -150,6 +150,8 @@ class Displays:
 
         if show and poll.kind == PollKind.OPEN_TEXT:
             data["texts"] = result.texts[-MAX_TEXTS_SHOWN:]
+        elif show and result.ranking is not None:
+            data["options"] = ranking_rows(result.ranking)
         elif show:
             data["options"] = [
                 {"label": label, "count": result.counts[i], "percent": result.percent(i)}
@@ -233,3 +235,16 @@ class Displays:
                 entry = (signature, b"", str(exc))
             self._cloud_cache[name] = entry
             return entry
+
+
+def ranking_rows(ranking: Ranking) -> list[dict[str, Any]]:
+    """A ranking poll's options for the room, best first: place, points as a bar, figures."""
+    return [
+        {
+            "label": f"{n}. {s.label}",
+            "count": s.points,
+            "percent": ranking.share(s),
+            "detail": standing_figures(s),
+        }
+        for n, s in enumerate(ranking.standings, 1)
+    ]

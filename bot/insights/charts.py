@@ -44,6 +44,8 @@ def results_chart(result: PollResult) -> bytes | None:
     """Horizontal bars of a choice or rating poll's answers; by side too when both sides show."""
     if not result.labels or not result.tally.respondents or result.tally.withheld:
         return None
+    if result.tally.ranking is not None:
+        return ranking_chart(result)
     sides = [g for g in result.by_side if not g.hidden and g.label in ("Management", "Labor")]
     labels = [_wrap(label) for label in result.labels][::-1]
     fig, ax = _pyplot().subplots(figsize=(8, 0.55 * len(labels) + 1.4))
@@ -66,6 +68,29 @@ def results_chart(result: PollResult) -> bytes | None:
         ax.set_xlabel(f"% of respondents (n = {result.tally.respondents})")
     ax.set_yticks(range(len(labels)), labels)
     ax.set_xlim(0, 100)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title(_wrap(result.poll.question, 70), loc="left", fontsize=11)
+    return _png(fig)
+
+
+def ranking_chart(result: PollResult) -> bytes | None:
+    """Horizontal bars of a ranking poll's points, best first (at the top)."""
+    ranking = result.tally.ranking
+    if ranking is None or not ranking.respondents:
+        return None
+    shown = ranking.standings[::-1]
+    fig, ax = _pyplot().subplots(figsize=(8, 0.55 * len(shown) + 1.4))
+    bars = ax.barh(range(len(shown)), [ranking.share(s) for s in shown], color=BLUE)
+    for bar, standing in zip(bars, shown, strict=True):
+        ax.text(
+            bar.get_width() + 1,
+            bar.get_y() + bar.get_height() / 2,
+            f"mean rank {standing.mean_rank:.1f}",
+            va="center",
+        )
+    ax.set_yticks(range(len(shown)), [_wrap(s.label) for s in shown])
+    ax.set_xlim(0, 125)
+    ax.set_xlabel(f"% of the most points an option could have (n = {ranking.respondents})")
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title(_wrap(result.poll.question, 70), loc="left", fontsize=11)
     return _png(fig)

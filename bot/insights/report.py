@@ -30,7 +30,17 @@ from bot.insights import coverage
 from bot.insights.charts import participation_chart, results_chart
 from bot.insights.results import PollResult, participation, poll_result
 from bot.people import Directory
-from bot.polls import FEWER, Group, PollService, SurveyResult, choice_labels, survey_result, top_two
+from bot.polls import (
+    FEWER,
+    Group,
+    PollService,
+    SurveyResult,
+    choice_labels,
+    ranking_text,
+    standings,
+    survey_result,
+    top_two,
+)
 from bot.qa import QaService, report_rows
 from bot.slack import markdown, plain, spreadsheet
 from storage.db import reading
@@ -88,6 +98,43 @@ def _breakdown_rows(labels: list[str], groups: list[Group], rating: str | None) 
         else:
             rows.append([g.label, str(g.respondents), *[f"{g.percent(i)}%" for i in range(len(labels))]])
     return rows
+
+
+def _ranking_blocks(r: PollResult) -> list[Block]:
+    """A ranking poll's standings (best first), its chart, and each group's mean rank per option."""
+    ranking = r.tally.ranking
+    if ranking is None or not ranking.respondents:
+        return [Block("paragraph", "Nobody ranked the options.")]
+    rows = [["Place", "Option", "Mean rank", "Points", "% of the most possible"]]
+    rows += [
+        [str(n), s.label, f"{s.mean_rank:.1f}", str(s.points), f"{ranking.share(s)}%"]
+        for n, s in enumerate(ranking.standings, 1)
+    ]
+    blocks = [
+        Block("table", rows=rows),
+        Block(
+            "paragraph",
+            f"Mean rank: 1 is first. Points (Borda): each ranking gives {ranking.size - 1} to its first "
+            "option, one fewer to each next, and none to its last.",
+        ),
+    ]
+    if (chart := results_chart(r)) is not None:
+        blocks.append(Block("image", text=r.poll.question, image=chart, name=f"poll-{r.poll.id}.png"))
+    order = [s.index for s in ranking.standings]
+    for title, groups in (("By side", r.by_side), ("By role", r.by_role), ("By team", r.by_team or [])):
+        if not groups:
+            continue
+        table = [["Group", "n", *[f"{r.labels[i]} (mean rank)" for i in order]]]
+        for g in groups:
+            if g.counts is None:
+                table.append([g.label, FEWER, *["" for _ in order]])
+                continue
+            by_option = {s.index: s for s in standings(r.labels, g.counts, g.respondents or 0).standings}
+            table.append([g.label, str(g.respondents), *[f"{by_option[i].mean_rank:.1f}" for i in order]])
+        blocks += [Block("subheading", title), Block("table", rows=table)]
+    if r.poll.anonymous:
+        blocks.append(Block("paragraph", f"Groups of fewer than 5 people are not shown ({FEWER})."))
+    return blocks
 
 
 class Report:
@@ -194,6 +241,8 @@ class Report:
         if t.withheld:
             blocks.append(Block("paragraph", WITHHELD_TEXT))
             return blocks
+        if p.kind == PollKind.RANKING:
+            return blocks + _ranking_blocks(r)
         rating = p.kind == PollKind.RATING
         rows = [["Answer", "Count", "%"]] + [
             [label, str(t.counts[i]), f"{t.percent(i)}%"] for i, label in enumerate(r.labels)
@@ -374,6 +423,8 @@ def export_rows(
                 answer = _survey_answer(poll, r.answers or {})
             elif r.text is not None:
                 answer = r.text
+            elif poll.kind == PollKind.RANKING:
+                answer = ranking_text(labels, r.choices)
             else:
                 answer = "; ".join(labels[i] for i in r.choices or [] if i < len(labels))
             person = None if poll.anonymous or not r.user_id else directory.person(r.user_id)

@@ -13,7 +13,20 @@ from sqlmodel import Session, col, select
 from bot.agenda import concerned
 from bot.closing import word_frequencies
 from bot.event import Event, PollKind
-from bot.polls import SIDES, Group, PollService, Split, Tally, choice_labels, groups, side_label, split, tally
+from bot.polls import (
+    SIDES,
+    Group,
+    PollService,
+    Split,
+    Tally,
+    cell_count,
+    cells,
+    choice_labels,
+    groups,
+    side_label,
+    split,
+    tally,
+)
 from storage.models import Outbox, Poll, Response
 
 
@@ -82,19 +95,20 @@ def poll_result(session: Session, polls: PollService, poll: Poll) -> PollResult:
     ).all()
     answers = []
     by_team: dict[str, list[list[int]]] = defaultdict(list)
+    # A ranking is counted by the (option, position) cells it fills: see bot.polls.ranking.
+    ranking = poll.kind == PollKind.RANKING
+    size = cell_count(len(labels)) if ranking else len(labels)
     for voter_key, user_id, chosen in rows:
-        picks = list(chosen or [])
+        picks = cells(chosen, len(labels)) if ranking else list(chosen or [])
         answers.append((roles.get(voter_key), picks))
         if not poll.anonymous:
             person = directory.person(user_id) if user_id else None
             team = event.teams.get(person.team) if person and person.team else None
             by_team[team.name if team else "No team"].append(picks)
-    both = split_by_role(event, answers, len(labels), anonymous=poll.anonymous)
+    both = split_by_role(event, answers, size, anonymous=poll.anonymous)
     result.by_role, result.by_side = both.groups, both.parents
     if not poll.anonymous:
-        result.by_team = groups(
-            by_team, len(labels), anonymous=False, order=[t.name for t in event.teams.values()]
-        )
+        result.by_team = groups(by_team, size, anonymous=False, order=[t.name for t in event.teams.values()])
     return result
 
 

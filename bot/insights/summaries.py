@@ -25,7 +25,16 @@ from bot.headlines import HeadlineService
 from bot.insights.charts import participation_chart, results_chart
 from bot.insights.results import PollResult, delivery_problems, participation, poll_result, top_words
 from bot.people import Directory
-from bot.polls import FEWER, WITHHELD, PollService, survey_lines, top_two
+from bot.polls import (
+    FEWER,
+    WITHHELD,
+    PollService,
+    order_in_brief,
+    standing_figures,
+    standings,
+    survey_lines,
+    top_two,
+)
 from bot.qa import QaService, summary_lines
 from bot.slack import mrkdwn
 from storage.db import reading, transaction
@@ -65,6 +74,8 @@ def describe_result(result: PollResult) -> str:
         return "\n".join([*lines, WITHHELD])
     if poll.kind == PollKind.SURVEY:
         return "\n".join(lines + survey_lines(t.survey))
+    if poll.kind == PollKind.RANKING:
+        return "\n".join(lines + ranking_summary(result))
     if poll.kind == PollKind.RATING and t.respondents:
         lines.append(f"{t.agree_share()}% {top_two(poll)} (n = {t.respondents}), average {t.average:.1f}")
         sides = [
@@ -79,6 +90,25 @@ def describe_result(result: PollResult) -> str:
             " · ".join(f"{mrkdwn(result.labels[i])} {t.counts[i]} ({t.percent(i)}%)" for i in ranked)
         )
     return "\n".join(lines)
+
+
+def ranking_summary(result: PollResult) -> list[str]:
+    """A ranking poll's first three options with their figures, and each side's own order."""
+    ranking = result.tally.ranking
+    if ranking is None or not ranking.respondents:
+        return []
+    top = [f"{n}. {mrkdwn(s.label)} ({standing_figures(s)})" for n, s in enumerate(ranking.standings[:3], 1)]
+    lines = [" · ".join(top)]
+    sides = []
+    for g in result.by_side:
+        if g.counts is None:
+            sides.append(f"{g.label}: {FEWER}")
+        else:
+            order = order_in_brief(standings(result.labels, g.counts, g.respondents or 0))
+            sides.append(f"{g.label} (n = {g.respondents}): {order}")
+    if sides:
+        lines.append("By side: " + " · ".join(sides))
+    return lines
 
 
 class Summaries:
