@@ -427,7 +427,8 @@ def export_rows(
                 answer = ranking_text(labels, r.choices)
             else:
                 answer = "; ".join(labels[i] for i in r.choices or [] if i < len(labels))
-            person = None if poll.anonymous or not r.user_id else directory.person(r.user_id)
+            # From the roster and the identities on record: an export never asks Slack.
+            person = None if poll.anonymous or not r.user_id else directory.person(r.user_id, ask_slack=False)
             rows.append(
                 {
                     "poll": poll.id,
@@ -487,6 +488,7 @@ def write_export(rows: list[dict[str, Any]], path: Path, fmt: str) -> None:
     # Opened in a spreadsheet, a cell that starts like a formula would run as one.
     writer.writerows({k: spreadsheet(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows)
     path.write_text(buffer.getvalue(), encoding="utf-8")
+
 
 def breakout_coverage_blocks(event: Event, engine: Engine) -> list[Block]:
     """The "Breakout coverage" section: the goal and how many teams met it, a row per team,

@@ -102,7 +102,8 @@ def poll_result(session: Session, polls: PollService, poll: Poll) -> PollResult:
         picks = cells(chosen, len(labels)) if ranking else list(chosen or [])
         answers.append((roles.get(voter_key), picks))
         if not poll.anonymous:
-            person = directory.person(user_id) if user_id else None
+            # From the roster and the identities on record: a report never waits on Slack.
+            person = directory.person(user_id, ask_slack=False) if user_id else None
             team = event.teams.get(person.team) if person and person.team else None
             by_team[team.name if team else "No team"].append(picks)
     both = split_by_role(event, answers, size, anonymous=poll.anonymous)
@@ -133,7 +134,7 @@ def participation(session: Session, polls: PollService, since: datetime | None =
     answered: set[str] = set()
     for user_id, is_anonymous in session.exec(query).all():
         if not is_anonymous and user_id:
-            person = directory.person(user_id)
+            person = directory.person(user_id, ask_slack=False)
             if person:
                 answered.add(person.id)
     anonymous_answers: list[tuple[str | None, list[int]]] = [
