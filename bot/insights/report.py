@@ -15,6 +15,7 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from bot.closing import Closing
-from bot.core import UserError, formatting
-from bot.event import Event, PollKind
+from bot.core import UserError, formatting, utc
+from bot.event import DEFAULT_RATING_LABELS, Event, PollKind
 from bot.headlines import HeadlineService
 from bot.insights import coverage
 from bot.insights.charts import participation_chart, results_chart
@@ -442,7 +443,7 @@ def export_rows(
                     # Even a role can narrow an anonymous answer down to a few people: left out here.
                     "role": "" if poll.anonymous else (r.role or ""),
                     "answer": answer,
-                    "answered_at": "" if poll.anonymous or not r.updated_at else r.updated_at.isoformat(),
+                    "answered_at": "" if poll.anonymous or not r.updated_at else _when(event, r.updated_at),
                 }
             )
     # An anonymous poll's rows in the order of their answers, never in the order they came.
@@ -450,15 +451,23 @@ def export_rows(
     return rows
 
 
+def _when(event: Event, at: datetime) -> str:
+    """An instant as ISO 8601 in the event's time zone, with its offset: 2015-05-09T15:31:00-07:00."""
+    return utc(at).astimezone(event.tz).isoformat()
+
+
 def _survey_answer(poll: Poll, answers: dict[str, Any]) -> str:
-    statements = (poll.survey or {}).get("statements") or []
+    """A survey answer as it is stored (see `PollService.vote`): each statement's 0-4 scale
+    index, shown as the point and label the form showed; the chosen interests; the comments."""
+    texts = (poll.survey or {}).get("statements") or []
     parts = [
-        f"{text}: {value + 1}"
-        for text, value in zip(statements, answers.get("statements") or [], strict=False)
+        f"{text}: {value + 1} {DEFAULT_RATING_LABELS[value + 1]}"
+        for text, value in zip(texts, answers.get("statements") or [], strict=False)
+        if isinstance(value, int) and 0 <= value <= 4
     ]
-    interests = [poll.options[i] for i in answers.get("interests") or [] if i < len(poll.options)]
-    if interests:
-        parts.append("Interested in: " + ", ".join(interests))
+    chosen = [i for i in answers.get("interests") or [] if isinstance(i, int) and 0 <= i < len(poll.options)]
+    if chosen:
+        parts.append("Interested in: " + ", ".join(poll.options[i] for i in chosen))
     if answers.get("comments"):
         parts.append(f"Comments: {answers['comments']}")
     return " | ".join(parts)

@@ -111,5 +111,7 @@ def test_every_new_key_has_an_example_in_the_readme() -> None:
         "team_size:",
         "audience:",
         "description:",
+        "breakouts:",
+        "team_covers:",
     ):
         assert key in section, key

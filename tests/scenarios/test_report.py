@@ -9,9 +9,14 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+
+from bot.core import ManualClock
 from bot.devkit import Workspace
+from bot.event import load_event
 from tests.conftest import EXAMPLE
 from tests.scenarios.test_summaries import launch_and_vote, people_with_role
 
@@ -126,8 +131,6 @@ def test_report_and_export_commands(ws: Workspace, tmp_path: Path) -> None:
 
 
 def test_the_report_reads_dates_times_and_counts_as_people_write_them(ws: Workspace, tmp_path: Path) -> None:
-    from datetime import UTC, datetime
-
     from tests.scenarios.test_survey import take_survey
 
     ws.run_until(datetime(2015, 5, 9, 22, 31, tzinfo=UTC))  # the closing session: the survey is out
@@ -138,3 +141,41 @@ def test_the_report_reads_dates_times_and_counts_as_people_write_them(ws: Worksp
     assert "| 11:15 AM–12:15 PM | Focusing on Teacher Quality" in md and "11:15–12:15 PM" not in md
     assert "### Friday, May 8\n" in md
     assert "1 person answered \\(anonymous\\)." in md and "1 people" not in md
+
+
+def test_the_export_carries_survey_answers_and_times_with_their_offset(engine: Engine) -> None:
+    from tests.scenarios.test_audience import SUMMER
+    from tests.scenarios.test_survey import take_survey
+
+    clock = ManualClock(datetime(2026, 6, 22, 23, 1, tzinfo=UTC))
+    with Workspace(load_event(SUMMER), clock=clock, engine=engine) as ws:
+        ws.run_until(datetime(2026, 6, 22, 23, 10, tzinfo=UTC))  # 4:10 PM PDT: the survey is out
+        take_survey(ws, "cedar-supt", [4], [], "More time to plan")
+        take_survey(ws, "bayview-board", [2], [], "")
+        rows = [r for r in ws.services.report.export_rows() if r["poll"] == "pre-evaluation"]
+    assert {(r["name"], r["answer"], r["answered_at"]) for r in rows} == {
+        (
+            "Eli Cedar",
+            "The pre-conference prepared us for the institute.: 4 Agree | Comments: More time to plan",
+            "2026-06-22T16:10:00-07:00",
+        ),
+        (
+            "Ben Bayview",
+            "The pre-conference prepared us for the institute.: 2 Disagree",
+            "2026-06-22T16:10:00-07:00",
+        ),
+    }
+
+
+def test_the_export_of_an_anonymous_survey_keeps_every_answer_and_no_time(ws: Workspace) -> None:
+    from tests.scenarios.test_survey import take_survey
+
+    ws.run_until(datetime(2015, 5, 9, 22, 31, tzinfo=UTC))  # the closing session: the survey is out
+    take_survey(ws, "abc-usd-supt", [5, 4], [0, 5], "Thank you")
+    (row,) = [r for r in ws.services.report.export_rows() if r["poll"] == "evaluation"]
+    assert row["answer"] == (
+        "Overall, the conference was useful and informative.: 5 Strongly agree | "
+        "I would recommend future CA LMI events to my colleagues.: 4 Agree | "
+        "Interested in: Regional convenings, Webinars | Comments: Thank you"
+    )
+    assert row["name"] == row["answered_at"] == ""
