@@ -170,7 +170,9 @@ def serving(
                 except OSError:
                     return False
 
-            wait_until(healthy)
+            # A guard against a server that never comes up, not a measure of its start: on a
+            # loaded 2-core machine, importing the app and migrating can take well over 20 s.
+            wait_until(healthy, timeout=90)
             yield ws, url, log_path
         finally:
             proc.terminate()
