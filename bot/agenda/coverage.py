@@ -19,7 +19,7 @@ from bot.core import Clock, UserError, formatting
 from bot.event import Event, Person, SessionSpec, TeamSpec
 from bot.event.plan import RoundGoal, round_goal
 from bot.event.spec import breakout_name
-from bot.slack import mrkdwn
+from bot.slack import mrkdwn, truncate
 from storage.db import reading
 from storage.models import BreakoutChoice
 
@@ -235,8 +235,8 @@ def find_team(event: Event, text: str) -> TeamSpec:
     """The team `text` names: its id, its name, or words of its name; a UserError with the
     closest names when it names none, or names several."""
     wanted = " ".join(text.split()).casefold()
-    if text.strip() in event.teams:
-        return event.teams[text.strip()]
+    if wanted in event.teams:
+        return event.teams[wanted]
     exact = [t for t in event.teams.values() if t.name.casefold() == wanted]
     if exact:
         return exact[0]
@@ -247,7 +247,9 @@ def find_team(event: Event, text: str) -> TeamSpec:
     if matches:
         names = formatting.listing([mrkdwn(t.name) for t in matches[:5]], style="or")
         more = f" (and {formatting.number(len(matches) - 5)} more)" if len(matches) > 5 else ""
-        raise UserError(f"“{mrkdwn(text.strip())}” names several teams: {names}{more}. Which one?")
+        raise UserError(
+            f"“{mrkdwn(truncate(text.strip(), 80))}” names several teams: {names}{more}. Which one?"
+        )
     by_name = {t.name.casefold(): t for t in event.teams.values()} | {t.id: t for t in event.teams.values()}
     close = difflib.get_close_matches(wanted, list(by_name), n=3, cutoff=0.6)
     hint = (
@@ -257,4 +259,4 @@ def find_team(event: Event, text: str) -> TeamSpec:
         if close
         else " `/coverage` lists every team."
     )
-    raise UserError(f"There is no team called “{mrkdwn(text.strip())}”.{hint}")
+    raise UserError(f"There is no team called “{mrkdwn(truncate(text.strip(), 80))}”.{hint}")

@@ -290,6 +290,10 @@ def test_coverage_answers_bad_input_clearly(ws: Workspace, saturday: ManualClock
     assert several.startswith("“union” names several teams: ") and "Which one?" in several
     hostile = ws.driver.command(lead, "/coverage <!channel> *x*", channel=PLENARY).text
     assert "<!channel>" not in hostile and hostile.startswith("There is no team called")
+    long = ws.driver.command(lead, "/coverage " + "x" * 5000, channel=PLENARY).text
+    assert long.startswith("There is no team called “xxx") and len(long) < 200
+    by_id = ws.driver.command(lead, "/coverage ABC-USD", channel=PLENARY).text
+    assert by_id.startswith("*Breakout coverage: ABC Unified School District*")
     choose(ws, "abc-usd-supt", R1, "r1-par")
     refused = ws.driver.command(ws.user("abc-usd-board"), "/coverage", channel=PLENARY).text
     assert refused.startswith(
