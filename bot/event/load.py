@@ -34,6 +34,7 @@ from bot.event.spec import (
     NotADateTime,
     Person,
     PollKind,
+    PollScope,
     PollSpec,
     Problem,
     QaSpec,
@@ -268,6 +269,7 @@ def load_event(path: str | Path, *, check_colormap: bool = True, check_team_size
         item["id"] for item in raw_sessions if isinstance(item, dict) and isinstance(item.get("id"), str)
     }
     _check_polls(out, polls, session_ids)
+    _check_team_polls(out, polls, has_teams=bool(teams) or bool(_raw_ids(data, "teams")))
     if qa_defaults is not None and info is not None:
         _check_qa(out, sessions, qa_defaults, people, ZoneInfo(info.timezone))
     _check_closing(out, path, headlines, cloud, closing, sessions, polls, check_colormap=check_colormap)
@@ -573,6 +575,34 @@ def _check_polls(out: _Collector, polls: list[tuple[int, PollSpec]], session_ids
             for key in p.labels:
                 if key not in range(1, 6):
                     out.add((*loc, "labels"), f"label key {key} is outside 1..5")
+
+
+def _check_team_polls(out: _Collector, polls: list[tuple[int, PollSpec]], *, has_teams: bool) -> None:
+    """A team poll is one choice per team, named and answered where its session meets; focus
+    questions go with the options of a team poll."""
+    for index, p in polls:
+        loc: Loc = ("polls", index)
+        if p.scope != PollScope.TEAM:
+            for option in sorted(p.focus_questions):
+                out.add(
+                    (*loc, "options", option, "focus_questions"),
+                    "focus questions go to the team that chooses this option: give the poll `scope: team`",
+                )
+            continue
+        if p.kind != PollKind.SINGLE:
+            out.add((*loc, "kind"), "a team poll is single_choice: each team names one answer")
+        if p.anonymous:
+            out.add(
+                (*loc, "anonymous"),
+                "a team poll shows teammates who gave the team's answer; it cannot be anonymous",
+            )
+        for key in ("pre_event", "dm"):
+            if getattr(p, key) is not None:
+                out.add(
+                    (*loc, key), "a team poll is answered in its session's channel; give it a session instead"
+                )
+        if not has_teams:
+            out.add((*loc, "scope"), "the event has no teams to answer a team poll (add a 'teams:' section)")
 
 
 def _check_qa(

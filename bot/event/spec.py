@@ -14,13 +14,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.lists import format_list
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 
 from bot.event.files import visible
 
@@ -487,11 +498,71 @@ class DmSpec(Strict):
     closes: LocalDateTime | None = None
 
 
+class PollScope(StrEnum):
+    """Who answers a poll: each person, or each team once (any member, for the whole team)."""
+
+    PERSON = "person"
+    TEAM = "team"
+
+
+FocusQuestion = Annotated[str, Field(min_length=1, max_length=500)]
+MAX_FOCUS_QUESTIONS = 10
+
+
+class OptionSpec(Strict):
+    """An option written as a mapping: its label, and the focus questions a team that chooses
+    it discusses next (the symposium's "set of corresponding focus questions")."""
+
+    label: str
+    focus_questions: list[FocusQuestion] = Field(default=[], max_length=MAX_FOCUS_QUESTIONS)
+
+
+def _split_options(data: Any) -> tuple[Any, dict[int, tuple[str, ...]], list[Any]]:
+    """A poll's raw fields with each option mapping ({label, focus_questions}) replaced by its
+    label; the focus questions by option index; the option mappings' own errors, located."""
+    if not isinstance(data, dict) or not isinstance(data.get("options"), list):
+        return data, {}, []
+    labels: list[Any] = []
+    questions: dict[int, tuple[str, ...]] = {}
+    errors: list[Any] = []
+    for index, item in enumerate(data["options"]):
+        if isinstance(item, OptionSpec):
+            item = item.model_dump()
+        if not isinstance(item, dict):
+            labels.append(item)
+            continue
+        try:
+            option = OptionSpec.model_validate(item)
+        except ValidationError as exc:
+            errors += [_relocated(e, ("options", index)) for e in exc.errors()]
+            labels.append(item.get("label") if isinstance(item.get("label"), str) else "?")
+            continue
+        labels.append(option.label)
+        if option.focus_questions:
+            questions[index] = tuple(option.focus_questions)
+    return {**data, "options": labels}, questions, errors
+
+
+def _relocated(error: Any, prefix: tuple[str | int, ...]) -> Any:
+    """A validation error as an error of the enclosing model, at `prefix` + its own location."""
+    found = {"type": error["type"], "loc": (*prefix, *error["loc"]), "input": error.get("input")}
+    if error.get("ctx"):
+        found["ctx"] = error["ctx"]
+    return found
+
+
+if TYPE_CHECKING:
+    OptionList = list[str]
+else:
+    # The file may write an option as a mapping (`OptionSpec`); once loaded, each is its label.
+    OptionList = list[str | OptionSpec]
+
+
 class PollSpec(Strict):
     id: str = Field(pattern=ID_PATTERN)
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     kind: PollKind
-    options: list[str] = []
+    options: OptionList = []
     labels: dict[int, str] | None = None
     session: str | None = None
     anonymous: bool = False
@@ -501,6 +572,46 @@ class PollSpec(Strict):
     statements: list[str] = []  # survey: agreement statements, each rated 1 to 5
     comments: str | None = None  # survey: the prompt for free-text comments
     audience: AudienceSpec | None = None  # None: its session's audience, or everyone
+    scope: PollScope = PollScope.PERSON  # team: each team answers once, any member for all
+    # Each option's focus questions, by option index: written per option ({label, focus_questions}).
+    _focus: dict[int, tuple[str, ...]] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _options_with_focus_questions(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        if isinstance(data, dict) and "focus_questions" in data:
+            raise ValidationError.from_exception_data(
+                cls.__name__,
+                [
+                    {
+                        "type": "value_error",
+                        "loc": ("focus_questions",),
+                        "input": data["focus_questions"],
+                        "ctx": {"error": ValueError("give focus_questions under each option (label: ...)")},
+                    }
+                ],
+            )
+        plain, questions, errors = _split_options(data)
+        try:
+            spec = handler(plain)
+        except ValidationError as exc:
+            errors += [_relocated(e, ()) for e in exc.errors()]
+            spec = None
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        if questions:
+            spec._focus = questions
+        return spec
+
+    @property
+    def focus_questions(self) -> dict[int, tuple[str, ...]]:
+        """Each option's focus questions, by option index (options without any are left out)."""
+        return self._focus
+
+    def focus_for(self, label: str) -> tuple[str, ...]:
+        """The focus questions of the option called `label` (none for an unknown label)."""
+        index = next((i for i, option in enumerate(self.options) if option == label), None)
+        return self.focus_questions.get(index, ()) if index is not None else ()
 
 
 DEFAULT_ROLES = [
