@@ -26,6 +26,7 @@ from bot.agenda.coverage_views import home_blocks, partner_note
 from bot.core import NotAllowed, UserError
 from bot.core.formatting import count
 from bot.event import EventFileError, load_event
+from bot.polls import team_card_blocks
 from bot.slack import mrkdwn
 from handlers.common import command_answer, log, user_id
 from handlers.core import Core
@@ -121,6 +122,7 @@ def publish_home(core: Core, client: WebClient, user: str, note: str | None = No
         note=note,
         headline_button=bool(person and person.teams and core.headlines.is_open()),
         survey=agenda.feedback_form(person),
+        team_time=team_card_blocks(event, core.polls.teams.cards(person)),
         coverage=home_blocks(event, coverage, you=person, now=now) if person else None,
     )
     try:

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.polls import new_poll_modal, poll_list_blocks, results_blocks
+from bot.polls import missing_blocks, new_poll_modal, nudged_answer, poll_list_blocks, results_blocks
 from bot.slack import mrkdwn
 from handlers.common import channel_id, command_answer, form_value, open_view, reply_target, user_id
 from handlers.core import Core
@@ -19,6 +19,8 @@ HELP = """*Convene polls*
 • `/poll close [id]`: close a poll (default: the newest open one here); final results show in its message
 • `/poll results [id]`: see results now, only to you (even while hidden)
 • `/poll list`: every poll, its status and response count
+• `/poll missing <id>`: for a team poll, each answer's teams and the teams that have not answered
+• `/poll nudge <id>`: one DM to the members of each team that has not answered a team poll
 • `/poll display <id>`: a link to show the poll's live results on the room's screen
 • `/poll help`: this message
 Launching, closing and results are for facilitators and organizers.
@@ -69,6 +71,14 @@ def dispatch(
             "text": f"For the room's screen (read-only; it follows the votes live): {url}\n"
             "Anyone with the link can see it, so share it only with the room."
         }
+    if verb in ("missing", "nudge"):
+        if not poll_id:
+            core.directory.require_staff(who, "see which teams have answered")
+            return {"text": f"Which poll? `/poll {verb} <id>` names a team poll."}
+        if verb == "missing":
+            return missing_blocks(core.event, polls.teams.standing(poll_id=poll_id, user_id=who))
+        nudged, reached, before = polls.teams.nudge(poll_id=poll_id, user_id=who)
+        return {"text": nudged_answer(core.event, poll_id.lower(), nudged, reached, before)}
     if verb == "list":
         rows = polls.all_polls(user_id=who)
         return poll_list_blocks(rows, event_title=core.event.title)

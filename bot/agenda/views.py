@@ -81,6 +81,7 @@ def home_view(
     note: str | None = None,
     headline_button: bool = False,
     survey: Poll | None = None,
+    team_time: list[dict[str, Any]] | None = None,
     coverage: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The App Home tab, the event's mobile site: today's agenda with each session's details
@@ -126,6 +127,9 @@ def home_view(
                 }
             )
         blocks += coverage or []
+    if team_time:
+        blocks.append(DIVIDER)
+        blocks += team_time
     if headline_button:
         blocks.append({"type": "divider"})
         blocks.append(section("*Vision headline*: how will the news describe your team's success?"))

@@ -28,6 +28,8 @@ from bot.polls.tally import (
     tally,
     top_two,
 )
+from bot.polls.team import Standing, TeamAnswer, TeamCard, TeamPolls, team_count
+from bot.polls.team_views import missing_blocks, nudged_answer, team_card_blocks
 from bot.polls.views import (
     WITHHELD,
     answer_modal,
@@ -42,6 +44,14 @@ from bot.polls.views import (
 )
 
 __all__ = [
+    "Standing",
+    "TeamAnswer",
+    "TeamCard",
+    "TeamPolls",
+    "missing_blocks",
+    "nudged_answer",
+    "team_card_blocks",
+    "team_count",
     "SIDES",
     "side_label",
     "WITHHELD",

@@ -27,6 +27,7 @@ from bot.event import MAX_OPTION_CHARS, MAX_OPTIONS, Event, Person, PollKind, Po
 from bot.people import Directory
 from bot.polls.ranking import check_ranking, ranking_text
 from bot.polls.tally import Tally, choice_labels, tally
+from bot.polls.team import TeamAnswer, TeamPolls, team_count
 from bot.slack import mrkdwn
 from storage.db import insert_for, reading, transaction, writing
 from storage.models import Poll, Response, table_of
@@ -75,6 +76,7 @@ class PollService:
         self.directory = directory
         self._secret = anonymity_secret
         self._definitions: dict[str, Poll] = {}
+        self.teams = TeamPolls(event=event, engine=engine, clock=clock, directory=directory)
 
     # ------------------------------------------------------------ definitions
 
@@ -158,6 +160,7 @@ class PollService:
             if spec is not None and (spec.pre_event is not None or spec.dm is not None):
                 result.answered = len(tally_respondents(session, poll, self))
                 result.invited = len(self.event.audience(spec))
+            result.teams = team_count(self.event, poll, result.respondents)
             return poll, result
 
     def all_polls(self, *, user_id: str) -> list[tuple[Poll, int]]:
@@ -183,8 +186,9 @@ class PollService:
         text: str | None = None,
         answers: dict[str, Any] | None = None,
         reply_to: dict[str, Any] | None = None,
-    ) -> Receipt:
-        """Record (or change) one person's answer; repeated identical answers are no-ops.
+    ) -> Receipt | TeamAnswer:
+        """Record (or change) one person's answer (for a team poll, their team's: see
+        `TeamPolls.answer`); repeated identical answers are no-ops.
 
         `reply_to` says where the confirmation goes: {"response_url": ...} or
         {"channel": ..., "user": ...}.
@@ -196,6 +200,10 @@ class PollService:
         """
         now = self.clock.now()
         poll = self._definition(poll_id)
+        if self.teams.spec(poll.id) is not None and poll.source == "event":
+            checked, _ = _check_answer(poll, choices, text)
+            choice = (checked or [0])[0]
+            return self.teams.answer(poll=poll, user_id=user_id, choice=choice, reply_to=reply_to)
         key = self.voter_key(poll, user_id)
         # From the directory's memory only: a vote never waits on a Slack API call.
         person = self.directory.person(user_id, ask_slack=False)

@@ -34,6 +34,7 @@ class Tally:
     answered: int | None = None  # pre-event polls: roster people who answered ...
     invited: int | None = None  # ... out of everyone the poll was sent to
     withheld: bool = False  # an anonymous poll under five answers: its counts are not shown (all 0)
+    teams: str | None = None  # team polls: how many of the teams answered ("12 of 47 district teams")
     ranking: Ranking | None = None  # ranking polls: each option's mean rank and points (None if withheld)
 
     def percent(self, index: int) -> int:

@@ -23,7 +23,9 @@ COMMANDS = [
     {
         "command": "/poll",
         "description": "Launch, close and see results of live polls",
-        "usage_hint": "launch <id> | new | close [id] | results [id] | list | help",
+        "usage_hint": (
+            "launch <id> | new | close [id] | results [id] | list | missing <id> | nudge <id> | help"
+        ),
     },
     {
         "command": "/qa",
