@@ -22,7 +22,7 @@ from bot.agenda import (
     rounds,
     take_information,
 )
-from bot.agenda.coverage_views import home_blocks, partner_note
+from bot.agenda.coverage_views import home_blocks, partner_note, staff_home_blocks
 from bot.core import NotAllowed, UserError
 from bot.core.formatting import count
 from bot.event import EventFileError, load_event
@@ -109,6 +109,11 @@ def publish_home(core: Core, client: WebClient, user: str, note: str | None = No
     day = agenda.today()
     now = core.clock.now()
     coverage = Coverage.of(agenda).of_person(person) if person else []
+    for_staff = (
+        staff_home_blocks(event, Coverage.of(agenda).every_team(), now=now)
+        if directory.is_staff(user)
+        else []
+    )
     view = home_view(
         event,
         directory,
@@ -123,7 +128,7 @@ def publish_home(core: Core, client: WebClient, user: str, note: str | None = No
         headline_button=bool(person and person.teams and core.headlines.is_open()),
         survey=agenda.feedback_form(person),
         team_time=team_card_blocks(event, core.polls.teams.cards(person)),
-        coverage=home_blocks(event, coverage, you=person, now=now) if person else None,
+        coverage=(home_blocks(event, coverage, you=person, now=now) if person else []) + for_staff,
     )
     try:
         client.views_publish(user_id=user, view=view)

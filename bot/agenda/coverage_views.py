@@ -128,6 +128,22 @@ def home_blocks(
     return blocks
 
 
+def staff_home_blocks(event: Event, teams: list[TeamCoverage], *, now: datetime) -> list[dict[str, Any]]:
+    """The Home tab's line for facilitators and organizers while rounds are still to come:
+    how many teams are on goal, and where to see each."""
+    if not any(t.ahead(now) for t in teams):
+        return []
+    noun = event.team_noun(len(teams), [t.team for t in teams])
+    short = [t for t in teams if t.short(now)]
+    alone = [t for t in teams if any(r.alone for r in t.ahead(now))]
+    parts = [
+        f"{formatting.number(len(teams) - len(short))} of {formatting.number(len(teams))} {noun} on goal"
+    ]
+    if alone:
+        parts.append(f"{formatting.number(len(alone))} with someone on their own")
+    return [section(f"*Breakout coverage*: {'; '.join(parts)}. `/coverage` shows each team.")]
+
+
 def partner_note(teams: list[TeamCoverage], you: Person, session_id: str) -> str:
     """After a choice: who from the person's team is in that breakout too."""
     for coverage in teams:

@@ -275,6 +275,18 @@ def test_coverage_shows_every_team_to_staff_and_refuses_participants(
     )
 
 
+def test_the_home_tab_of_staff_counts_the_teams_on_goal(ws: Workspace, saturday: ManualClock) -> None:
+    on_goal(ws)
+    choose(ws, "alhambra-usd-supt", R1, "r1-par")
+    lead = ws.user("cdef-events-lead")
+    assert ws.driver.event({"type": "app_home_opened", "user": lead, "tab": "home"}).status == 200
+    assert (
+        "*Breakout coverage*: 1 of 47 district teams on goal; 1 with someone on their own. "
+        "`/coverage` shows each team."
+    ) in home_text(ws, "cdef-events-lead")
+    assert "*Breakout coverage*" not in home_text(ws, "abc-usd-supt")
+
+
 def test_coverage_answers_bad_input_clearly(ws: Workspace, saturday: ManualClock) -> None:
     lead = ws.user("cdef-events-lead")
     assert ws.driver.command(lead, "/coverage 9:00", channel=PLENARY).text == (
