@@ -48,6 +48,7 @@ from storage.db import reading
 from storage.models import Poll, Response
 
 WITHHELD_TEXT = "Anonymous, with fewer than 5 answers: its results are not shown."
+NO_ANSWERS = "No answers yet."
 
 Progress = Callable[[str], None]
 
@@ -191,7 +192,7 @@ class Report:
             progress("participation")
             people = participation(session, self.polls)
             out.append(Block("heading", "Participation"))
-            rows = [["Role", "Answered at least one named poll", "On the roster"]]
+            rows = [["Role", "Answered at least one named poll", "Asked"]]
             rows += [[label, str(done), str(total)] for label, done, total in people.by_role]
             out.append(Block("table", rows=rows))
             if (chart := participation_chart(people)) is not None:
@@ -244,12 +245,15 @@ class Report:
             return blocks
         if p.kind == PollKind.RANKING:
             return blocks + _ranking_blocks(r)
+        if not t.respondents:
+            blocks.append(Block("paragraph", NO_ANSWERS))
+            return blocks
         rating = p.kind == PollKind.RATING
         rows = [["Answer", "Count", "%"]] + [
             [label, str(t.counts[i]), f"{t.percent(i)}%"] for i, label in enumerate(r.labels)
         ]
         blocks.append(Block("table", rows=rows))
-        if rating and t.respondents:
+        if rating:
             blocks.append(Block("paragraph", f"{t.agree_share()}% {top_two(p)} (n = {t.respondents})."))
         if (chart := results_chart(r)) is not None:
             blocks.append(Block("image", text=p.question, image=chart, name=f"poll-{p.id}.png"))
@@ -331,7 +335,9 @@ class Report:
             rows += [
                 [
                     r.poll.question,
-                    "" if r.tally.withheld else f"{r.tally.agree_share()}%",
+                    ""
+                    if r.tally.withheld
+                    else (f"{r.tally.agree_share()}%" if r.tally.respondents else NO_ANSWERS),
                     str(r.tally.respondents),
                 ]
                 for r in ratings
@@ -346,8 +352,8 @@ class Report:
                     + (" (anonymous)." if survey.poll.anonymous else "."),
                 )
             )
-            if survey.withheld:
-                blocks.append(Block("paragraph", WITHHELD_TEXT))
+            if survey.withheld or not survey.respondents:
+                blocks.append(Block("paragraph", WITHHELD_TEXT if survey.withheld else NO_ANSWERS))
                 continue
             rows = [["Statement", "Agree or strongly agree", "n", "Management", "Labor"]]
             for st in survey.statements:

@@ -72,6 +72,22 @@ def split_by_role(
     )
 
 
+def audience_of(session: Session, event: Event, poll: Poll) -> set[str] | None:
+    """Roster ids of the people a poll is for: its session's (for a breakout, those who chose
+    it), narrowed by the poll's own `audience:`; for a poll by DM or with an audience and no
+    session, `Event.audience`. None when the event file does not say (a poll made in Slack
+    outside any session): whoever saw it."""
+    spec = event.polls.get(poll.id)
+    if poll.session_id in event.sessions:
+        audience = set(concerned(event, session, event.sessions[poll.session_id]))
+        if spec is not None and spec.audience is not None:
+            audience &= {p.id for p in event.audience(spec)}
+        return audience
+    if spec is not None and (spec.pre_event or spec.dm or spec.audience):
+        return {p.id for p in event.audience(spec)}
+    return None
+
+
 def poll_result(session: Session, polls: PollService, poll: Poll) -> PollResult:
     """Results of one poll, split by role, side and (for named polls) team. For an anonymous
     poll, roles and sides go through disclosure control together; without the anonymity key
@@ -79,14 +95,8 @@ def poll_result(session: Session, polls: PollService, poll: Poll) -> PollResult:
     event, directory = polls.event, polls.directory
     labels = choice_labels(poll)
     result = PollResult(poll=poll, labels=labels, tally=tally(session, poll))
-    spec = event.polls.get(poll.id)
-    if poll.session_id in event.sessions:
-        audience = set(concerned(event, session, event.sessions[poll.session_id]))
-        if spec is not None and spec.audience is not None:
-            audience &= {p.id for p in event.audience(spec)}
-        result.eligible = len(audience)
-    elif spec is not None and (spec.pre_event or spec.dm or spec.audience):
-        result.eligible = len(event.audience(spec))
+    audience = audience_of(session, event, poll)
+    result.eligible = None if audience is None else len(audience)
     roles = polls.roles(session, poll)
     if poll.kind == PollKind.OPEN_TEXT or roles is None:
         return result
@@ -117,39 +127,44 @@ def poll_result(session: Session, polls: PollService, poll: Poll) -> PollResult:
 class Participation:
     """Who has taken part: distinct people who answered a named poll, and anonymous answers."""
 
-    by_role: list[tuple[str, int, int]]  # label, answered, on the roster
+    by_role: list[tuple[str, int, int]]  # label, answered, of the people the polls were for
     by_team: list[tuple[str, int, int]]
     anonymous_by_role: list[tuple[str, int | None]]  # None: fewer than five
+    polls: int = 0  # how many polls had launched
 
 
-def participation(session: Session, polls: PollService, since: datetime | None = None) -> Participation:
-    """Participation in polls (since `since`, if given). Anonymous answers are counted by role
-    through disclosure control, as the poll's own results are."""
+def participation(session: Session, polls: PollService, until: datetime | None = None) -> Participation:
+    """Participation in every poll launched (before `until`, if given): a session's polls, the
+    pre-event poll and surveys sent by DM alike. People count once, out of everyone any of the
+    polls was for (`audience_of`); anonymous answers are counted by role through disclosure
+    control, as the poll's own results are. Reads the database and the roster, never Slack."""
     event, directory = polls.event, polls.directory
-    query = select(Response.user_id, Poll.anonymous).join(Poll, col(Poll.id) == Response.poll_id)
-    anonymous_polls = select(Poll).where(Poll.anonymous)
-    if since is not None:
-        query = query.where(col(Poll.launched_at) >= since)
-        anonymous_polls = anonymous_polls.where(col(Poll.launched_at) >= since)
-    answered: set[str] = set()
-    for user_id, is_anonymous in session.exec(query).all():
-        if not is_anonymous and user_id:
-            person = directory.person(user_id, ask_slack=False)
-            if person:
-                answered.add(person.id)
+    launched = select(Poll).where(col(Poll.launched_at).is_not(None))
+    if until is not None:
+        launched = launched.where(col(Poll.launched_at) < until)
+    polled = list(session.exec(launched).all())
+    named = select(Response.user_id).where(
+        col(Response.poll_id).in_([p.id for p in polled if not p.anonymous]),
+        col(Response.user_id).is_not(None),
+    )
+    if until is not None:
+        named = named.where(col(Response.updated_at) < until)
+    answered = {
+        person.id
+        for user_id in session.exec(named).all()
+        if user_id and (person := directory.person(user_id, ask_slack=False))
+    }
     anonymous_answers: list[tuple[str | None, list[int]]] = [
         (role_id, [])
-        for poll in session.exec(anonymous_polls).all()
+        for poll in polled
+        if poll.anonymous
         for role_id in (polls.roles(session, poll) or {}).values()
     ]
     # Out of the people the polls were for: a day of polls for new teams counts new teams' members.
-    launched = select(Poll.id).where(col(Poll.launched_at).is_not(None))
-    if since is not None:
-        launched = launched.where(col(Poll.launched_at) >= since)
-    specs = [event.polls.get(poll_id) for poll_id in session.exec(launched).all()]
-    if specs and None not in specs:
-        audience = {p.id for spec in specs if spec is not None for p in event.audience(spec)}
-        eligible = [p for p in event.people.values() if p.id in audience]
+    audiences = [audience_of(session, event, poll) for poll in polled]
+    if audiences and None not in audiences:
+        concerned_ids = set().union(*(a for a in audiences if a is not None))
+        eligible = [p for p in event.people.values() if p.id in concerned_ids]
     else:
         eligible = list(event.people.values())
     by_role, by_team = [], []
@@ -162,7 +177,7 @@ def participation(session: Session, polls: PollService, since: datetime | None =
         by_team.append((team.name, sum(1 for p in members if p.id in answered), len(members)))
     shown = split_by_role(event, anonymous_answers, 0, anonymous=True)
     anonymous = [(g.label, g.respondents) for g in shown.groups]
-    return Participation(by_role=by_role, by_team=by_team, anonymous_by_role=anonymous)
+    return Participation(by_role=by_role, by_team=by_team, anonymous_by_role=anonymous, polls=len(polled))
 
 
 def top_words(

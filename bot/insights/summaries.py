@@ -41,6 +41,8 @@ from storage.db import reading, transaction
 from storage.models import Poll
 
 SECTION = 2900
+NO_ANSWERS = "_No answers yet._"
+NO_POLLS = "_No polls have run yet: participation shows once one has._"
 
 
 @dataclass
@@ -76,7 +78,9 @@ def describe_result(result: PollResult) -> str:
         return "\n".join(lines + survey_lines(t.survey))
     if poll.kind == PollKind.RANKING:
         return "\n".join(lines + ranking_summary(result))
-    if poll.kind == PollKind.RATING and t.respondents:
+    if not t.respondents:
+        return "\n".join([*lines, NO_ANSWERS])
+    if poll.kind == PollKind.RATING:
         lines.append(f"{t.agree_share()}% {top_two(poll)} (n = {t.respondents}), average {t.average:.1f}")
         sides = [
             f"{g.label} {g.agree()}% (n = {g.respondents})" if not g.hidden else f"{g.label}: {FEWER}"
@@ -84,7 +88,7 @@ def describe_result(result: PollResult) -> str:
         ]
         if sides:
             lines.append("By side: " + " · ".join(sides))
-    elif t.respondents:
+    else:
         ranked = sorted(range(len(result.labels)), key=lambda i: -t.counts[i])[:3]
         lines.append(
             " · ".join(f"{mrkdwn(result.labels[i])} {t.counts[i]} ({t.percent(i)}%)" for i in ranked)
@@ -167,10 +171,14 @@ class Summaries:
         return summary
 
     def digest(self, day: date | None = None) -> Summary:
-        """Everything on `day`; by default, today so far (in the event's time zone)."""
+        """Everything on `day`; by default, today so far (in the event's time zone).
+
+        Participation counts every poll launched by the day's end (the pre-event poll and
+        surveys by DM too), out of the people they were for; before any poll, it says so."""
         day = day or self.clock.now().astimezone(self.event.tz).date()
         since = datetime.combine(day, time.min, tzinfo=self.event.tz).astimezone(UTC)
-        until = since + timedelta(days=1)
+        # The day's own end: 23 or 25 hours later on a day the clocks change.
+        until = datetime.combine(day + timedelta(days=1), time.min, tzinfo=self.event.tz).astimezone(UTC)
         stop = self.closing.stop_words()
         with reading(self.engine) as session:
             polls = list(
@@ -179,7 +187,7 @@ class Summaries:
                 )
             )
             results = self._results(session, polls)
-            people = participation(session, self.polls, since=since)
+            people = participation(session, self.polls, until=until)
             words = top_words(session, self.event, polls, stop)
             problems = [p for p in delivery_problems(session, since=since)]
         sections = []
@@ -191,8 +199,10 @@ class Summaries:
         ]
         if anonymous:
             lines.append("Anonymous answers by role: " + " · ".join(anonymous))
+        if not people.polls:
+            lines = [NO_POLLS]  # zeros out of the whole roster would say nothing
         sections.append("*Participation*\n" + "\n".join(lines))
-        quiet = [name for name, done, total in people.by_team if total and not done]
+        quiet = [name for name, done, total in people.by_team if total and not done and people.polls]
         if quiet:
             sections.append(
                 f"*{self._teams()} with no answers yet* ({len(quiet)}): "
@@ -223,7 +233,7 @@ class Summaries:
         sections.append("*Delivery problems*\n" + ("\n".join(problem_lines) if problem_lines else "None."))
         if results:
             sections.append("*Polls*\n" + "\n\n".join(describe_result(r) for r in results))
-        charts = [("participation.png", png)] if (png := participation_chart(people)) else []
+        charts = [("participation.png", png)] if people.polls and (png := participation_chart(people)) else []
         charts += [(f"{r.poll.id}.png", png) for r in results if (png := results_chart(r))]
         title = f"Daily digest: {formatting.day(day)}"
         private = any(p.anonymous for p in polls)

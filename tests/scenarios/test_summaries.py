@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from sqlmodel import select as sql_select
 
+from bot.core import ManualClock
 from bot.devkit import Workspace
+from bot.event import load_event
 from bot.insights import poll_result
 from storage.models import Poll
+from tests.conftest import ROOT
 
 PLENARY = "#lmi-closing"
+SUMMER = ROOT / "examples" / "summer-institute" / "event.yaml"
 
 
 def launch_and_vote(ws: Workspace, poll_id: str, votes: dict[str, int]) -> None:
@@ -110,3 +115,48 @@ def test_session_summaries_arrive_after_each_session_with_polls(ws: Workspace) -
 def test_a_session_summary_across_noon_names_both_halves_of_the_day(ws: Workspace) -> None:
     summary = ws.services.summaries.for_session("r2-par")
     assert summary.sections[0].startswith("11:15 AM–12:15 PM · ")
+
+
+def answer_by_dm(ws: Workspace, person: str, question: str, text: str) -> None:
+    """Answer an open-text poll from the card it came in by DM."""
+    user = ws.user(person)
+    dm = ws.sandbox.dms[user]
+    (card,) = [m for m in ws.sandbox.messages(dm) if question in m.text]
+    assert ws.driver.click(user, channel=dm, message_ts=card.ts, action_id="poll_answer").status == 200
+    (view,) = ws.sandbox.open_views(user)
+    answer = {"answer": {"text": {"type": "plain_text_input", "value": text}}}
+    assert ws.driver.submit(user, view.id, answer).status == 200
+
+
+def test_the_digest_counts_the_pre_event_poll_and_everyone_it_was_for(engine: Engine) -> None:
+    clock = ManualClock(datetime(2026, 6, 14, 16, 0, tzinfo=UTC))
+    with Workspace(load_event(SUMMER), clock=clock, engine=engine) as ws:
+        ws.run_until(datetime(2026, 6, 15, 16, 5, tzinfo=UTC))  # the pre-event poll is out, to everyone
+        for person in ("harbor-supt", "mesa-supt", "bayview-supt", "harbor-board"):
+            answer_by_dm(ws, person, "What do you most want from the institute?", "A plan for our team")
+        answer_by_dm(ws, "harbor-supt", "What do you most want from the institute?", "A plan, and time")
+        # Monday, 4:05 PM: the pre-conference for new teams is over and its survey went to them.
+        ws.run_until(datetime(2026, 6, 22, 23, 5, tzinfo=UTC))
+        digest = ws.services.summaries.digest(date(2026, 6, 22))
+    participation = digest.sections[0]
+    # Out of everyone the polls so far were for (the pre-event poll: the whole roster), each once.
+    assert "• Superintendent: 3 of 5 answered a poll" in participation
+    assert "• School board member: 1 of 5 answered a poll" in participation
+    assert "• Teachers union president: 0 of 5 answered a poll" in participation
+    text = "\n".join(digest.sections)
+    # The day's one poll is the survey nobody has answered yet: said in words, not "0% agree".
+    assert "(`pre-evaluation`): 0 of 8 answered\n_No answers yet._" in text
+    assert "n = 0" not in text and "0%" not in text
+    assert (
+        "*District teams with no answers yet* (2): "
+        "Cedar Elementary School District, Pinecrest Unified School District"
+    ) in digest.sections
+
+
+def test_a_digest_before_any_poll_says_so_instead_of_zeros(ws: Workspace) -> None:
+    digest = ws.services.summaries.digest(date(2015, 5, 8))  # nothing has launched yet
+    assert digest.sections[0] == "*Participation*\n_No polls have run yet: participation shows once one has._"
+    text = "\n".join(digest.sections)
+    assert "answered a poll" not in text and "with no answers yet" not in text
+    assert "*Delivery problems*" in text  # the rest of the digest still goes out
+    assert [name for name, _png in digest.charts] == []

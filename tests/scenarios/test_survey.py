@@ -6,10 +6,16 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.core import ManualClock
 from bot.devkit import Workspace
+from bot.event import load_event
 from storage.models import Response
+from tests.conftest import ROOT
+
+SUMMER = ROOT / "examples" / "summer-institute" / "event.yaml"
 
 
 def take_survey(ws: Workspace, person: str, ratings: list[int | None], interests: list[int], comments: str):  # type: ignore[no-untyped-def]
@@ -78,3 +84,19 @@ def test_survey_by_dm_at_the_closing_session(ws: Workspace, tmp_path: Path) -> N
         if any("the organizers would love your answers" in m.text for m in ws.sandbox.messages(dm))
     }
     assert ws.user(supts[0]) not in nudged and ws.user("abc-usd-board") in nudged
+
+
+def test_a_survey_nobody_has_answered_says_so_everywhere(engine: Engine, tmp_path: Path) -> None:
+    clock = ManualClock(datetime(2026, 6, 22, 23, 1, tzinfo=UTC))
+    with Workspace(load_event(SUMMER), clock=clock, engine=engine) as ws:
+        ws.run_until(datetime(2026, 6, 22, 23, 5, tzinfo=UTC))  # the pre-conference survey is out
+        reply = ws.driver.command(
+            ws.user("kim-facilitator"), "/poll results pre-evaluation", channel="#institute-plenary"
+        )
+        text = json.dumps(reply.json, ensure_ascii=False)
+        assert "_No answers yet._" in text and "0 of 8 have answered" in text
+        assert "n = 0" not in text and "0% agree" not in text
+        md = ws.services.report.write(tmp_path)[0].read_text()
+    survey = md.split("### How did the pre-conference go for your team?\n", 1)[1]
+    assert survey.startswith("\n0 people answered.\n\nNo answers yet.\n")
+    assert "| 0% |" not in md
