@@ -19,6 +19,7 @@ from bot.event import MAX_OPTION_CHARS, Event, PollKind, ResultsMode
 from bot.polls.ranking import NOT_YET, Ranking, standing_figures
 from bot.polls.service import launch_failure, unlaunch
 from bot.polls.tally import SurveyResult, Tally, choice_labels, tally, top_two
+from bot.polls.team import team_count
 from bot.slack import mrkdwn, one_line, quote, truncate
 from bot.slack.blocks import actions, button, context, header, input_block, modal, option, section
 from storage.models import Outbox, Poll
@@ -111,6 +112,8 @@ def poll_message(poll: Poll, tally: Tally, *, updated: str | None = None) -> dic
         facts.append("put the options in order")
     if poll.results == ResultsMode.HIDDEN and not closed:
         facts.append("results shown when the poll closes")
+    if tally.teams is not None:
+        facts.append("one answer per team: any member answers for the team")
     blocks.append(context(" · ".join(facts)))
 
     if poll.kind == PollKind.SURVEY:
@@ -140,7 +143,7 @@ def poll_message(poll: Poll, tally: Tally, *, updated: str | None = None) -> dic
         if not closed:
             blocks.append(actions(_answer_buttons(poll)))
 
-    footer = _responses(tally.respondents)
+    footer = tally.teams or _responses(tally.respondents)
     if updated:
         footer += f" · updated {updated}"
     if closed:
@@ -192,6 +195,8 @@ def results_blocks(poll: Poll, tally: Tally) -> dict[str, Any]:
     footer = _responses(tally.respondents)
     if tally.invited is not None:
         footer = f"{tally.answered} of {tally.invited} have answered"
+    if tally.teams is not None:
+        footer = f"{tally.teams} · `/poll missing {poll.id}` lists the others"
     if poll.kind == PollKind.RATING and tally.average is not None:
         footer += f" · average {tally.average:.1f} · {tally.agree_share()}% {top_two(poll)}"
     blocks.append(context(footer))
@@ -359,10 +364,15 @@ def register(renderers: Renderers, *, event: Event, clock: Clock) -> None:
     def stamp() -> str:
         return formatting.clock_seconds(clock.now().astimezone(event.tz))
 
+    def counted(session: Session, poll: Poll) -> Tally:
+        result = tally(session, poll)
+        result.teams = team_count(event, poll, result.respondents)
+        return result
+
     def poll_post(session: Session, row: Outbox) -> Delivery:
         poll = session.get(Poll, row.payload["poll_id"])
         assert poll is not None
-        message = poll_message(poll, tally(session, poll), updated=stamp())
+        message = poll_message(poll, counted(session, poll), updated=stamp())
         row_id, channel, reply_to = row.id, poll.channel_id, row.payload.get("reply_to") or {}
         issued = row.created_at or clock.now()
 
@@ -396,7 +406,7 @@ def register(renderers: Renderers, *, event: Event, clock: Clock) -> None:
         poll = session.get(Poll, row.payload["poll_id"])
         if poll is None or not poll.message_ts:
             return None
-        message = poll_message(poll, tally(session, poll), updated=stamp())
+        message = poll_message(poll, counted(session, poll), updated=stamp())
         return Delivery("chat.update", {"channel": poll.channel_id, "ts": poll.message_ts, **message})
 
     renderers.register(Kind.POLL_POST, poll_post)
