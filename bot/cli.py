@@ -370,6 +370,9 @@ def rehearse(
     database: Annotated[
         str | None, typer.Option(help="Database URL; by default a fresh SQLite file in the output folder.")
     ] = None,
+    seed: Annotated[
+        int, typer.Option(help="The same seed plays the same choices, answers and words.")
+    ] = 2015,
 ) -> None:
     """Dress rehearsal: play the whole event against a local Slack stand-in, fast.
 
@@ -401,8 +404,9 @@ def rehearse(
             participants=participants,
             speed=speed,
             database=database,
+            seed=seed,
             progress=lambda done, what: progress.update(
-                task, completed=done, description=f"Rehearsing: {what[:40]:<40}"
+                task, completed=done, description=f"Rehearsing {what[:60]:<60}"
             ),
         )
     console.print(
@@ -410,6 +414,8 @@ def rehearse(
         f"{result.requests} requests from simulated participants.",
         highlight=False,
     )
+    for line in result.activity:
+        console.print(f"  • {esc(line)}", highlight=False, soft_wrap=True)
     console.print(f"Timeline, summaries, report and findings are in {out}/", highlight=False, soft_wrap=True)
     if result.findings:
         console.print(

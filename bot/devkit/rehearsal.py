@@ -14,9 +14,11 @@ from __future__ import annotations
 import csv
 import json
 import random
+import re
 import shutil
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,34 +26,43 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
-from bot.core import ManualClock
+from bot.core import ManualClock, formatting, utc
 from bot.devkit.sandbox import SlackSandbox
 from bot.devkit.shell_clock import shell_start
 from bot.devkit.simulate import find_element, http_transport
+from bot.devkit.synthetic import audience_question, breakout_choices, chance, headline_text, open_answer
 from bot.devkit.workspace import Workspace
-from bot.event import Event, PollKind, SessionKind, dm_times, load_event, plan
-from storage.models import JobRun, Outbox, Poll
+from bot.event import (
+    Event,
+    PollKind,
+    PollSpec,
+    SessionKind,
+    SessionSpec,
+    dm_times,
+    load_event,
+    plan,
+    qa_times,
+)
+from bot.slack import mrkdwn
+from storage.models import BreakoutChoice, Headline, JobRun, Outbox, Poll, Qa, Question, Response, Upvote
 
-OPEN_ANSWERS = [
-    "Learning how other districts build trust between labor and management",
-    "Time with our whole team to plan next steps",
-    "Hearing what is possible when the union and the district work together",
-    "Practical tools for collaboration on LCAP and budget decisions",
-    "Building relationships with teachers and classified staff leaders",
-    "Ideas for student achievement through shared decision making",
-    "Meeting colleagues from other districts who have done this",
-    "Understanding peer assistance and review",
-]
-HEADLINES = [
-    "Partners lift graduation to 95 percent",
-    "District and unions co-design the budget, students win",
-    "Teachers and board build a culture of trust",
-    "Classified staff join every school site team",
-    "Shared decisions, better schools: a decade of partnership",
-    "From conflict to collaboration: our district's new normal",
-]
+# Of a Q&A session's people: who asks a question, how many of those ask anonymously (where the
+# Q&A allows it), who upvotes (one to three questions); of the questions waiting for a
+# moderator, how many are dismissed.
+ASK_RATE = 0.08
+ANONYMOUS_RATE = 0.4
+UPVOTE_RATE = 0.5
+DISMISS_RATE = 0.15
+QUESTION_STATUS = {
+    "open": "shown",
+    "answered": "answered",
+    "pending": "left waiting for a moderator",
+    "dismissed": "dismissed",
+}
+# How a participant answers one poll on its message: (workspace, user, poll, channel, ts, rnd).
+Answerer = Callable[["Workspace", str, Poll, str, str, random.Random], None]
 
 
 @dataclass
@@ -72,6 +83,7 @@ class Result:
     requests: int
     seconds: float
     files: list[Path] = field(default_factory=list)
+    activity: list[str] = field(default_factory=list)  # what the simulated people did, in words
 
 
 class LocalServer:
@@ -99,6 +111,16 @@ class LocalServer:
         self.thread.join(timeout=10)
 
 
+def shown_questions(message: Any) -> list[tuple[str, str, str]]:
+    """(Upvote button's action id, question id, its line) of each question a Q&A's live
+    message shows with an Upvote button, top first."""
+    return [
+        (b["accessory"]["action_id"], b["accessory"]["value"], b["text"]["text"])
+        for b in message.blocks or []
+        if str((b.get("accessory") or {}).get("action_id", "")).startswith("qa_upvote_")
+    ]
+
+
 def generated_event(event: Event, folder: Path, participants: int) -> Event:
     """A copy of the event whose district roster is `participants` generated people (staff kept)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -123,8 +145,6 @@ def generated_event(event: Event, folder: Path, participants: int) -> Event:
     with (folder / "roster.csv").open("w", newline="") as handle:
         csv.writer(handle).writerows(rows)
     text = event.path.read_text()
-    import re
-
     text = re.sub(r"(?m)^roster:.*$", "roster: roster.csv", text)
     (folder / "event.yaml").write_text(text)
     for extra in (event.wordcloud.font,):
@@ -135,7 +155,14 @@ def generated_event(event: Event, folder: Path, participants: int) -> Event:
 
 
 class Rehearsal:
-    """Plays an event; `run()` writes the results to `out`."""
+    """Plays an event; `run()` writes the results to `out`.
+
+    What simulated people do is planned up front (`planners`: one method per kind of action,
+    each adding timed acts with `at`), and every choice they make is drawn from `chance`,
+    seeded by the rehearsal's seed and what the choice is about, so one seed always plays the
+    same event. How a person answers a poll depends on its kind: `answerers` has one entry per
+    kind (a kind it lacks is answered in its form).
+    """
 
     def __init__(
         self,
@@ -150,12 +177,34 @@ class Rehearsal:
         self.event = event
         self.out = out
         self.database = database
-        self.random = random.Random(seed)
+        self.seed = seed
         self.speed = speed
         self.answer_rate = answer_rate
         self.actions: list[tuple[datetime, int, str, Callable[[], None]]] = []
         self.requests = 0
         self._order = 0
+        self.asked: dict[str, set[str]] = {}  # person -> the questions they asked
+        self.upvoted: dict[tuple[str, str], set[str]] = {}  # (person, Q&A) -> question ids upvoted
+        self._attending: dict[str, list[str]] | None = None  # breakout -> who chooses it
+        self.planners: list[Callable[[Workspace], None]] = [
+            self._plan_session_polls,
+            self._plan_dm_polls,
+            self._plan_breakouts,
+            self._plan_qa,
+            self._plan_headlines,
+            self._plan_summary,
+        ]
+        self.answerers: dict[str, Answerer] = {
+            PollKind.SINGLE: self._vote_by_button,
+            PollKind.RATING: self._vote_by_button,
+            PollKind.MULTIPLE: self._answer_in_form,
+            PollKind.OPEN_TEXT: self._answer_in_form,
+            PollKind.SURVEY: self._answer_in_form,
+        }
+
+    def chance(self, *about: object) -> random.Random:
+        """The random generator for one decision (`about` names it: what, whose, which)."""
+        return chance(self.seed, *about)
 
     # ------------------------------------------------------------ planning participant behaviour
 
@@ -164,14 +213,23 @@ class Rehearsal:
         self.actions.append((when, self._order, what, action))
 
     def _plan_actions(self, ws: Workspace) -> None:
+        for planner in self.planners:
+            planner(ws)
+
+    def _launcher(self, spec: SessionSpec) -> str | None:
+        """Who runs a session's polls and Q&A: its first facilitator on the roster, else the
+        event's first facilitator or organizer."""
         event = self.event
         staff = event.facilitators or event.organizers
+        return next((f for f in spec.facilitators if event.person(f)), None) or (staff[0] if staff else None)
+
+    def _plan_session_polls(self, ws: Workspace) -> None:
+        """Facilitators launch each session's polls and close them; most of its people answer."""
+        event = self.event
         for spec in event.agenda():
             polls = [p for p in event.polls.values() if p.session == spec.id]
             start, end = event.session_start(spec), event.session_end(spec)
-            launcher = next((f for f in spec.facilitators if event.person(f)), None) or (
-                staff[0] if staff else None
-            )
+            launcher = self._launcher(spec)
             channel = spec.channel or event.channels.get("announcements")
             if not polls or launcher is None or channel is None:
                 continue
@@ -180,23 +238,28 @@ class Rehearsal:
                 opened = start + timedelta(minutes=1 + 5 * n)
                 self.at(
                     opened,
-                    f"launch {poll.id}",
+                    f"launching poll {poll.id}",
                     self._command(ws, launcher, f"/poll launch {poll.id}", channel),
                 )
                 window = max(60.0, (end - opened).total_seconds() / 3)
                 for person in audience:
-                    if self.random.random() < self.answer_rate:
-                        delay = min(window, self.random.expovariate(1 / 90))
+                    rnd = self.chance("answers", poll.id, person)
+                    if rnd.random() < self.answer_rate:
+                        delay = min(window, rnd.expovariate(1 / 90))
                         self.at(
                             opened + timedelta(seconds=30 + delay),
-                            f"answer {poll.id}",
+                            f"answers to {poll.id}",
                             self._answer(ws, person, poll.id),
                         )
                 self.at(
                     end - timedelta(minutes=2),
-                    f"close {poll.id}",
+                    f"closing poll {poll.id}",
                     self._command(ws, launcher, f"/poll close {poll.id}", channel),
                 )
+
+    def _plan_dm_polls(self, ws: Workspace) -> None:
+        """Most people answer the polls sent by DM (pre-event, the survey) in the days they are open."""
+        event = self.event
         for poll in event.polls.values():
             times = dm_times(event, poll)
             if times is None:
@@ -204,24 +267,96 @@ class Rehearsal:
             opens, _nudges, closes = times
             span = ((closes or opens + timedelta(hours=4)) - opens).total_seconds()
             for person in (p.id for p in event.audience(poll)):
-                if self.random.random() < self.answer_rate * 0.85:
-                    when = opens + timedelta(seconds=60 + self.random.random() * span * 0.6)
-                    self.at(when, f"answer {poll.id} by DM", self._answer(ws, person, poll.id, by_dm=True))
-        if event.headlines is not None:
-            spec = event.sessions[event.headlines.session]
-            start, end = event.session_start(spec), event.session_end(spec)
-            for n, team in enumerate(event.teams.values()):
-                members = [p.id for p in event.people.values() if team.id in p.teams]
-                if members and self.random.random() < 0.9:
-                    when = start + timedelta(
-                        seconds=self.random.random() * (end - start).total_seconds() * 0.8
-                    )
-                    text = f"{HEADLINES[n % len(HEADLINES)]} in {team.name}"[:150]
+                rnd = self.chance("answers by DM", poll.id, person)
+                if rnd.random() < self.answer_rate * 0.85:
+                    when = opens + timedelta(seconds=60 + rnd.random() * span * 0.6)
                     self.at(
-                        when,
-                        f"headline from {team.id}",
-                        self._headline(ws, self.random.choice(members), text),
+                        when, f"answers to {poll.id} by DM", self._answer(ws, person, poll.id, by_dm=True)
                     )
+
+    def _plan_breakouts(self, ws: Workspace) -> None:
+        """People choose their breakouts on the Home tab, as teams do (`breakout_choices`)."""
+        for choice in breakout_choices(self.event, self.seed):
+            if choice.first is not None and choice.first_at is not None:
+                self.at(
+                    choice.first_at,
+                    "breakout choices",
+                    self._choose(ws, choice.person, choice.round, choice.first),
+                )
+            self.at(
+                choice.at, "breakout choices", self._choose(ws, choice.person, choice.round, choice.session)
+            )
+
+    def _plan_qa(self, ws: Workspace) -> None:
+        """In each session with Q&A: some people ask (some anonymously), many upvote, a moderator
+        approves or dismisses what waits, and the panel answers the top question now and then."""
+        event = self.event
+        for spec in event.agenda():
+            qa = event.qa_of(spec)
+            launcher, channel = self._launcher(spec), spec.channel
+            if qa is None or launcher is None or channel is None:
+                continue
+            opens, closes = qa_times(event, spec)
+            if opens is None:  # opened only by hand: the facilitator opens it as the session starts
+                opens = event.session_start(spec) + timedelta(minutes=1)
+                self.at(
+                    opens,
+                    f"opening Q&A {spec.id}",
+                    self._command(ws, launcher, f"/qa open {spec.id}", channel),
+                )
+            if closes is None:
+                closes = event.session_end(spec) - timedelta(minutes=1)
+                self.at(
+                    closes,
+                    f"closing Q&A {spec.id}",
+                    self._command(ws, launcher, f"/qa close {spec.id}", channel),
+                )
+            window = (closes - opens).total_seconds()
+            if window < 600:
+                continue
+            for person in self._audience(spec):
+                rnd = self.chance("qa", spec.id, person)
+                if rnd.random() < ASK_RATE:
+                    when = opens + timedelta(seconds=60 + rnd.random() * window * 0.6)
+                    anonymous = (
+                        qa.anonymous and self.chance("anonymous", spec.id, person).random() < ANONYMOUS_RATE
+                    )
+                    text = audience_question(rnd)
+                    self.at(when, f"questions in {spec.id}", self._ask(ws, person, spec.id, text, anonymous))
+                if rnd.random() < UPVOTE_RATE:
+                    for _ in range(rnd.randint(1, 3)):
+                        when = opens + timedelta(seconds=240 + rnd.random() * (window - 360))
+                        self.at(when, f"upvotes in {spec.id}", self._upvote(ws, person, spec.id))
+            minutes = int(window // 60)
+            if qa.moderated:
+                for m in range(3, minutes - 1, 4):
+                    self.at(
+                        opens + timedelta(minutes=m), f"moderating {spec.id}", self._moderate(ws, spec.id)
+                    )
+            for m in range(12, minutes - 4, 12):
+                self.at(
+                    opens + timedelta(minutes=m),
+                    f"answering in {spec.id}",
+                    self._answer_top(ws, launcher, spec.id),
+                )
+
+    def _plan_headlines(self, ws: Workspace) -> None:
+        """Most teams send a vision headline during the headlines session."""
+        event = self.event
+        if event.headlines is None:
+            return
+        spec = event.sessions[event.headlines.session]
+        start, end = event.session_start(spec), event.session_end(spec)
+        for team in event.teams.values():
+            members = [p.id for p in event.people.values() if team.id in p.teams]
+            rnd = self.chance("headline", team.id)
+            if members and rnd.random() < 0.9:
+                when = start + timedelta(seconds=rnd.random() * (end - start).total_seconds() * 0.8)
+                self.at(when, "headlines", self._headline(ws, rnd.choice(members), headline_text(rnd)))
+
+    def _plan_summary(self, ws: Workspace) -> None:
+        """An organizer asks for a summary during the closing session."""
+        event = self.event
         closing = next((s for s in event.agenda() if s.kind == SessionKind.CLOSING), None)
         if closing is not None and event.organizers:
             self.at(
@@ -235,11 +370,17 @@ class Rehearsal:
                 ),
             )
 
-    def _audience(self, spec: Any) -> list[str]:
-        """Who answers a session's polls: its audience (participants, not staff, but at a role-alike)."""
+    def _audience(self, spec: SessionSpec) -> list[str]:
+        """Who is in a session to answer its polls and ask questions: its audience (participants,
+        not staff, but at a role-alike); at a breakout, those who choose it."""
+        if spec.kind == SessionKind.BREAKOUT:
+            if self._attending is None:
+                self._attending = {}
+                for choice in breakout_choices(self.event, self.seed):
+                    self._attending.setdefault(choice.session, []).append(choice.person)
+            return self._attending.get(spec.id, [])
         people = [p for p in self.event.audience(spec) if p.team or spec.kind == SessionKind.ROLE_ALIKE]
-        members = [p.id for p in people]
-        return members[: max(1, len(members) // 6)] if spec.kind == SessionKind.BREAKOUT else members
+        return [p.id for p in people]
 
     # ------------------------------------------------------------ what a participant does
 
@@ -251,46 +392,61 @@ class Rehearsal:
         return act
 
     def _answer(self, ws: Workspace, person: str, poll_id: str, *, by_dm: bool = False) -> Callable[[], None]:
+        """Answer a poll on its message (in its channel, or the card in the person's DMs), the
+        way its kind asks for (`answerers`)."""
+
         def act() -> None:
             user = ws.user(person)
             with Session(ws.engine) as session:
                 poll = session.get(Poll, poll_id)
             if poll is None or poll.status != "open":
                 return
-            channel: str
-            if by_dm:
-                dm = ws.sandbox.dms.get(user)
-                cards = [m for m in ws.sandbox.messages(dm) if poll_id in json.dumps(m.blocks)] if dm else []
-                if not dm or not cards:
-                    return
-                channel, ts = dm, cards[0].ts
-            else:
-                if not poll.message_ts or not poll.channel_id:
-                    return
-                channel, ts = poll.channel_id, poll.message_ts
-            message = ws.sandbox.message(channel, ts)
-            if poll.kind in (PollKind.SINGLE, PollKind.RATING):
-                options = 5 if poll.kind == PollKind.RATING else len(poll.options)
-                weights = [1, 1, 2, 4, 3] if poll.kind == PollKind.RATING else [1] * options
-                choice = self.random.choices(range(options), weights=weights[:options])[0]
-                if find_element(message.blocks or [], f"poll_vote_{choice}")[1] is None:
-                    return
-                self.requests += 1
-                ws.driver.click(user, channel=channel, message_ts=ts, action_id=f"poll_vote_{choice}")
+            where = self._poll_message(ws, user, poll, by_dm=by_dm)
+            if where is None:
                 return
-            action = "poll_choose" if poll.kind == PollKind.MULTIPLE else "poll_answer"
-            self.requests += 1
-            ws.driver.click(user, channel=channel, message_ts=ts, action_id=action)
-            views = ws.sandbox.open_views(user)
-            if not views:
-                return
-            view = views[-1]
-            self.requests += 1
-            ws.driver.submit(user, view.id, self._form_values(poll, view.view))
+            answerer = self.answerers.get(poll.kind, self._answer_in_form)
+            answerer(ws, user, poll, *where, self.chance("answer", poll_id, person))
 
         return act
 
-    def _form_values(self, poll: Poll, view: dict[str, Any]) -> dict[str, Any]:
+    def _poll_message(self, ws: Workspace, user: str, poll: Poll, *, by_dm: bool) -> tuple[str, str] | None:
+        """(channel, ts) of the message a person answers a poll on."""
+        if by_dm:
+            dm = ws.sandbox.dms.get(user)
+            cards = [m for m in ws.sandbox.messages(dm) if poll.id in json.dumps(m.blocks)] if dm else []
+            return (dm, cards[0].ts) if dm and cards else None
+        if not poll.message_ts or not poll.channel_id:
+            return None
+        return poll.channel_id, poll.message_ts
+
+    def _vote_by_button(
+        self, ws: Workspace, user: str, poll: Poll, channel: str, ts: str, rnd: random.Random
+    ) -> None:
+        """Single choice and rating: one click on an option's button (ratings lean agreeable)."""
+        options = 5 if poll.kind == PollKind.RATING else len(poll.options)
+        weights = [1, 1, 2, 4, 3] if poll.kind == PollKind.RATING else [1] * options
+        choice = rnd.choices(range(options), weights=weights[:options])[0]
+        message = ws.sandbox.message(channel, ts)
+        if find_element(message.blocks or [], f"poll_vote_{choice}")[1] is None:
+            return
+        self.requests += 1
+        ws.driver.click(user, channel=channel, message_ts=ts, action_id=f"poll_vote_{choice}")
+
+    def _answer_in_form(
+        self, ws: Workspace, user: str, poll: Poll, channel: str, ts: str, rnd: random.Random
+    ) -> None:
+        """Multiple choice, open text, surveys: open the poll's form and fill it in."""
+        action = "poll_choose" if poll.kind == PollKind.MULTIPLE else "poll_answer"
+        self.requests += 1
+        ws.driver.click(user, channel=channel, message_ts=ts, action_id=action)
+        views = ws.sandbox.open_views(user)
+        if not views:
+            return
+        view = views[-1]
+        self.requests += 1
+        ws.driver.submit(user, view.id, self._form_values(poll, view.view, rnd))
+
+    def _form_values(self, poll: Poll, view: dict[str, Any], rnd: random.Random) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for block in view.get("blocks", []):
             if block.get("type") != "input":
@@ -298,21 +454,134 @@ class Rehearsal:
             element = block["element"]
             kind, block_id, action_id = element["type"], block["block_id"], element["action_id"]
             if kind == "plain_text_input":
-                values[block_id] = {action_id: {"type": kind, "value": self.random.choice(OPEN_ANSWERS)}}
+                label = (block.get("label") or {}).get("text", "")
+                text = open_answer(f"{poll.question} {label}", rnd)
+                values[block_id] = {action_id: {"type": kind, "value": text}}
             elif kind == "checkboxes":
                 options = element.get("options", [])
-                picked = self.random.sample(options, k=min(len(options), self.random.randint(1, 3)))
+                picked = rnd.sample(options, k=min(len(options), rnd.randint(1, 3)))
                 values[block_id] = {action_id: {"type": kind, "selected_options": picked}}
             elif kind in ("radio_buttons", "static_select"):
                 options = element.get("options", [])
                 weights = [1, 1, 2, 5, 4][: len(options)] if len(options) == 5 else [1] * len(options)
                 values[block_id] = {
-                    action_id: {
-                        "type": kind,
-                        "selected_option": self.random.choices(options, weights=weights)[0],
-                    }
+                    action_id: {"type": kind, "selected_option": rnd.choices(options, weights=weights)[0]}
                 }
         return values
+
+    def _choose(self, ws: Workspace, person: str, round_key: str, session_id: str) -> Callable[[], None]:
+        """Open the Home tab and pick a breakout in the round's select, as a click does."""
+
+        def act() -> None:
+            user = ws.user(person)
+            self.requests += 2
+            ws.driver.event({"type": "app_home_opened", "user": user, "tab": "home"})
+            homes = [v for v in ws.sandbox.views.values() if v.kind == "home" and v.user == user]
+            if not homes:
+                return
+            action_id = f"breakout_choose_{round_key}"
+            element = find_element(homes[-1].view.get("blocks", []), action_id)[1]
+            if element is None or session_id not in {o.get("value") for o in element.get("options", [])}:
+                return  # the round has started, or the breakout is not one of theirs
+            ws.driver.select(user, view_id=homes[-1].id, action_id=action_id, value=session_id)
+
+        return act
+
+    def _live_qa(self, ws: Workspace, qa_id: str) -> tuple[str, Any] | None:
+        """(channel, live message) of an open Q&A."""
+        with Session(ws.engine) as session:
+            qa = session.get(Qa, qa_id)
+        if qa is None or qa.status != "open" or not qa.channel_id or not qa.message_ts:
+            return None
+        return qa.channel_id, ws.sandbox.message(qa.channel_id, qa.message_ts)
+
+    def _ask(self, ws: Workspace, person: str, qa_id: str, text: str, anonymous: bool) -> Callable[[], None]:
+        """Press "Ask a question" and send the form, anonymously or not."""
+
+        def act() -> None:
+            live = self._live_qa(ws, qa_id)
+            if live is None:
+                return
+            channel, message = live
+            user = ws.user(person)
+            self.requests += 2
+            ws.driver.click(user, channel=channel, message_ts=message.ts, action_id="qa_ask")
+            views = ws.sandbox.open_views(user)
+            if not views:
+                return
+            values: dict[str, Any] = {"question": {"value": {"type": "plain_text_input", "value": text}}}
+            blocks = {b.get("block_id") for b in views[-1].view.get("blocks", [])}
+            if "anonymous" in blocks:
+                chosen = [{"value": "yes"}] if anonymous else []
+                values["anonymous"] = {"value": {"type": "checkboxes", "selected_options": chosen}}
+            reply = ws.driver.submit(user, views[-1].id, values)
+            if reply.status == 200 and reply.json.get("response_action") != "errors":
+                self.asked.setdefault(person, set()).add(text)
+            else:
+                ws.sandbox.close_view(views[-1].id)
+
+        return act
+
+    def _upvote(self, ws: Workspace, person: str, qa_id: str) -> Callable[[], None]:
+        """Upvote one of the questions the live message shows (not one's own), the top ones likelier."""
+
+        def act() -> None:
+            live = self._live_qa(ws, qa_id)
+            if live is None:
+                return
+            channel, message = live
+            mine = {mrkdwn(t) for t in self.asked.get(person, set())}
+            shown = shown_questions(message)
+            done = self.upvoted.setdefault((person, qa_id), set())
+            shown = [s for s in shown if s[1] not in done and not any(f" · {t}\n" in s[2] for t in mine)]
+            if not shown:
+                return
+            rnd = self.chance("upvote", qa_id, person, *sorted(s[2].split("\n")[0] for s in shown))
+            action_id, value, _text = rnd.choices(shown, weights=[1 / (i + 1) for i in range(len(shown))])[0]
+            done.add(value)
+            self.requests += 1
+            ws.driver.click(
+                ws.user(person), channel=channel, message_ts=message.ts, action_id=action_id, value=value
+            )
+
+        return act
+
+    def _moderate(self, ws: Workspace, qa_id: str) -> Callable[[], None]:
+        """The Q&A's first moderator goes through the questions waiting in their DMs: most are
+        approved, some dismissed."""
+
+        def act() -> None:
+            moderators = ws.services.qa.moderators(qa_id)
+            if not moderators:
+                return
+            _person, user = moderators[0]
+            dm = ws.sandbox.dms.get(user)
+            for card in ws.sandbox.messages(dm) if dm else []:
+                if find_element(card.blocks or [], "qa_approve_0")[1] is None:
+                    continue
+                verb = (
+                    "dismiss"
+                    if self.chance("moderate", qa_id, card.text).random() < DISMISS_RATE
+                    else "approve"
+                )
+                self.requests += 1
+                ws.driver.click(user, channel=dm or "", message_ts=card.ts, action_id=f"qa_{verb}_0")
+
+        return act
+
+    def _answer_top(self, ws: Workspace, person: str, qa_id: str) -> Callable[[], None]:
+        """The panel takes the most upvoted question: its facilitator marks it answered."""
+
+        def act() -> None:
+            live = self._live_qa(ws, qa_id)
+            if live is None:
+                return
+            channel, message = live
+            shown = shown_questions(message)
+            if shown:
+                self._command(ws, person, f"/qa answered {shown[0][1]}", channel)()
+
+        return act
 
     def _headline(self, ws: Workspace, person: str, text: str) -> Callable[[], None]:
         def act() -> None:
@@ -379,15 +648,22 @@ class Rehearsal:
             moment = max(min(candidates), clock.now())
             self._pace(moment, begin, wall_start)
             self._settle(ws, clock, until=moment)
-            scheduler.run_due(moment)
+            done = (moment - begin).total_seconds() / total
+            for job_id in scheduler.run_due(moment):
+                progress(done, self._at(moment, scheduler.describe(job_id)))
             while index < len(actions) and actions[index][0] <= moment:
                 _when, _n, what, act = actions[index]
                 act()
                 index += 1
-                progress((moment - begin).total_seconds() / total, what)
+                progress(done, self._at(moment, what))
             ws.deliver()
         self._settle(ws, clock, until=end)
         progress(1.0, "done")
+
+    def _at(self, moment: datetime, what: str) -> str:
+        """What the rehearsal is doing, at the event's time: "Sat, May 9 10:05 AM · answers to x"."""
+        local = moment.astimezone(self.event.tz)
+        return f"{formatting.short_day(local.date())} {formatting.clock(local)} · {what}"
 
     def _settle(self, ws: Workspace, clock: ManualClock, *, until: datetime) -> None:
         """Let the outbox drain, moving the clock a second at a time while rate limits hold rows back."""
@@ -469,12 +745,14 @@ class Rehearsal:
         (out / "summaries.md").write_text("# Summaries sent to organizers\n\n" + "\n".join(summaries))
         ws.services.report.write(out / "report")
         findings = self._findings(ws, too_big, rate_limited)
+        activity = self._activity(ws)
         (out / "findings.json").write_text(json.dumps([f.__dict__ for f in findings], indent=1))
         text = (
             "\n".join(f"- **{f.kind}**: {f.detail}" for f in findings)
             or "No findings: the rehearsal went clean."
         )
-        (out / "findings.md").write_text(f"# Findings\n\n{text}\n")
+        did = "".join(f"- {line}\n" for line in activity)
+        (out / "findings.md").write_text(f"# Findings\n\n{text}\n\n## What the simulated people did\n\n{did}")
         clouds = sorted((out / "files").glob("wordcloud-*.png")) if (out / "files").exists() else []
         return Result(
             out=out,
@@ -483,7 +761,63 @@ class Rehearsal:
             requests=self.requests,
             seconds=seconds,
             files=clouds,
+            activity=activity,
         )
+
+    def _why_nobody(self, session: Session, job_id: str) -> str:
+        """Why a planned DM job had nobody to send to."""
+        event = self.event
+        kind, subject = (job_id.split(":") + [""])[:2]
+        spec: SessionSpec | PollSpec | None = (
+            event.sessions.get(subject) if kind == "dm-reminder" else event.polls.get(subject)
+        )
+        if kind == "poll-nudge":
+            return "everyone it is for had already answered, so there was nobody to nudge"
+        if spec is None:
+            return "its recipient list was empty"
+        people = event.audience(spec)
+        if not people:
+            return "it is for nobody on the roster (see its audience:)"
+        could = formatting.count(len(people), "person", "people")
+        if isinstance(spec, SessionSpec) and spec.kind == SessionKind.BREAKOUT:
+            chose = session.exec(select(BreakoutChoice).where(BreakoutChoice.session_id == spec.id)).all()
+            if not chose:
+                return f"nobody chose this breakout on the Home tab ({could} could)"
+            return (
+                f"the {formatting.count(len(chose), 'person', 'people')} who chose it were not found in Slack"
+            )
+        return f"none of the {could} it is for were found in Slack"
+
+    def _activity(self, ws: Workspace) -> list[str]:
+        """What the simulated people did, counted from the database, in words."""
+        count = formatting.count
+        with Session(ws.engine) as session:
+            answers = session.exec(select(func.count()).select_from(Response)).one()
+            choices = session.exec(select(BreakoutChoice)).all()
+            questions = session.exec(select(Question)).all()
+            upvotes = session.exec(select(func.count()).select_from(Upvote)).one()
+            headlines = session.exec(select(func.count()).select_from(Headline)).one()
+        lines = [f"{count(answers, 'poll answer', 'poll answers')} recorded"]
+        if choices:
+            people = len({c.person_id for c in choices})
+            lines.append(
+                f"{count(len(choices), 'breakout choice', 'breakout choices')} on the Home tab, "
+                f"by {count(people, 'person', 'people')}"
+            )
+        if questions:
+            status = Counter(q.status for q in questions)
+            anonymous = sum(1 for q in questions if q.anonymous)
+            parts = [f"{formatting.number(anonymous)} anonymous"]
+            parts += [
+                f"{formatting.number(n)} {QUESTION_STATUS.get(k, k)}" for k, n in sorted(status.items())
+            ]
+            lines.append(
+                f"{count(len(questions), 'question', 'questions')} asked in Q&A ({', '.join(parts)}), "
+                f"{count(upvotes, 'upvote', 'upvotes')}"
+            )
+        if headlines:
+            lines.append(f"{count(headlines, 'vision headline', 'vision headlines')} sent")
+        return lines
 
     def _where(self, ws: Workspace, channel: str) -> str:
         for user, dm in ws.sandbox.dms.items():
@@ -503,10 +837,22 @@ class Rehearsal:
             if not s.channel and s.kind != SessionKind.MEAL
         ]
         with Session(ws.engine) as session:
-            for run in session.exec(select(JobRun).where(JobRun.status != "sent")).all():
-                found.append(
-                    Finding(f"scheduled send {run.status}", f"{run.job_id}: {run.detail or ''}".strip())
-                )
+            runs = session.exec(select(JobRun).order_by(col(JobRun.scheduled_for), col(JobRun.job_id))).all()
+            for run in runs:
+                if run.status != "sent":
+                    found.append(
+                        Finding(f"scheduled send {run.status}", f"{run.job_id}: {run.detail or ''}".strip())
+                    )
+                sent = re.match(r"(\d+) DMs", run.detail or "")
+                if sent and int(sent[1]) == 0:
+                    when = formatting.day_and_clock(utc(run.scheduled_for).astimezone(event.tz))
+                    what = ws.services.scheduler.describe(run.job_id) if ws.services.scheduler else ""
+                    found.append(
+                        Finding(
+                            "planned send reached nobody",
+                            f"{run.job_id} ({what}, {when}): {self._why_nobody(session, run.job_id)}",
+                        )
+                    )
             for row in session.exec(select(Outbox).where(Outbox.status == "failed")).all():
                 found.append(
                     Finding(
@@ -535,10 +881,12 @@ def rehearse_event(
     participants: int | None = None,
     speed: float | None = None,
     database: str | None = None,
+    seed: int = 2015,
     progress: Callable[[float, str], None] = lambda _f, _s: None,
 ) -> Result:
-    """Load the event (or a copy with N generated participants) and rehearse it into `out`."""
+    """Load the event (or a copy with N generated participants) and rehearse it into `out`;
+    the same `seed` plays the same event (the same choices, answers and words)."""
     event = load_event(path)
     if participants is not None:
         event = generated_event(event, out / "generated-event", participants)
-    return Rehearsal(event, out, database=database, speed=speed).run(progress)
+    return Rehearsal(event, out, database=database, speed=speed, seed=seed).run(progress)

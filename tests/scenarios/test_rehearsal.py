@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,221 @@ def id_tokens(value: object) -> set[str]:
     if " " in value.strip():
         return set()
     return {part for part in re.split(r"[:/,|=]", value) if part}
+
+
+# ------------------------------------------------------------------ what simulated people do
+
+BREAKOUTS = """\
+  - id: bo-budget
+    title: Budget together
+    day: 2026-04-18
+    start: "10:00"
+    end: "11:00"
+    kind: breakout
+    room: Room C
+    channel: summit-budget
+  - id: bo-trust
+    title: Building trust
+    day: 2026-04-18
+    start: "10:00"
+    end: "11:00"
+    kind: breakout
+    room: Room D
+    channel: summit-trust
+  - id: bo-staff
+    title: Staff only
+    day: 2026-04-18
+    start: "10:00"
+    end: "11:00"
+    kind: breakout
+    room: Room E
+    channel: summit-staff
+    audience: {roles: [other]}
+"""
+
+
+def rich_event(folder: Path) -> Path:
+    """The quickstart event with a round of breakouts (one of them only for staff, who never
+    choose one) and Q&A on the opening (moderated) and the closing session."""
+    event = (QUICKSTART / "event.yaml").read_text()
+    event = event.replace("sessions:\n", "sessions:\n" + BREAKOUTS, 1)
+    event = event.replace(
+        "    reminders: [30, 5]                    # this session's own offsets ([] for none)\n",
+        "    reminders: [30, 5]\n    qa: {moderated: true}\n",
+        1,
+    )
+    event = event.replace(
+        "    kind: closing\n    room: Main Hall\n    channel: summit-plenary\n",
+        "    kind: closing\n    room: Main Hall\n    channel: summit-plenary\n    qa: true\n",
+        1,
+    )
+    assert event.count("qa:") == 2 and "bo-staff" in event
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "event.yaml").write_text(event)
+    (folder / "roster.csv").write_text((QUICKSTART / "roster.csv").read_text())
+    return folder / "event.yaml"
+
+
+def rehearse(event: Path, out: Path, *, participants: int = 60, seed: int | None = None) -> str:
+    argv = [sys.executable, "-m", "bot.cli", "rehearse", str(event), "--out", str(out)]
+    argv += ["--participants", str(participants)]
+    if seed is not None:
+        argv += ["--seed", str(seed)]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def rows(out: Path, query: str) -> list[tuple]:  # type: ignore[type-arg]
+    import sqlite3
+
+    with sqlite3.connect(out / "rehearsal.db") as db:
+        return list(db.execute(query))
+
+
+@pytest.fixture(scope="module")
+def rehearsed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """One rehearsal of the rich event, shared by the tests that read what it left."""
+    base = tmp_path_factory.mktemp("rich")
+    out = base / "rehearsal"
+    return out, rehearse(rich_event(base / "event"), out)
+
+
+@pytest.mark.slow
+def test_simulated_people_choose_breakouts_on_the_home_tab_and_their_reminders_reach_them(
+    rehearsed: tuple[Path, str],
+) -> None:
+    out, stdout = rehearsed
+    chosen = dict(rows(out, "SELECT session_id, count(*) FROM breakoutchoice GROUP BY session_id"))
+    assert chosen.get("bo-budget", 0) > 0 and chosen.get("bo-trust", 0) > 0, chosen
+    assert "bo-staff" not in chosen
+    runs = dict(rows(out, "SELECT job_id, detail FROM jobrun WHERE job_id LIKE 'dm-reminder:bo-%'"))
+    assert runs["dm-reminder:bo-budget:10"] == f"{chosen['bo-budget']} DMs"
+    assert runs["dm-reminder:bo-trust:10"] == f"{chosen['bo-trust']} DMs"
+    timeline = json.loads((out / "timeline.json").read_text())
+    reminded = [t for t in timeline if t["where"].startswith("DM to ") and "*Building trust*" in t["what"]]
+    assert len(reminded) == chosen["bo-trust"]
+    assert "breakout choices on the Home tab" in stdout
+
+
+@pytest.mark.slow
+def test_a_planned_send_that_reaches_nobody_is_a_finding_naming_the_job_and_why(
+    rehearsed: tuple[Path, str],
+) -> None:
+    out, stdout = rehearsed
+    findings = json.loads((out / "findings.json").read_text())
+    nobody = [f["detail"] for f in findings if f["kind"] == "planned send reached nobody"]
+    assert len(nobody) == 1, findings
+    assert nobody[0].startswith("dm-reminder:bo-staff:10 (personal reminder: Staff only, Saturday, April 18")
+    assert nobody[0].endswith("nobody chose this breakout on the Home tab (2 people could)")
+    assert "planned send reached nobody: dm-reminder:bo-staff:10" in stdout
+    assert "**planned send reached nobody**" in (out / "findings.md").read_text()
+
+
+@pytest.mark.slow
+def test_simulated_people_ask_and_upvote_in_q_and_a_and_moderators_approve_some(
+    rehearsed: tuple[Path, str],
+) -> None:
+    out, stdout = rehearsed
+    asked = rows(out, "SELECT qa_id, status, anonymous, text FROM question")
+    by_qa = {qa: [q for q in asked if q[0] == qa] for qa in ("opening", "closing")}
+    assert all(len(qs) >= 2 for qs in by_qa.values()), asked
+    assert any(anonymous for _, _, anonymous, _ in asked) and not all(a for _, _, a, _ in asked)
+    # The opening's Q&A is moderated: its moderator approved some (they show, some answered).
+    assert {status for _, status, _, _ in by_qa["opening"]} & {"open", "answered"}
+    assert all(status != "pending" for _, status, _, _ in by_qa["closing"])
+    upvoted = rows(out, "SELECT count(*) FROM upvote")[0][0]
+    assert upvoted >= 5
+    assert len({text for *_, text in asked}) >= len(asked) - 1  # questions vary
+    report = (out / "report" / "report.md").read_text()
+    summaries = (out / "summaries.md").read_text()
+    for qa, questions in by_qa.items():
+        shown = [text for _, status, _, text in questions if status in ("open", "answered")]
+        assert any(text in report for text in shown), qa
+    assert f"*Q&A*: {len(by_qa['opening'])} questions asked" in summaries
+    assert "questions asked in Q&A" in stdout and "upvotes" in stdout
+
+
+@pytest.mark.slow
+def test_simulated_text_varies_by_question_and_names_no_team(rehearsed: tuple[Path, str]) -> None:
+    out, _stdout = rehearsed
+    headlines = [t for (t,) in rows(out, "SELECT text FROM headline")]
+    assert len(headlines) >= 1
+    words = {"river", "valley", "unified", "elementary"}
+    assert not [h for h in headlines if words & set(h.lower().split())]
+    answers = rows(out, "SELECT poll_id, text FROM response WHERE text IS NOT NULL")
+    expectations = {t for p, t in answers if p == "expectations"}
+    hopes = {t for p, t in answers if p == "hopes"}
+    assert len(expectations) >= 10 and len(hopes) >= 10
+    assert not expectations & hopes  # two questions, two kinds of answer
+    assert not [t for _, t in answers if words & set(t.lower().split())]
+
+
+def test_teams_split_up_for_breakouts_as_at_the_model_event_and_a_seed_plays_the_same() -> None:
+    """The example's teams of four: most go in pairs and cover four different breakouts over
+    the two rounds; some have someone alone, some leave breakouts uncovered; a few people never
+    choose; the same seed chooses the same, another seed otherwise."""
+    from bot.devkit.synthetic import breakout_choices
+    from bot.event import load_event
+
+    event = load_event(ROOT / "examples" / "symposium-2015" / "event.yaml", check_colormap=False)
+    choices = breakout_choices(event, 2015)
+    assert choices == breakout_choices(event, 2015)
+    assert choices != breakout_choices(event, 2016)
+    participants = [p for p in event.people.values() if p.team]
+    assert 0.85 * 2 * len(participants) < len(choices) < 2 * len(participants)  # a few never choose
+    covered: dict[str, set[str]] = {}
+    groups: Counter[int] = Counter()  # how many of a team went to the same breakout in a round
+    for (team, _round, _session), n in Counter(
+        (event.people[c.person].team, c.round, c.session) for c in choices
+    ).items():
+        covered.setdefault(str(team), set())
+        groups[n] += 1
+    for c in choices:
+        covered[str(event.people[c.person].team)].add(event.sessions[c.session].title)
+    coverage = Counter(len(titles) for titles in covered.values())
+    assert coverage[4] > len(covered) / 2, coverage  # most teams cover four breakouts
+    assert sum(n for k, n in coverage.items() if k < 4) >= 3, coverage  # some leave some uncovered
+    assert groups[2] > groups[1] > 0, groups  # pairs, mostly; some go alone
+    assert {c.session for c in choices} == {s.id for s in event.sessions.values() if s.kind == "breakout"}
+    assert sum(1 for c in choices if c.first) >= 5  # some change their mind before the round
+    assert all(c.at < event.session_start(event.sessions[c.session]) for c in choices)
+
+
+def test_simulated_answers_suit_their_question_and_repeat_for_a_seed() -> None:
+    from bot.devkit.synthetic import chance, headline_text, open_answer
+
+    questions = [
+        "What are you most looking forward to at the symposium?",
+        "What would help classified employees become full partners in your district's collaboration?",
+        "What is the first step your team will take together when you get home?",
+        "How did the symposium go for you? Anything else you would like the organizers to know?",
+    ]
+    drawn = {q: {open_answer(q, chance(7, q, i)) for i in range(40)} for q in questions}
+    assert all(len(answers) >= 25 for answers in drawn.values())
+    for a in questions:
+        for b in questions:
+            assert a == b or not drawn[a] & drawn[b]
+    assert drawn == {q: {open_answer(q, chance(7, q, i)) for i in range(40)} for q in questions}
+    headlines = [headline_text(chance(7, "headline", i)) for i in range(47)]
+    assert len(set(headlines)) >= 40
+    words = Counter(w for h in headlines for w in set(h.lower().split()) if len(w) > 3)
+    assert words.most_common(1)[0][1] < 47 / 3, words.most_common(5)  # no word fills the cloud
+
+
+@pytest.mark.slow
+def test_a_rehearsal_with_the_same_seed_plays_the_same(rehearsed: tuple[Path, str], tmp_path: Path) -> None:
+    out, _stdout = rehearsed
+    again = tmp_path / "again"
+    rehearse(rich_event(tmp_path / "event"), again)
+    played = [
+        "SELECT person_id, round_key, session_id FROM breakoutchoice ORDER BY 1, 2",
+        "SELECT team_id, text FROM headline ORDER BY 1",
+        "SELECT poll_id, text FROM response WHERE text IS NOT NULL ORDER BY 1, 2",
+        "SELECT qa_id, text, anonymous FROM question ORDER BY 1, 2",
+    ]
+    for query in played:
+        assert rows(again, query) == rows(out, query), query
+    other = tmp_path / "other"
+    rehearse(rich_event(tmp_path / "event"), other, seed=7)
+    assert rows(other, played[0]) != rows(out, played[0])
