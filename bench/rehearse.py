@@ -10,7 +10,9 @@ folder (a fresh SQLite database), timed from start to exit (the wall time a
 person waits), beside the time the command reports for itself. Then the same
 with `--participants N` (2,000 by default). Prints each run and the medians,
 the ratio of the large median to the roster's, the machine and the load
-average. A run that fails prints the end of its output. Not a test: nothing asserts.
+average, and what the simulated people did in the first run of each (answers,
+breakout choices, questions and upvotes, headlines). A run that fails prints
+the end of its output. Not a test: nothing asserts.
 """
 
 from __future__ import annotations
@@ -44,7 +46,10 @@ def one_run(event: Path, participants: int | None) -> dict[str, Any]:
         done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
         wall = time.perf_counter() - started
     reported = re.search(r"Rehearsed in ([\d.]+) s", done.stdout)
-    findings = re.search(r"(\d+) findings", done.stdout)
+    findings = re.search(r"([\d,]+) findings?\b", done.stdout)
+    # What the simulated people did: the lines between "Rehearsed in" and "Timeline, ...".
+    said = done.stdout.split("Rehearsed in", 1)[-1].split("Timeline, summaries", 1)[0]
+    activity = [line.strip()[2:] for line in said.splitlines() if line.startswith("  • ")]
     if done.returncode != 0:
         print((done.stdout + done.stderr)[-2000:], file=sys.stderr)
     return {
@@ -52,7 +57,8 @@ def one_run(event: Path, participants: int | None) -> dict[str, Any]:
         "wall_s": round(wall, 1),
         "reported_s": float(reported.group(1)) if reported else None,
         "exit": done.returncode,
-        "findings": int(findings.group(1)) if findings else 0,
+        "findings": int(findings.group(1).replace(",", "")) if findings else 0,
+        "activity": activity,
         "load_average": load,
     }
 
@@ -69,6 +75,8 @@ def series(event: Path, participants: int | None, runs: int) -> dict[str, Any]:
             f"{r['findings']} findings, load average before {r['load_average']}",
             flush=True,
         )
+        if n == 1 and r["activity"]:
+            print(f"    simulated people: {'; '.join(r['activity'])}", flush=True)
     median = statistics.median(r["wall_s"] for r in results)
     print(f"  {label}: median of {runs} {median:.1f} s", flush=True)
     return {"participants": participants, "runs": results, "median_wall_s": median}
