@@ -426,8 +426,11 @@ def rehearse(
         )
         for finding in result.findings[:15]:
             console.print(f"  • {esc(finding.kind)}: {esc(finding.detail)}", highlight=False, soft_wrap=True)
+        if len(result.findings) > 15:
+            more = formatting.count(len(result.findings) - 15, "more finding", "more findings")
+            console.print(f"  …and {more} in {out / 'findings.md'}", highlight=False, soft_wrap=True)
     else:
-        console.print("[green]No findings.[/green]")
+        console.print("[green]No findings: nothing to fix before the day.[/green]")
 
 
 @db_app.command("upgrade")

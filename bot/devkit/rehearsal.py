@@ -55,6 +55,7 @@ ASK_RATE = 0.08
 ANONYMOUS_RATE = 0.4
 UPVOTE_RATE = 0.5
 DISMISS_RATE = 0.15
+WRITING = 0.95  # of the progress bar: playing the event; the rest is writing what happened
 QUESTION_STATUS = {
     "open": "shown",
     "answered": "answered",
@@ -624,7 +625,9 @@ class Rehearsal:
                 ws.driver.transport = http_transport(f"{url}/slack/events")
                 self._plan_actions(ws)
                 self._play(ws, clock, progress)
-            return self._write(ws, time.monotonic() - started)
+            result = self._write(ws, time.monotonic() - started)
+            progress(1.0, "done")
+            return result
         finally:
             ws.close()
 
@@ -635,7 +638,10 @@ class Rehearsal:
         actions = sorted(self.actions)
         end = max([jobs_end, *(a[0] for a in actions)]) + timedelta(minutes=5)
         begin = clock.now()
-        total = (end - begin).total_seconds() or 1.0
+        # The bar follows the work (the acts and scheduled sends done), not the event's clock:
+        # a week of pre-event days goes by in a moment, the event's hours take the time.
+        steps = len(actions) + len(scheduler.pending()) or 1
+        done = 0
         wall_start = time.monotonic()
         index = 0
         while True:
@@ -648,17 +654,18 @@ class Rehearsal:
             moment = max(min(candidates), clock.now())
             self._pace(moment, begin, wall_start)
             self._settle(ws, clock, until=moment)
-            done = (moment - begin).total_seconds() / total
             for job_id in scheduler.run_due(moment):
-                progress(done, self._at(moment, scheduler.describe(job_id)))
+                done += 1
+                progress(WRITING * min(1.0, done / steps), self._at(moment, scheduler.describe(job_id)))
             while index < len(actions) and actions[index][0] <= moment:
                 _when, _n, what, act = actions[index]
                 act()
                 index += 1
-                progress(done, self._at(moment, what))
+                done += 1
+                progress(WRITING * min(1.0, done / steps), self._at(moment, what))
             ws.deliver()
         self._settle(ws, clock, until=end)
-        progress(1.0, "done")
+        progress(WRITING, "writing the timeline, summaries, report and word clouds")
 
     def _at(self, moment: datetime, what: str) -> str:
         """What the rehearsal is doing, at the event's time: "Sat, May 9 10:05 AM · answers to x"."""

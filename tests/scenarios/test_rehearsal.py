@@ -374,3 +374,40 @@ def test_a_rehearsal_with_the_same_seed_plays_the_same(rehearsed: tuple[Path, st
     other = tmp_path / "other"
     rehearse(rich_event(tmp_path / "event"), other, seed=7)
     assert rows(other, played[0]) != rows(out, played[0])
+
+
+@pytest.mark.slow
+def test_the_rehearsal_says_where_in_the_event_it_is_and_lists_every_finding(tmp_path: Path) -> None:
+    """The progress line follows the work with the event's time; past fifteen findings the
+    command says how many more there are and where."""
+    from bot.devkit import rehearse_event
+
+    seen: list[tuple[float, str]] = []
+    out = tmp_path / "progress"
+    rehearse_event(
+        QUICKSTART / "event.yaml",
+        out,
+        database=f"sqlite:///{out / 'r.db'}",
+        progress=lambda f, s: seen.append((f, s)),
+    )
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert any(s.startswith("Fri, Apr 17 9:01 AM · launching poll warmup") for _, s in seen), seen[:20]
+    assert any(s.startswith("Sat, Apr 18 ") and "summary: Closing session" in s for _, s in seen)
+    assert [s for _, s in seen[-2:]] == ["writing the timeline, summaries, report and word clouds", "done"]
+    # The event's hours, not the week before it, take most of the bar.
+    assert max(f for f, s in seen if s.startswith(("Fri, Apr 10", "Sat, Apr 11", "Sun, Apr 12"))) < 0.6
+
+    event = (QUICKSTART / "event.yaml").read_text()
+    forgotten = "".join(
+        f"  - {{id: never-{n}, question: Forgotten {n}?, kind: open_text}}\n" for n in range(17)
+    )
+    event = event.replace("polls:\n", "polls:\n" + forgotten, 1)
+    folder = tmp_path / "event"
+    folder.mkdir()
+    (folder / "event.yaml").write_text(event)
+    (folder / "roster.csv").write_text((QUICKSTART / "roster.csv").read_text())
+    stdout = rehearse(folder / "event.yaml", tmp_path / "many", participants=8)
+    assert stdout.count("  • poll never launched: never-") == 15
+    assert f"  …and 2 more findings in {tmp_path / 'many' / 'findings.md'}" in " ".join(stdout.split("\n"))
+    assert len(json.loads((tmp_path / "many" / "findings.json").read_text())) == 17
