@@ -685,7 +685,7 @@ def test_check_prints_the_example_agenda() -> None:
     assert "polls: eval-useful, eval-recommend, next-activities" in out
     assert "Polls with no session: looking-forward" in out
     assert (
-        "OK 2015 California Labor-Management Initiative Symposium: 26 sessions, 11 polls, 47 district teams"
+        "OK 2015 California Labor-Management Initiative Symposium: 26 sessions, 12 polls, 47 district teams"
         in out
     )
     assert result.stderr == ""
