@@ -151,6 +151,25 @@ class Server:
         return round(sum(peak_rss_mb(p) for p in process_tree(self.process.pid)), 1)
 
 
+def serve_command(
+    event_file: Path, sandbox: SlackSandbox, url_db: str, folder: Path, *, workers: int
+) -> tuple[list[str], dict[str, str], int]:
+    """`convene serve` on `event_file` with the sandbox as its Slack: its argv, environment and port."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url_db,
+        "SLACK_API_URL": sandbox.api_url,
+        "SLACK_BOT_TOKEN": sandbox.bot_token,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "CONVENE_LOG_LEVEL": "WARNING",
+        "CONVENE_FILES_DIR": str(folder / "files"),
+    }
+    port = free_port()
+    argv = [sys.executable, "-m", "bot.cli", "serve", str(event_file), "--port", str(port)]
+    argv += ["--workers", str(workers)]
+    return argv, env, port
+
+
 @contextlib.contextmanager
 def serving(argv: list[str], env: dict[str, str], log: Path, port: int) -> Iterator[Server]:
     """Start a server process and wait until GET /healthz answers; stop it after."""
@@ -520,18 +539,7 @@ def convene_run(
         sandbox.add_user(id="UHOST", name="host", email="host@votes.example.org")
         for i in range(voters):
             sandbox.add_user(id=voter(i), name=f"v{i:05d}")
-        env = {
-            **os.environ,
-            "DATABASE_URL": url_db,
-            "SLACK_API_URL": sandbox.api_url,
-            "SLACK_BOT_TOKEN": sandbox.bot_token,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "CONVENE_LOG_LEVEL": "WARNING",
-            "CONVENE_FILES_DIR": str(folder / "files"),
-        }
-        port = free_port()
-        argv = [sys.executable, "-m", "bot.cli", "serve", str(event_file), "--port", str(port)]
-        argv += ["--workers", str(settings.workers)]
+        argv, env, port = serve_command(event_file, sandbox, url_db, folder, workers=settings.workers)
         with serving(argv, env, folder / "serve.log", port) as server:
             launched = launch(server.base, sandbox, live)
             bodies = clicks(sandbox, live, launched, voters)

@@ -55,14 +55,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from bench.burst import (  # noqa: E402
-    SECRET,
     Figures,
     Settings,
     Watcher,
     add_common_options,
     confirmations,
     cpu_seconds,
-    free_port,
     fresh_database,
     header,
     load_average,
@@ -71,6 +69,7 @@ from bench.burst import (  # noqa: E402
     post,
     refreshes,
     run_load,
+    serve_command,
     serving,
     settings_from,
     settle,
@@ -219,18 +218,7 @@ def one_run(voters: int, questions: int, per_voter: int, settings: Settings, arr
         sandbox.add_user(id=HOST, name="host", email="host@votes.example.org")
         for i in range(voters):
             sandbox.add_user(id=voter_id(i), name=f"v{i:05d}")
-        env = {
-            **os.environ,
-            "DATABASE_URL": url_db,
-            "SLACK_API_URL": sandbox.api_url,
-            "SLACK_BOT_TOKEN": sandbox.bot_token,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "CONVENE_LOG_LEVEL": "WARNING",
-            "CONVENE_FILES_DIR": str(folder / "files"),
-        }
-        port = free_port()
-        argv = [sys.executable, "-m", "bot.cli", "serve", str(event_file), "--port", str(port)]
-        argv += ["--workers", str(settings.workers)]
+        argv, env, port = serve_command(event_file, sandbox, url_db, folder, workers=settings.workers)
         engine = create_engine(normalise_url(url_db))
         with serving(argv, env, folder / "serve.log", port) as server:
             channel = sandbox.channel_id(CHANNEL)
