@@ -40,11 +40,11 @@ PLENARY = "#lmi-plenary"
 TEAM_TIME = "#lmi-team-time"
 # Staff more often than not: most commands do nothing for anyone else.
 PEOPLE = ("facilitator-lead", "facilitator-lead", "cdef-events-lead", "abc-usd-supt", "abc-usd-board")
-POLLS = ("collaboration-stage", "looking-forward", "next-activities", "evaluation", "first-step")
+POLLS = ("capacity-project", "looking-forward", "next-activities", "evaluation", "first-step")
 VERBS = {
     "/poll": ("launch", "close", "results", "list", "display", "help", "new", "nope", ""),
     "/headline": ("mine", "list", "missing", "hide", "show", "help", "nope", "edit"),
-    "/wordcloud": ("headlines", "looking-forward", "collaboration-stage", "nope", ""),
+    "/wordcloud": ("headlines", "looking-forward", "capacity-project", "nope", ""),
     "/closing": ("display", "nope"),
     "/summary": ("now", "later", ""),
     "/agenda": ("me", "", "nope"),
@@ -118,7 +118,7 @@ def bot(example_event: Event, migrated_engine: Engine) -> Iterator[Bot]:
     clock = ManualClock(datetime(2015, 5, 9, 22, 0, tzinfo=UTC))
     with Workspace(example_event, clock=clock, engine=empty(migrated_engine)) as ws, Http(ws) as http:
         lead = ws.user("facilitator-lead")
-        for poll in ("collaboration-stage", "looking-forward", "next-activities"):
+        for poll in ("capacity-project", "looking-forward", "next-activities"):
             assert ws.driver.command(lead, f"/poll launch {poll}", channel=PLENARY).status == 200
         ws.deliver()
         yield Bot(ws, http)
@@ -180,7 +180,7 @@ def block_actions(draw: st.DrawFn, bot: Bot) -> dict[str, Any]:
                     st.one_of(st.sampled_from(POLLS), values),
                     st.one_of(st.lists(st.one_of(st.integers(0, 6), huge), max_size=3), values),
                 ),
-                st.builds(lambda d: '{"poll": "collaboration-stage", "choices": ' + d + "}", deep),
+                st.builds(lambda d: '{"poll": "capacity-project", "choices": ' + d + "}", deep),
                 values,
             )
         ),

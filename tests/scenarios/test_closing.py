@@ -69,8 +69,8 @@ def test_wordcloud_refuses_clearly(ws: Workspace) -> None:
     assert ws.driver.command(staff, "/wordcloud looking-forward", channel=PLENARY).text == (
         "No word cloud for `looking-forward`: No answers yet."
     )
-    assert ws.driver.command(staff, "/wordcloud collaboration-stage", channel=PLENARY).text == (
-        "`collaboration-stage` is not an open-text poll; word clouds are drawn from written answers."
+    assert ws.driver.command(staff, "/wordcloud capacity-project", channel=PLENARY).text == (
+        "`capacity-project` is not an open-text poll; word clouds are drawn from written answers."
     )
     ws.driver.command(staff, "/poll launch first-step", channel=PLENARY)
     assert ws.driver.command(staff, "/wordcloud first-step", channel=PLENARY).text == (

@@ -19,11 +19,11 @@ def test_concurrent_votes_are_each_recorded_once(
 ) -> None:
     with Workspace(example_event, clock=clock, engine=any_engine) as ws:
         ws.driver.command(
-            ws.user("facilitator-lead"), "/poll launch collaboration-stage", channel="#lmi-plenary"
+            ws.user("facilitator-lead"), "/poll launch capacity-project", channel="#lmi-plenary"
         )
         ws.deliver()
         with Session(ws.engine) as session:
-            poll = session.get(Poll, "collaboration-stage")
+            poll = session.get(Poll, "capacity-project")
             assert poll is not None and poll.message_ts
             channel, ts = poll.channel_id, poll.message_ts
         voters = [ws.user(p.id) for p in example_event.people.values() if p.team][:120]
@@ -41,7 +41,7 @@ def test_concurrent_votes_are_each_recorded_once(
         assert statuses == [200] * 240
 
         with Session(ws.engine) as session:
-            rows = session.exec(select(Response).where(Response.poll_id == "collaboration-stage")).all()
+            rows = session.exec(select(Response).where(Response.poll_id == "capacity-project")).all()
             refreshes = session.exec(select(Outbox).where(Outbox.kind == "poll_refresh")).all()
         assert sorted(r.user_id for r in rows) == sorted(voters)  # type: ignore[type-var]
         assert {r.user_id: r.choices for r in rows} == {uid: [(i + 1) % 5] for i, uid in enumerate(voters)}

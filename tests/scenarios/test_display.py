@@ -45,9 +45,9 @@ def vote(ws: Workspace, person: str, poll_id: str, action_id: str) -> None:
 
 def test_a_facilitator_gets_a_private_link_that_follows_the_votes(ws: Workspace) -> None:
     staff = ws.user("facilitator-lead")
-    ws.driver.command(staff, "/poll launch collaboration-stage", channel=PLENARY)
+    ws.driver.command(staff, "/poll launch capacity-project", channel=PLENARY)
     ws.deliver()
-    reply = ws.driver.command(staff, "/poll display collaboration-stage", channel=PLENARY)
+    reply = ws.driver.command(staff, "/poll display capacity-project", channel=PLENARY)
     assert reply.text.startswith(
         "For the room's screen (read-only; it follows the votes live): http://127.0.0.1:3000/"
     )
@@ -57,10 +57,10 @@ def test_a_facilitator_gets_a_private_link_that_follows_the_votes(ws: Workspace)
     page = web.get(path)
     assert page.status_code == 200 and "<title>Convene display</title>" in page.text
     assert page.headers["x-robots-tag"] == "noindex" and page.headers["referrer-policy"] == "no-referrer"
-    vote(ws, "abc-usd-supt", "collaboration-stage", "poll_vote_2")
+    vote(ws, "abc-usd-supt", "capacity-project", "poll_vote_2")
     data = web.get(f"{path}/data.json").json()
     assert data["total"] == 1 and data["options"][2] == {
-        "label": "Collaborating on specific projects",
+        "label": "Perhaps; we need to know more first",
         "count": 1,
         "percent": 100,
     }
@@ -69,10 +69,10 @@ def test_a_facilitator_gets_a_private_link_that_follows_the_votes(ws: Workspace)
 
 
 def test_display_links_are_for_staff_and_name_real_polls(ws: Workspace) -> None:
-    refused = ws.driver.command(ws.user("abc-usd-supt"), "/poll display collaboration-stage", channel=PLENARY)
+    refused = ws.driver.command(ws.user("abc-usd-supt"), "/poll display capacity-project", channel=PLENARY)
     assert refused.text == "Only facilitators and organizers can open display pages."
-    typo = ws.driver.command(ws.user("facilitator-lead"), "/poll display colaboration-stage", channel=PLENARY)
-    assert typo.text == "There is no poll `colaboration-stage`. Did you mean `collaboration-stage`?"
+    typo = ws.driver.command(ws.user("facilitator-lead"), "/poll display capacity-projct", channel=PLENARY)
+    assert typo.text == "There is no poll `capacity-projct`. Did you mean `capacity-project`?"
 
 
 def test_hidden_and_anonymous_polls_show_nothing_they_hide(ws: Workspace) -> None:
@@ -140,8 +140,8 @@ def test_the_page_renders_in_chromium_and_follows_a_vote(served: tuple[Workspace
     )
     ws, url = served
     staff = ws.user("facilitator-lead")
-    ws.driver.command(staff, "/poll launch collaboration-stage", channel=PLENARY)
-    reply = ws.driver.command(staff, "/poll display collaboration-stage", channel=PLENARY)
+    ws.driver.command(staff, "/poll launch capacity-project", channel=PLENARY)
+    reply = ws.driver.command(staff, "/poll display capacity-project", channel=PLENARY)
     page_url = url + display_path(reply.text)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with playwright.sync_playwright() as p:

@@ -240,14 +240,14 @@ def test_an_answer_that_is_not_text_gets_an_inline_error(
 @pytest.mark.parametrize(
     "value",
     [
-        '{"poll": "collaboration-stage", "choices": ' + "[" * 100_000 + "]" * 100_000 + "}",
-        '{"poll": "collaboration-stage", "choices": [99999999999999999999999999]}',
-        '{"poll": "collaboration-stage", "choices": [1.5]}',
-        '{"poll": "collaboration-stage", "choices": ["1"]}',
-        '{"poll": "collaboration-stage", "choices": [true]}',
-        '{"poll": "collaboration-stage", "choices": [1e400]}',
-        '{"poll": "collaboration-stage", "choices": [NaN]}',
-        '{"poll": ["collaboration-stage"], "choices": [1]}',
+        '{"poll": "capacity-project", "choices": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"poll": "capacity-project", "choices": [99999999999999999999999999]}',
+        '{"poll": "capacity-project", "choices": [1.5]}',
+        '{"poll": "capacity-project", "choices": ["1"]}',
+        '{"poll": "capacity-project", "choices": [true]}',
+        '{"poll": "capacity-project", "choices": [1e400]}',
+        '{"poll": "capacity-project", "choices": [NaN]}',
+        '{"poll": ["capacity-project"], "choices": [1]}',
         '{"poll": "' + "p" * 5000 + '", "choices": [1]}',
         "[1]",
     ],
@@ -255,7 +255,7 @@ def test_an_answer_that_is_not_text_gets_an_inline_error(
 def test_a_vote_value_slack_could_not_have_sent_gets_a_clear_note(
     ws: Workspace, http: Http, logs: Records, value: str
 ) -> None:
-    _, message = launch(ws, "collaboration-stage")
+    _, message = launch(ws, "capacity-project")
     voter = ws.user(VOTER)
     before = digest(ws.engine)
     reply = ws.driver.click(

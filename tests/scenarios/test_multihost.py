@@ -48,7 +48,7 @@ pytestmark = pytest.mark.slow
 
 HOSTS = 3
 PORT = 3000  # every host has its own namespace, so all listen on the same port
-POLL = "collaboration-stage"
+POLL = "capacity-project"
 CHANNEL = "#lmi-plenary"
 # How long another host may take to lead, from the cut (or the death) to its first moment in
 # the lead. PostgreSQL drops a silent client within storage.locks.SERVER_GIVES_UP seconds; a

@@ -65,13 +65,13 @@ def participants(ws: Workspace, n: int) -> list[str]:
 
 
 def test_facilitator_launches_a_poll_into_the_channel(ws: Workspace) -> None:
-    reply = launch(ws, "collaboration-stage")
-    assert "Launched `collaboration-stage`" in reply.text
+    reply = launch(ws, "capacity-project")
+    assert "Launched `capacity-project`" in reply.text
     posts = ws.sandbox.calls_to("chat.postMessage")
     assert len(posts) == 1
     assert posts[0].params["channel"] == ws.sandbox.channel_id(PLENARY)
-    message = poll_message(ws, "collaboration-stage")
-    assert message.text.startswith("Poll: Where is your district team today")
+    message = poll_message(ws, "capacity-project")
+    assert message.text.startswith("Poll: Would your district join a California District Capacity Project")
     buttons = [b["accessory"] for b in message.blocks if b.get("accessory")]
     assert [b["action_id"] for b in buttons] == [f"poll_vote_{i}" for i in range(5)]
     assert "0 responses" in message_text(message)
@@ -79,22 +79,22 @@ def test_facilitator_launches_a_poll_into_the_channel(ws: Workspace) -> None:
 
 def test_participant_cannot_launch_and_nothing_happens(ws: Workspace) -> None:
     someone = participants(ws, 1)[0]
-    reply = ws.driver.command(ws.user(someone), "/poll launch collaboration-stage", channel=PLENARY)
+    reply = ws.driver.command(ws.user(someone), "/poll launch capacity-project", channel=PLENARY)
     assert reply.status == 200
     assert reply.text == "Only facilitators and organizers can launch polls."
     ws.deliver()
     assert ws.sandbox.calls_to("chat.postMessage") == []
     with Session(ws.engine) as session:
-        assert session.get(Poll, "collaboration-stage").status == "draft"  # type: ignore[union-attr]
-    for verb in ("close collaboration-stage", "results collaboration-stage", "list", "new"):
+        assert session.get(Poll, "capacity-project").status == "draft"  # type: ignore[union-attr]
+    for verb in ("close capacity-project", "results capacity-project", "list", "new"):
         refused = ws.driver.command(ws.user(someone), f"/poll {verb}", channel=PLENARY)
         assert refused.text.startswith("Only facilitators and organizers can"), verb
     assert ws.sandbox.calls_to("views.open") == []
 
 
 def test_unknown_poll_id_suggests_the_closest(ws: Workspace) -> None:
-    reply = ws.driver.command(ws.user(FACILITATOR), "/poll launch colaboration-stage", channel=PLENARY)
-    assert reply.text == "There is no poll `colaboration-stage`. Did you mean `collaboration-stage`?"
+    reply = ws.driver.command(ws.user(FACILITATOR), "/poll launch capacity-projct", channel=PLENARY)
+    assert reply.text == "There is no poll `capacity-projct`. Did you mean `capacity-project`?"
     reply = ws.driver.command(ws.user(FACILITATOR), "/poll close zzz", channel=PLENARY)
     assert reply.text == "There is no poll `zzz`. See `/poll list`."
     ws.deliver()
@@ -102,12 +102,10 @@ def test_unknown_poll_id_suggests_the_closest(ws: Workspace) -> None:
 
 
 def test_launching_twice_says_where_it_runs(ws: Workspace) -> None:
-    launch(ws, "collaboration-stage")
-    again = ws.driver.command(
-        ws.user(FACILITATOR), "/poll launch collaboration-stage", channel="#lmi-team-time"
-    )
+    launch(ws, "capacity-project")
+    again = ws.driver.command(ws.user(FACILITATOR), "/poll launch capacity-project", channel="#lmi-team-time")
     channel = ws.sandbox.channel_id(PLENARY)
-    assert again.text == f"`collaboration-stage` is already open in <#{channel}>."
+    assert again.text == f"`capacity-project` is already open in <#{channel}>."
     ws.deliver()
     assert len(ws.sandbox.calls_to("chat.postMessage")) == 1
 
@@ -119,11 +117,11 @@ def test_help_and_list(ws: Workspace) -> None:
         "I don't know `/poll lunch`"
         in ws.driver.command(ws.user(someone), "/poll lunch", channel=PLENARY).text
     )
-    launch(ws, "collaboration-stage")
+    launch(ws, "capacity-project")
     listing = ws.driver.command(ws.user(FACILITATOR), "/poll list", channel=PLENARY).json
     text = json.dumps(listing["blocks"])
-    assert "`collaboration-stage`" in text and "open in" in text
-    assert text.index("collaboration-stage") < text.index("eval-useful")  # open polls first
+    assert "`capacity-project`" in text and "open in" in text
+    assert text.index("capacity-project") < text.index("eval-useful")  # open polls first
 
 
 def _dms_to(ws: Workspace, who: str) -> list[str]:
@@ -141,43 +139,43 @@ def test_a_launch_slack_refuses_tells_the_facilitator_and_can_be_launched_again(
     ws: Workspace, channel: dict[str, Any], advice: str
 ) -> None:
     ws.sandbox.add_channel(name="board-room", **channel)
-    reply = launch(ws, "collaboration-stage", channel="#board-room")
+    reply = launch(ws, "capacity-project", channel="#board-room")
     assert "Launched" in reply.text  # the ack cannot know yet; the post is tried after it
     room = ws.sandbox.channel_id("#board-room")
     told = [n for n in notes_to(ws, FACILITATOR) if "was not launched" in n]
     assert len(told) == 1, notes_to(ws, FACILITATOR)
     assert f"could not post it in <#{room}>" in told[0] and advice in told[0]
-    assert "`/poll launch collaboration-stage`" in told[0]
+    assert "`/poll launch capacity-project`" in told[0]
     with Session(ws.engine) as session:
-        poll = session.get(Poll, "collaboration-stage")
+        poll = session.get(Poll, "capacity-project")
         assert poll is not None and poll.status == "draft" and poll.channel_id is None
         # Who launched it does not outlive the post's outcome.
         assert all("reply_to" not in row.payload for row in session.exec(select(Outbox)))
-    closing = ws.driver.command(ws.user(FACILITATOR), "/poll close collaboration-stage", channel=PLENARY)
-    assert closing.text == "`collaboration-stage` has not been launched yet."
-    assert "Launched" in launch(ws, "collaboration-stage").text
-    assert poll_message(ws, "collaboration-stage").channel == ws.sandbox.channel_id(PLENARY)
+    closing = ws.driver.command(ws.user(FACILITATOR), "/poll close capacity-project", channel=PLENARY)
+    assert closing.text == "`capacity-project` has not been launched yet."
+    assert "Launched" in launch(ws, "capacity-project").text
+    assert poll_message(ws, "capacity-project").channel == ws.sandbox.channel_id(PLENARY)
 
 
 def test_a_launch_that_fails_after_its_reply_link_expired_is_told_by_dm(
     ws: Workspace, clock: ManualClock
 ) -> None:
     ws.sandbox.add_channel(name="board-room", is_private=True, bot_is_member=False)
-    ws.driver.command(ws.user(FACILITATOR), "/poll launch collaboration-stage", channel="#board-room")
+    ws.driver.command(ws.user(FACILITATOR), "/poll launch capacity-project", channel="#board-room")
     clock.advance(timedelta(minutes=31))  # the post waited (Slack held back, say) past the link's 30 minutes
     ws.deliver()
     assert not [n for n in notes_to(ws, FACILITATOR) if "was not launched" in n]
-    assert len([t for t in _dms_to(ws, FACILITATOR) if "`collaboration-stage` was not launched" in t]) == 1
+    assert len([t for t in _dms_to(ws, FACILITATOR) if "`capacity-project` was not launched" in t]) == 1
     assert ws.sandbox.calls_to("response_url") == []
 
 
 def test_closing_a_poll_whose_message_is_not_posted_yet_says_so(ws: Workspace) -> None:
-    ws.driver.command(ws.user(FACILITATOR), "/poll launch collaboration-stage", channel=PLENARY)
-    reply = ws.driver.command(ws.user(FACILITATOR), "/poll close collaboration-stage", channel=PLENARY)
+    ws.driver.command(ws.user(FACILITATOR), "/poll launch capacity-project", channel=PLENARY)
+    reply = ws.driver.command(ws.user(FACILITATOR), "/poll close capacity-project", channel=PLENARY)
     assert "now shows the final results" not in reply.text
-    assert reply.text.startswith("Closed `collaboration-stage` before its message reached")
+    assert reply.text.startswith("Closed `capacity-project` before its message reached")
     ws.deliver()
-    assert poll_message(ws, "collaboration-stage").text.startswith("Closed: ")
+    assert poll_message(ws, "capacity-project").text.startswith("Closed: ")
 
 
 def test_closing_a_poll_answered_by_dm_does_not_speak_of_its_message(ws: Workspace) -> None:
@@ -190,63 +188,65 @@ def test_closing_a_poll_answered_by_dm_does_not_speak_of_its_message(ws: Workspa
 
 
 def test_vote_is_recorded_confirmed_and_shown(ws: Workspace) -> None:
-    launch(ws, "collaboration-stage")
+    launch(ws, "capacity-project")
     voter = participants(ws, 1)[0]
-    click(ws, voter, "collaboration-stage", "poll_vote_2")
-    assert [(r.user_id, r.choices) for r in responses(ws, "collaboration-stage")] == [(ws.user(voter), [2])]
+    click(ws, voter, "capacity-project", "poll_vote_2")
+    assert [(r.user_id, r.choices) for r in responses(ws, "capacity-project")] == [(ws.user(voter), [2])]
     ws.deliver()
     assert notes_to(ws, voter) == [
-        "Recorded your answer: *Collaborating on specific projects*\n"
-        "_Where is your district team today in labor-management collaboration?_\n"
+        "Recorded your answer: *Perhaps; we need to know more first*\n"
+        "_Would your district join a California District Capacity Project like the one in Massachusetts?_\n"
         "You can change it until the poll closes."
     ]
     updates = ws.sandbox.calls_to("chat.update")
     assert len(updates) == 1
-    text = message_text(poll_message(ws, "collaboration-stage"))
+    text = message_text(poll_message(ws, "capacity-project"))
     assert "1 · 100%" in text and "1 response" in text
 
 
 def test_changing_a_vote_moves_it(ws: Workspace, clock: ManualClock) -> None:
-    launch(ws, "collaboration-stage")
+    launch(ws, "capacity-project")
     voter = participants(ws, 1)[0]
-    click(ws, voter, "collaboration-stage", "poll_vote_0")
+    click(ws, voter, "capacity-project", "poll_vote_0")
     clock.advance(3)
-    click(ws, voter, "collaboration-stage", "poll_vote_4")
+    click(ws, voter, "capacity-project", "poll_vote_4")
     ws.deliver()
-    assert [r.choices for r in responses(ws, "collaboration-stage")] == [[4]]
+    assert [r.choices for r in responses(ws, "capacity-project")] == [[4]]
     assert notes_to(ws, voter)[-1].startswith("Changed your answer")
-    blocks = poll_message(ws, "collaboration-stage").blocks
+    blocks = poll_message(ws, "capacity-project").blocks
     option_texts = [b["text"]["text"] for b in blocks if b.get("accessory")]
     assert "0 · 0%" in option_texts[0] and "1 · 100%" in option_texts[4]
 
 
 def test_double_click_and_retry_count_once(ws: Workspace) -> None:
-    launch(ws, "collaboration-stage")
+    launch(ws, "capacity-project")
     voter = participants(ws, 1)[0]
-    click(ws, voter, "collaboration-stage", "poll_vote_1")
-    click(ws, voter, "collaboration-stage", "poll_vote_1")
+    click(ws, voter, "capacity-project", "poll_vote_1")
+    click(ws, voter, "capacity-project", "poll_vote_1")
     # Slack re-delivering the same request (a retry) carries the same body.
-    message = poll_message(ws, "collaboration-stage")
+    message = poll_message(ws, "capacity-project")
     ws.driver.click(ws.user(voter), channel=message.channel, message_ts=message.ts, action_id="poll_vote_1")
-    assert len(responses(ws, "collaboration-stage")) == 1
+    assert len(responses(ws, "capacity-project")) == 1
     ws.deliver()
-    assert "1 response" in message_text(poll_message(ws, "collaboration-stage"))
+    assert "1 response" in message_text(poll_message(ws, "capacity-project"))
     assert notes_to(ws, voter)[1:] == [notes_to(ws, voter)[1]] * 2
-    assert notes_to(ws, voter)[1].startswith("Already recorded: *Early conversations among the partners*")
+    assert notes_to(ws, voter)[1].startswith(
+        "Already recorded: *Yes, once our partnership is on firmer ground*"
+    )
 
 
 def test_bad_option_value_is_refused_and_nothing_recorded(ws: Workspace) -> None:
-    launch(ws, "collaboration-stage")
+    launch(ws, "capacity-project")
     voter = participants(ws, 1)[0]
     for value in (
-        '{"poll":"collaboration-stage","choices":[9]}',
+        '{"poll":"capacity-project","choices":[9]}',
         "not json",
-        '{"poll":"collaboration-stage"}',
-        '{"poll":"collaboration-stage","choices":[true]}',
+        '{"poll":"capacity-project"}',
+        '{"poll":"capacity-project","choices":[true]}',
         '{"poll":"nope","choices":[0]}',
     ):
-        click(ws, voter, "collaboration-stage", "poll_vote_0", value=value)
-    assert responses(ws, "collaboration-stage") == []
+        click(ws, voter, "capacity-project", "poll_vote_0", value=value)
+    assert responses(ws, "capacity-project") == []
     ws.deliver()
     notes = notes_to(ws, voter)
     assert notes[:4] == ["That option is not part of this poll."] * 4
@@ -331,21 +331,21 @@ def test_open_text_answer_through_the_modal_is_escaped(ws: Workspace) -> None:
 
 
 def test_a_burst_of_votes_is_one_refresh_per_interval(ws: Workspace, clock: ManualClock) -> None:
-    launch(ws, "collaboration-stage")
+    launch(ws, "capacity-project")
     voters = participants(ws, 60)
     for who in voters[:30]:
-        click(ws, who, "collaboration-stage", "poll_vote_0")
+        click(ws, who, "capacity-project", "poll_vote_0")
     ws.deliver()
     assert len(ws.sandbox.calls_to("chat.update")) == 1
     for who in voters[30:]:
-        click(ws, who, "collaboration-stage", "poll_vote_1")
+        click(ws, who, "capacity-project", "poll_vote_1")
     clock.advance(1.9)
     ws.deliver()
     assert len(ws.sandbox.calls_to("chat.update")) == 1  # still inside the 2-second interval
     clock.advance(0.2)
     ws.deliver()
     assert len(ws.sandbox.calls_to("chat.update")) == 2
-    text = message_text(poll_message(ws, "collaboration-stage"))
+    text = message_text(poll_message(ws, "capacity-project"))
     assert "60 responses" in text and "30 · 50%" in text
     clock.advance(10)
     ws.deliver()
@@ -353,15 +353,15 @@ def test_a_burst_of_votes_is_one_refresh_per_interval(ws: Workspace, clock: Manu
 
 
 def test_close_shows_exact_final_results_and_refuses_late_votes(ws: Workspace, clock: ManualClock) -> None:
-    launch(ws, "collaboration-stage")
+    launch(ws, "capacity-project")
     voters = participants(ws, 3)
-    click(ws, voters[0], "collaboration-stage", "poll_vote_0")
+    click(ws, voters[0], "capacity-project", "poll_vote_0")
     ws.deliver()
-    click(ws, voters[1], "collaboration-stage", "poll_vote_3")  # lands inside the refresh interval
+    click(ws, voters[1], "capacity-project", "poll_vote_3")  # lands inside the refresh interval
     reply = ws.driver.command(ws.user(FACILITATOR), "/poll close", channel=PLENARY)
-    assert reply.text == "Closed `collaboration-stage`. Its message now shows the final results."
+    assert reply.text == "Closed `capacity-project`. Its message now shows the final results."
     ws.deliver()  # no clock movement: closing does not wait for the interval
-    message = poll_message(ws, "collaboration-stage")
+    message = poll_message(ws, "capacity-project")
     text = message_text(message)
     assert message.text.startswith("Closed: ") and "2 responses" in text and "this poll is closed" in text
     assert not any(b.get("accessory") or b["type"] == "actions" for b in message.blocks)
@@ -370,16 +370,16 @@ def test_close_shows_exact_final_results_and_refuses_late_votes(ws: Workspace, c
         channel=message.channel,
         message_ts=message.ts,
         action_id="poll_vote_0",
-        value='{"poll":"collaboration-stage","choices":[0]}',
+        value='{"poll":"capacity-project","choices":[0]}',
     )
     ws.deliver()
     assert notes_to(ws, voters[2]) == [
-        "This poll is closed; your answer to _Where is your district team today "
-        "in labor-management collaboration?_ was not recorded."
+        "This poll is closed; your answer to _Would your district join a California District "
+        "Capacity Project like the one in Massachusetts?_ was not recorded."
     ]
-    assert len(responses(ws, "collaboration-stage")) == 2
-    again = ws.driver.command(ws.user(FACILITATOR), "/poll close collaboration-stage", channel=PLENARY)
-    assert again.text == "`collaboration-stage` is already closed."
+    assert len(responses(ws, "capacity-project")) == 2
+    again = ws.driver.command(ws.user(FACILITATOR), "/poll close capacity-project", channel=PLENARY)
+    assert again.text == "`capacity-project` is already closed."
 
 
 def test_hidden_results_stay_hidden_until_close(ws: Workspace) -> None:
@@ -480,7 +480,7 @@ def test_poll_new_builds_validates_and_launches(ws: Workspace) -> None:
 def test_invalid_signature_is_refused_with_401(ws: Workspace) -> None:
     fields = {
         "command": "/poll",
-        "text": "launch collaboration-stage",
+        "text": "launch capacity-project",
         "user_id": ws.user(FACILITATOR),
         "channel_id": ws.sandbox.channel_id(PLENARY),
         "team_id": ws.sandbox.team_id,
@@ -511,11 +511,11 @@ def test_invalid_signature_is_refused_with_401(ws: Workspace) -> None:
     ],
 )
 def test_malformed_payloads_get_an_answer_and_change_nothing(ws: Workspace, body: dict[str, str]) -> None:
-    launch(ws, "collaboration-stage")
+    launch(ws, "capacity-project")
     reply = ws.driver.send_form(body)
     assert reply.status in (200, 400, 404)
     ws.deliver()
-    assert responses(ws, "collaboration-stage") == []
+    assert responses(ws, "capacity-project") == []
 
 
 def test_staff_who_joined_slack_after_start_are_recognised(
@@ -525,8 +525,8 @@ def test_staff_who_joined_slack_after_start_are_recognised(
         person = ws.event.people["presenter-par"]
         assert ws.services.directory.slack_id(person.id) is None
         ws.sandbox.add_user(id="UGLORIA01", name="gloria", real_name=person.name, email=person.email)
-        reply = ws.driver.command("UGLORIA01", "/poll launch collaboration-stage", channel=PLENARY)
-        assert reply.text.startswith("Launched `collaboration-stage`")
+        reply = ws.driver.command("UGLORIA01", "/poll launch capacity-project", channel=PLENARY)
+        assert reply.text.startswith("Launched `capacity-project`")
         assert ws.services.directory.slack_id(person.id) == "UGLORIA01"
         # Someone who is not on the roster stays a participant, and Slack is not asked again at once.
         ws.sandbox.add_user(
@@ -540,12 +540,12 @@ def test_staff_who_joined_slack_after_start_are_recognised(
 
 
 def test_a_vote_never_waits_on_a_slack_lookup(ws: Workspace) -> None:
-    launch(ws, "collaboration-stage")
+    launch(ws, "capacity-project")
     ws.sandbox.add_user(id="UGUEST0001", name="guest", real_name="A Guest", email="guest@example.org")
-    message = poll_message(ws, "collaboration-stage")
+    message = poll_message(ws, "capacity-project")
     reply = ws.driver.click(
         "UGUEST0001", channel=message.channel, message_ts=message.ts, action_id="poll_vote_1"
     )
     assert reply.status == 200
-    assert [r.role for r in responses(ws, "collaboration-stage")] == [None]
+    assert [r.role for r in responses(ws, "capacity-project")] == [None]
     assert [c for c in ws.sandbox.calls_to("users.info") if c.params.get("user") == "UGUEST0001"] == []

@@ -26,7 +26,7 @@ def run_the_event(ws: Workspace) -> dict[str, int]:
     anonymous |= {p: 0 for p in people_with_role(ws, "board_member", 3)}
     launch_and_vote(ws, "eval-useful", anonymous)
     ws.clock.advance(1)  # type: ignore[attr-defined]
-    launch_and_vote(ws, "collaboration-stage", {"abc-usd-teachers": 0, "abc-usd-classified": 3})
+    launch_and_vote(ws, "capacity-project", {"abc-usd-teachers": 0, "abc-usd-classified": 3})
     user = ws.user("abc-usd-teachers")
     ws.driver.command(user, "/headline", channel="#lmi-team-time")
     (view,) = ws.sandbox.open_views(user)
@@ -70,17 +70,17 @@ def test_the_export_names_people_only_for_named_polls(ws: Workspace, tmp_path: P
     anonymous = run_the_event(ws)
     rows = ws.services.report.export_rows()
     anon = [r for r in rows if r["poll"] == "eval-useful"]
-    named = [r for r in rows if r["poll"] == "collaboration-stage"]
+    named = [r for r in rows if r["poll"] == "capacity-project"]
     assert len(anon) == 9 and {r["answer"] for r in anon} == {"5 Strongly agree", "1 Strongly disagree"}
     assert all(
         r["name"] == r["person_id"] == r["slack_user_id"] == r["role"] == r["answered_at"] == "" for r in anon
     )
     assert {(r["name"], r["team"], r["answer"]) for r in named} == {
-        ("Connor Stanton", "ABC Unified School District", "Newly exploring the possibility"),
+        ("Connor Stanton", "ABC Unified School District", "Yes, as soon as it starts"),
         (
             "Emily Rios",
             "ABC Unified School District",
-            "Formal partnership, written into policy or contract",
+            "Not now; the timing is wrong for us",
         ),
     }
     write_export(rows, tmp_path / "out.csv", "csv")

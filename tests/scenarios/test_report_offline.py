@@ -27,7 +27,7 @@ def closed_port() -> int:
 def test_report_and_export_work_with_slack_unreachable(ws: Workspace, tmp_path: Path) -> None:
     # A workspace member who is not on the roster answers a named poll beside two who are.
     ws.sandbox.add_user(id=GUEST, name="guest", real_name="Gail Guest", email="gail@example.org")
-    launch_and_vote(ws, "collaboration-stage", {"abc-usd-teachers": 0, "abc-usd-supt": 2})
+    launch_and_vote(ws, "capacity-project", {"abc-usd-teachers": 0, "abc-usd-supt": 2})
     channel = ws.sandbox.messages("#lmi-closing")[-1]
     reply = ws.driver.click(GUEST, channel="#lmi-closing", message_ts=channel.ts, action_id="poll_vote_3")
     assert reply.status == 200
@@ -48,12 +48,12 @@ def test_report_and_export_work_with_slack_unreachable(ws: Workspace, tmp_path: 
     assert "Traceback" not in export.stderr
     rows = list(csv.DictReader((tmp_path / "x.csv").open(encoding="utf-8")))
     answers = {(r["slack_user_id"], r["name"], r["team"], r["answer"]) for r in rows}
-    assert (GUEST, "", "", "Formal partnership, written into policy or contract") in answers
+    assert (GUEST, "", "", "Not now; the timing is wrong for us") in answers
     assert (
         ws.user("abc-usd-teachers"),
         ws.event.people["abc-usd-teachers"].name,
         "ABC Unified School District",
-        "Newly exploring the possibility",
+        "Yes, as soon as it starts",
     ) in answers
     report = convene("report", str(EXAMPLE), "--out", str(tmp_path / "r"))
     assert report.returncode == 0, report.stderr

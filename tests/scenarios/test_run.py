@@ -86,7 +86,7 @@ def test_a_display_link_handed_out_under_run_answers(
         def start(self) -> None:
             driver = SlackDriver(sandbox=slack, signing_secret="unused", transport=socket_mode(self.bolt))
             user = facilitator.slack_id or sandbox_user_id(facilitator.id)
-            reply = driver.command(user, "/poll display collaboration-stage", channel="#lmi-plenary")
+            reply = driver.command(user, "/poll display capacity-project", channel="#lmi-plenary")
             seen["reply"] = reply.text
             link = re.search(r"https?://\S+/display/[\w-]+", reply.text)
             if link:
@@ -105,7 +105,9 @@ def test_a_display_link_handed_out_under_run_answers(
     status, page = seen["page"]
     assert status == 200 and b"<title>Convene display</title>" in page
     status, data = seen["data"]
-    assert status == 200 and "Where is your district team today" in data.decode()
+    assert (
+        status == 200 and "Would your district join a California District Capacity Project" in data.decode()
+    )
     assert seen["wrong"][0] == 404
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=2):
         pass  # stopped with the bot: the port is free again

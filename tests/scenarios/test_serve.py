@@ -28,9 +28,9 @@ def test_serve_answers_health_checks_and_refuses_unsigned_requests(served: tuple
 def test_a_poll_runs_over_http(served: tuple[Workspace, str]) -> None:
     ws, _url = served
     reply = ws.driver.command(
-        ws.user("facilitator-lead"), "/poll launch collaboration-stage", channel="#lmi-plenary"
+        ws.user("facilitator-lead"), "/poll launch capacity-project", channel="#lmi-plenary"
     )
-    assert reply.status == 200 and reply.text.startswith("Launched `collaboration-stage`")
+    assert reply.status == 200 and reply.text.startswith("Launched `capacity-project`")
     wait_until(lambda: ws.sandbox.messages("#lmi-plenary"))
     (message,) = ws.sandbox.messages("#lmi-plenary")
     voter = ws.user("abc-usd-supt")

@@ -189,9 +189,7 @@ def test_home_tab_is_the_mobile_site(ws: Workspace, clock: ManualClock) -> None:
     first, _ = home(ws, "abc-usd-supt")
     view_id = next(v.id for v in ws.sandbox.views.values() if v.kind == "home" and v.user == supt)
     ws.driver.select(supt, view_id=view_id, action_id="breakout_choose_20150509T1700Z", value="r1-par")
-    ws.driver.command(
-        ws.user("facilitator-lead"), "/poll launch collaboration-stage", channel="#lmi-team-time"
-    )
+    ws.driver.command(ws.user("facilitator-lead"), "/poll launch capacity-project", channel="#lmi-team-time")
     blocks, body = home(ws, "abc-usd-supt")
     assert len(blocks) <= 100
     # Today's agenda, each session with its details and materials.
@@ -201,7 +199,10 @@ def test_home_tab_is_the_mobile_site(ws: Workspace, clock: ManualClock) -> None:
     assert "Building a statewide labor-management initiative" in body
     assert "<http://www.massedpartnership.org/|Massachusetts Education Partnership>" in body
     # The polls open now, and the feedback form.
-    assert "*Polls open now*" in body and "Where is your district team today" in body
+    assert (
+        "*Polls open now*" in body
+        and "Would your district join a California District Capacity Project" in body
+    )
     assert "*Feedback form*: How did the symposium go for you?" in body
     assert "It opens at Saturday, May 9, 3:30 PM" in body
     ws.run_until(datetime(2015, 5, 9, 22, 31, tzinfo=UTC))  # the closing session has begun

@@ -48,9 +48,9 @@ def test_a_facilitator_launches_and_three_participants_vote(shell: tuple[Shell, 
     sh.intro()
     assert "You are Priya Ibarra (organizer or facilitator) in #lmi-announcements." in term.take()
     sh.handle("/in #lmi-plenary")
-    sh.handle("/poll launch collaboration-stage")
+    sh.handle("/poll launch capacity-project")
     out = term.take()
-    assert "Launched collaboration-stage" in out
+    assert "Launched capacity-project" in out
     assert "#lmi-plenary" in out and "[1] Vote" in out and "[5] Vote" in out
     for who, button in (
         ("Charles Orozco", "3"),
@@ -62,8 +62,8 @@ def test_a_facilitator_launches_and_three_participants_vote(shell: tuple[Shell, 
     out = term.take()
     assert "Emily Rios pressed “Vote”" in out
     assert "3 responses" in out
-    assert "Collaborating on specific projects  [3] Vote\n│ █████████████░░░░░░░ 2 · 67%" in out
-    assert "Recorded your answer: Mature partnership that has outlasted leadership changes" in out
+    assert "Perhaps; we need to know more first  [3] Vote\n│ █████████████░░░░░░░ 2 · 67%" in out
+    assert "Recorded your answer: No; it does not fit our district" in out
 
 
 def test_forms_are_filled_field_by_field_and_errors_shown(shell: tuple[Shell, Terminal]) -> None:
@@ -192,7 +192,7 @@ def test_summary_now_in_the_shell_shows_the_digest_and_a_chart(example_event: Ev
         term = Terminal()
         sh = Shell(ws, out=term.console, ask=term.ask)
         sh.handle("/in #lmi-plenary")
-        sh.handle("/poll launch collaboration-stage")
+        sh.handle("/poll launch capacity-project")
         for person, button in (("abc-usd-supt", "1"), ("abc-usd-board", "3")):
             sh.handle(f"/as {person}")
             sh.handle(button)
@@ -202,7 +202,7 @@ def test_summary_now_in_the_shell_shows_the_digest_and_a_chart(example_event: Ev
         out = term.take()
         assert "Daily digest: Friday, May 1: on its way to your direct messages." in out
         assert "• Superintendent: 1 of 47 answered a poll" in out
-        assert "┌ direct message Convene\n│ 📎 collaboration-stage" in out
+        assert "┌ direct message Convene\n│ 📎 capacity-project" in out
 
 
 def test_help_shows_every_bot_command_and_an_unknown_command_is_explained(
@@ -228,7 +228,7 @@ def test_a_number_presses_a_button_of_the_message_being_answered(shell: tuple[Sh
 
     sh, term = shell
     sh.handle("/in #lmi-plenary")
-    sh.handle("/poll launch collaboration-stage")
+    sh.handle("/poll launch capacity-project")
     sh.handle("/poll launch possible-here")  # a rating, below the first poll's five buttons
     out = term.take()
     rating = out[out.index("Poll: How confident are you") :]

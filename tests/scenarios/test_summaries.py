@@ -67,8 +67,8 @@ def test_anonymous_results_never_show_a_group_under_five(ws: Workspace) -> None:
 
 def test_named_results_split_by_team_and_side(ws: Workspace) -> None:
     votes = {"abc-usd-supt": 0, "abc-usd-board": 0, "abc-usd-teachers": 3, "alhambra-usd-supt": 4}
-    launch_and_vote(ws, "collaboration-stage", votes)
-    result = result_of(ws, "collaboration-stage")
+    launch_and_vote(ws, "capacity-project", votes)
+    result = result_of(ws, "capacity-project")
     teams = {g.label: g.counts for g in result.by_team or []}
     assert teams == {
         "ABC Unified School District": [2, 0, 0, 1, 0],

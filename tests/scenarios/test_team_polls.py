@@ -197,9 +197,9 @@ def test_results_count_teams_missing_lists_them_and_each_is_nudged_once(team_tim
 
     refused = ws.driver.command(ws.user("abc-usd-supt"), f"/poll nudge {POLL}", channel=ROOM)
     assert refused.text == "Only facilitators and organizers can nudge teams."
-    wrong = ws.driver.command(facilitator, "/poll missing collaboration-stage", channel=ROOM)
+    wrong = ws.driver.command(facilitator, "/poll missing capacity-project", channel=ROOM)
     assert wrong.text.startswith(
-        "`collaboration-stage` is not a poll answered by teams. The team polls: `team-stage`"
+        "`capacity-project` is not a poll answered by teams. The team polls: `team-stage`"
     )
 
 

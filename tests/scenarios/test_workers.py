@@ -117,7 +117,7 @@ def test_two_workers_share_the_work_and_survive_the_leader_being_killed(
         wait_until(lambda: LEADS.search(log.read_text()))
         (first_leader,) = LEADS.findall(log.read_text())
         facilitator = ws.user("facilitator-lead")
-        reply = ws.driver.command(facilitator, "/poll launch collaboration-stage", channel="#lmi-plenary")
+        reply = ws.driver.command(facilitator, "/poll launch capacity-project", channel="#lmi-plenary")
         assert reply.status == 200
         wait_until(lambda: ws.sandbox.messages("#lmi-plenary"))
         (message,) = ws.sandbox.messages("#lmi-plenary")
@@ -132,12 +132,12 @@ def test_two_workers_share_the_work_and_survive_the_leader_being_killed(
         wait_until(lambda: len(LEADS.findall(log.read_text())) == 2, timeout=30)
         assert LEADS.findall(log.read_text())[1] != first_leader
 
-        closed = ws.driver.command(facilitator, "/poll close collaboration-stage", channel="#lmi-plenary")
+        closed = ws.driver.command(facilitator, "/poll close capacity-project", channel="#lmi-plenary")
         assert closed.status == 200
         wait_until(lambda: "40 responses" in str(ws.sandbox.message("#lmi-plenary", message.ts).blocks))
         wait_until(lambda: {e.user for e in ws.sandbox.ephemerals} >= set(voters))
         with Session(engine) as session:
-            poll = session.get(Poll, "collaboration-stage")
+            poll = session.get(Poll, "capacity-project")
             assert poll is not None and poll.status == "closed"
         posts = ws.sandbox.calls_to("chat.postMessage")
         assert len([c for c in posts if c.params.get("channel") == message.channel]) == 1

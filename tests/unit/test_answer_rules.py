@@ -227,7 +227,7 @@ def test_a_question_past_300_characters_is_refused() -> None:
 @pytest.mark.parametrize(
     ("typed", "hint"),
     [
-        ("colaboration-stage", "collaboration-stage"),
+        ("capacity-projct", "capacity-project"),
         ("WARMUP", "warmup"),
         ("warmpu", "warmup"),
         ("lunch", None),
@@ -235,7 +235,7 @@ def test_a_question_past_300_characters_is_refused() -> None:
     ],
 )
 def test_closest_poll_id(typed: str, hint: str | None) -> None:
-    assert _closest(typed, ["collaboration-stage", "hopes", "warmup"]) == hint
+    assert _closest(typed, ["capacity-project", "hopes", "warmup"]) == hint
 
 
 # --------------------------------------------------------------------------- the confirmation
