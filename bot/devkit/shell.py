@@ -56,6 +56,7 @@ SHELL_HELP = "\n".join(
                 ("/people [text]", "find roster people"),
                 ("/show", "show the current channel again"),
                 ("/dms", "your direct messages from Convene (the latest five)"),
+                ("/home", "your Home tab: today's sessions, your breakouts, polls open now"),
                 ("/whoami", "who and where you are"),
                 (
                     "/clock [+15m | 16:30 | next]",
@@ -82,10 +83,14 @@ SHELL_HELP = "\n".join(
 
 @dataclass
 class Button:
+    """A control that a number presses: a message's button, or a select on the Home tab."""
+
     channel: str
     ts: str
     action_id: str
     label: str
+    view_id: str = ""
+    options: tuple[tuple[str, str], ...] = ()  # a select's (value, text)
 
 
 class Shell:
@@ -101,6 +106,7 @@ class Shell:
         self.buttons: list[Button] = []
         self.seen = 0
         self.others_dms = 0
+        self.on_home = False  # the Home tab is showing: each new publish of it is shown too
         # Direct messages that came to others while you acted as someone else (a moderator's
         # cards, a note that a question was dismissed): pointed out when you act as them.
         self.unseen: dict[str, int] = {}
@@ -128,6 +134,8 @@ class Shell:
             return True
         word, _, rest = line.partition(" ")
         rest = rest.strip()
+        if not line.isdigit():
+            self.on_home = False
         if line.isdigit():
             self._press(int(line))
         elif word in ("/quit", "/exit"):
@@ -147,6 +155,8 @@ class Shell:
             self._show_channel()
         elif word == "/dms":
             self._dms()
+        elif word == "/home":
+            self._home()
         elif word == "/whoami":
             self._whoami()
         elif word == "/clock":
@@ -311,6 +321,23 @@ class Shell:
             return
         self._show_channel(channel)
 
+    def _home(self) -> None:
+        """Open the Home tab, as clicking the app in Slack does: the bot publishes it and the
+        publish is shown, and shown again each time the bot updates it while you stay there."""
+        self.on_home = True
+        published = len([c for c in self.ws.sandbox.calls if c.method == "views.publish"])
+        self.ws.driver.event({"type": "app_home_opened", "user": self.user, "tab": "home"})
+        self.flush(wait=0)
+        if len([c for c in self.ws.sandbox.calls if c.method == "views.publish"]) == published:
+            self.out.print("[dim]Convene published no Home tab for you.[/dim]")
+
+    def _print_home(self, view_id: str, blocks: list[dict[str, Any]]) -> None:
+        who = rich_escape(self._name(self.user))
+        self.out.print(f"\n[bold blue]┌ Home tab[/bold blue] [dim]Convene · {who}[/dim]")
+        for line in self._blocks(blocks, "", None, None, view_id=view_id):
+            self.out.print(f"[blue]│[/blue] {line}")
+        self.out.print("[blue]└[/blue]")
+
     # ------------------------------------------------------------ buttons and forms
 
     def _press(self, number: int) -> None:
@@ -323,11 +350,38 @@ class Shell:
             self.out.print(f"[yellow]No button {number}[/yellow]; {where}.")
             return
         button = self.buttons[number - 1]
+        if button.options:
+            self._pick(button)
+            return
         self.out.print(
             f"[dim]{rich_escape(self._name(self.user))} pressed “{rich_escape(button.label)}”[/dim]"
         )
-        reply = self.ws.driver.click(
-            self.user, channel=button.channel, message_ts=button.ts, action_id=button.action_id
+        if button.view_id:
+            reply = self.ws.driver.press(self.user, view_id=button.view_id, action_id=button.action_id)
+        else:
+            reply = self.ws.driver.click(
+                self.user, channel=button.channel, message_ts=button.ts, action_id=button.action_id
+            )
+        self._show_reply(reply)
+
+    def _pick(self, button: Button) -> None:
+        """A select on the Home tab: list its options, take one by number."""
+        self.out.print(f"[bold]{rich_escape(button.label)}[/bold]")
+        for i, (_value, text) in enumerate(button.options, 1):
+            self.out.print(f"  {i}. {rich_escape(text)}")
+        while True:
+            raw = self.ask("choice: ").strip()
+            if raw in ("", "/cancel"):
+                self.out.print("[dim]Nothing chosen.[/dim]")
+                return
+            if raw.isdigit() and 1 <= int(raw) <= len(button.options):
+                break
+            self.out.print(f"[yellow]Give a number from 1 to {len(button.options)}.[/yellow]")
+        value, text = button.options[int(raw) - 1]
+        self.on_home = True  # the bot answers a choice by publishing the Home tab again
+        self.out.print(f"[dim]{rich_escape(self._name(self.user))} chose “{rich_escape(text)}”[/dim]")
+        reply = self.ws.driver.select(
+            self.user, view_id=button.view_id, action_id=button.action_id, value=value
         )
         self._show_reply(reply)
 
@@ -488,6 +542,9 @@ class Shell:
                     if record.get("name") and saved.is_file():
                         self.out.print(f"[blue]│[/blue] [dim]open it: {rich_escape(str(saved))}[/dim]")
                     self.out.print("[blue]└[/blue]")
+        elif call.method == "views.publish" and ok:
+            if self.on_home and p.get("user_id") == self.user and isinstance(p.get("view"), dict):
+                self._print_home(call.response["view"]["id"], p["view"].get("blocks", []))
         elif call.method in ("views.open", "views.push") and ok:
             view = call.response["view"]
             if self.ws.sandbox.views[view["id"]].user == self.user:
@@ -520,7 +577,13 @@ class Shell:
         self.out.print("[dim]└[/dim]")
 
     def _blocks(
-        self, blocks: list[dict[str, Any]], text: str, channel: str | None, ts: str | None
+        self,
+        blocks: list[dict[str, Any]],
+        text: str,
+        channel: str | None,
+        ts: str | None,
+        *,
+        view_id: str = "",
     ) -> list[str]:
         if not blocks:
             return [_mrkdwn(line, self._lookup) for line in (text or "").splitlines()]
@@ -536,27 +599,43 @@ class Shell:
                 body = _mrkdwn(_block_text(block), self._lookup)
                 if block.get("accessory"):
                     first, sep, rest = body.partition("\n")
-                    body = f"{first}  {self._button(block['accessory'], channel, ts, buttons)}{sep}{rest}"
+                    control = self._button(block["accessory"], channel, ts, buttons, view_id=view_id)
+                    body = f"{first}  {control}{sep}{rest}"
                 lines.append(f"[dim]{body}[/dim]" if kind == "context" else body)
             elif kind == "actions":
                 lines.append(
-                    "  ".join(self._button(e, channel, ts, buttons) for e in block.get("elements", []))
+                    "  ".join(
+                        self._button(e, channel, ts, buttons, view_id=view_id)
+                        for e in block.get("elements", [])
+                    )
                 )
             elif kind == "divider":
                 lines.append("[dim]" + "─" * 40 + "[/dim]")
         if buttons:
             self.buttons = buttons
-        elif self.buttons and (self.buttons[0].channel, self.buttons[0].ts) == (channel, ts):
+        elif self.buttons and (self.buttons[0].channel, self.buttons[0].ts) == (channel, ts) and not view_id:
             self.buttons = []  # re-rendered without them (a closed poll): nothing to press
         return [line for chunk in lines for line in chunk.split("\n")]
 
     def _button(
-        self, element: dict[str, Any], channel: str | None, ts: str | None, buttons: list[Button]
+        self,
+        element: dict[str, Any],
+        channel: str | None,
+        ts: str | None,
+        buttons: list[Button],
+        *,
+        view_id: str = "",
     ) -> str:
+        if element.get("type") == "static_select" and view_id:
+            chosen = (element.get("initial_option") or {}).get("text", {}).get("text")
+            label = chosen or element.get("placeholder", {}).get("text", "Choose")
+            options = tuple((o["value"], o["text"]["text"]) for o in element.get("options", []))
+            buttons.append(Button("", "", element["action_id"], label, view_id=view_id, options=options))
+            return f"[bold magenta]\\[{len(buttons)}] {rich_escape(label)} ▾[/bold magenta]"
         label = element.get("text", {}).get("text", "?")
-        if element.get("type") != "button" or channel is None or ts is None:
+        if element.get("type") != "button" or not view_id and (channel is None or ts is None):
             return f"[{rich_escape(label)}]"
-        buttons.append(Button(channel, ts, element["action_id"], label))
+        buttons.append(Button(channel or "", ts or "", element["action_id"], label, view_id=view_id))
         return f"[bold magenta]\\[{len(buttons)}] {rich_escape(label)}[/bold magenta]"
 
     def _dm_user(self, channel_id: str) -> str | None:
@@ -586,6 +665,9 @@ def _block_text(block: dict[str, Any]) -> str:
 def _mrkdwn(text: str, lookup: Callable[[str, str], str]) -> str:
     """Slack mrkdwn to Rich markup, for reading in a terminal."""
     text = re.sub(r"<([#@])([A-Z0-9]+)(?:\|[^>]*)?>", lambda m: lookup(m.group(1), m.group(2)), text)
+    # Links: Slack shows the title; a terminal needs the address too.
+    text = re.sub(r"<((?:https?|mailto):[^|>]+)\|([^>]+)>", r"\2 (\1)", text)
+    text = re.sub(r"<((?:https?|mailto):[^|>]+)>", r"\1", text)
     text = rich_escape(html.unescape(text))
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"[bold]\1[/bold]", text)
     text = re.sub(r"(?<![\w_])_([^_\n]+)_(?![\w_])", r"[italic]\1[/italic]", text)

@@ -214,11 +214,26 @@ class SlackDriver:
     def select(self, user_id: str, *, view_id: str, action_id: str, value: str) -> Reply:
         """Pick an option in a static select on a published Home tab."""
         view = self.sandbox.views[view_id]
-        block_id, element = find_element(view.view.get("blocks", []), action_id)
+        _block_id, element = find_element(view.view.get("blocks", []), action_id)
         option = next(
             (o for o in (element or {}).get("options", []) if o.get("value") == value),
             {"text": {"type": "plain_text", "text": value}, "value": value},
         )
+        return self._view_action(
+            user_id, view_id, action_id, {"type": "static_select", "selected_option": option}
+        )
+
+    def press(self, user_id: str, *, view_id: str, action_id: str) -> Reply:
+        """Press a button on a published Home tab (or an open modal)."""
+        _block_id, element = find_element(self.sandbox.views[view_id].view.get("blocks", []), action_id)
+        action: dict[str, Any] = {"type": "button", "value": (element or {}).get("value", "")}
+        if element and element.get("text"):
+            action["text"] = element["text"]
+        return self._view_action(user_id, view_id, action_id, action)
+
+    def _view_action(self, user_id: str, view_id: str, action_id: str, action: dict[str, Any]) -> Reply:
+        view = self.sandbox.views[view_id]
+        block_id, _element = find_element(view.view.get("blocks", []), action_id)
         payload = {
             "type": "block_actions",
             "user": self._user(user_id),
@@ -236,13 +251,7 @@ class SlackDriver:
                 "state": {"values": {}},
             },
             "actions": [
-                {
-                    "type": "static_select",
-                    "action_id": action_id,
-                    "block_id": block_id,
-                    "selected_option": option,
-                    "action_ts": f"{time.time():.6f}",
-                }
+                {**action, "action_id": action_id, "block_id": block_id, "action_ts": f"{time.time():.6f}"}
             ],
         }
         return self.send_payload(payload)

@@ -259,3 +259,65 @@ def test_the_clock_hint_names_a_time_of_the_loaded_event(engine: Engine) -> None
     assert "/clock 2026-04-18 13:00" in out  # the last day, as its first session starts
     assert "Try /clock +15m, /clock 16:30 or /clock 2026-04-18 13:00." in out
     assert "2015" not in out
+
+
+@pytest.fixture
+def event_shell(example_event: Event, engine: Engine) -> Iterator[tuple[Shell, Terminal]]:
+    """The shell as `convene shell` starts it: the clock before the event, moving on demand."""
+    from bot.core import TravelClock
+    from bot.devkit import shell_start
+
+    clock = TravelClock(shell_start(example_event))
+    with Workspace(example_event, engine=engine, clock=clock, settings={"refresh_interval": 0.5}) as ws:
+        terminal = Terminal()
+        yield Shell(ws, out=terminal.console, ask=terminal.ask), terminal
+
+
+def test_the_home_tab_shows_the_day_and_its_breakout_selects_choose(
+    event_shell: tuple[Shell, Terminal],
+) -> None:
+    """The Home tab is half the product (the event's mobile site, breakouts, focus questions):
+    the shell shows it, a number opens its select or presses its button, and a choice shows
+    the Home tab the bot publishes next."""
+    sh, term = event_shell
+    sh.handle("/clock 2015-05-09 08:00")
+    sh.handle("/as abc-usd-board")
+    term.take()
+    sh.handle("/home")
+    out = term.take()
+    assert "┌ Home tab Convene · Benjamin Calloway" in out
+    assert "Saturday, May 9, 10:00 AM  [1] Choose a breakout ▾" in out
+    assert "Your team covers 0 of 6 breakouts (the goal is 4)" in out
+    assert "Massachusetts Education Partnership (http://www.massedpartnership.org/)" in out  # a link
+
+    term.answers = ["9", "2"]  # a number past the list is explained, then a good one taken
+    sh.handle("1")
+    out = term.take()
+    assert "Give a number from 1 to 6." in out
+    assert "Benjamin Calloway chose “Labor-Management Collaboration: Impact on Student Achievement”" in out
+    assert "[1] Labor-Management Collaboration: Impact on Student Achievement ▾" in out
+    assert "Your team covers 1 of 6 breakouts" in out
+    sh.handle("/as cdef-events-lead")
+    sh.handle("/coverage abc")
+    assert "Impact on Student Achievement: Benjamin Calloway" in term.take()
+
+    # Away from the Home tab, the bot's updates of it are not shown; back on it, it is.
+    sh.handle("/as abc-usd-supt")
+    sh.handle("/home")
+    term.answers = ["2"]
+    sh.handle("1")
+    sh.handle("/as abc-usd-board")
+    sh.handle("/in #lmi-plenary")
+    term.take()
+    sh.handle("/as abc-usd-supt")
+    sh.handle("/home")
+    term.answers = [""]  # Enter alone chooses nothing
+    sh.handle("2")
+    out = term.take()
+    assert "Nothing chosen." in out and out.count("┌ Home tab") == 1
+
+    # A button on the Home tab opens its form, as in Slack.
+    button = next(b for b in sh.buttons if b.label == "Submit a headline")
+    term.answers = ["/cancel"]
+    sh.handle(str(sh.buttons.index(button) + 1))
+    assert "Form closed; nothing was sent." in term.take()
