@@ -64,6 +64,7 @@ def register(app: App, core: Core) -> None:
                 raise UserError(
                     "This poll is closed." if poll.status == "closed" else "This poll is not open yet."
                 )
+            polls.check_may_answer(poll, who)
             current = polls.current_answer(poll_id=poll.id, user_id=who)
             # The form carries where to reply, never who asked: the submission says who.
             meta = {"poll": poll.id, **{k: v for k, v in reply_target(body).items() if k != "user"}}

@@ -7,7 +7,7 @@ May import `bot.core`.
 """
 
 from bot.event.load import load_event
-from bot.event.plan import PlannedJob, channel_offsets, dm_times, plan, qa_times
+from bot.event.plan import PlannedJob, channel_offsets, dm_times, plan, poll_is_for, qa_times
 from bot.event.spec import (
     DEFAULT_RATING_LABELS,
     MAX_OPTION_CHARS,
@@ -47,5 +47,6 @@ __all__ = [
     "dm_times",
     "load_event",
     "plan",
+    "poll_is_for",
     "qa_times",
 ]

@@ -101,6 +101,19 @@ def poll_audience(event: Event, poll: PollSpec) -> str:
     return f"{audience_words(event, spec)} ({n})" if spec else f"everyone on the roster ({n})"
 
 
+def poll_is_for(event: Event, poll: PollSpec) -> str:
+    """Who may answer a poll, in words, for someone who may not ("members of teams tagged new")."""
+    session = event.sessions.get(poll.session) if poll.session else None
+    spec = poll.audience or (session.audience if session else None)
+    if session is not None and session.kind == SessionKind.ROLE_ALIKE and session.role:
+        spec = (spec or AudienceSpec()).model_copy(update={"roles": [session.role]})
+    if spec is None and session is not None and session.kind == SessionKind.TEAM_TIME:
+        return "members of teams"
+    if spec is not None and spec.roles and not spec.narrows_teams():
+        return f"the role {audience_words(event, spec)}"
+    return audience_words(event, spec)
+
+
 def audience_words(event: Event, spec: AudienceSpec | None) -> str:
     """An `audience:` in words: "members of teams tagged new", "Superintendent of county offices"."""
     if spec is None:

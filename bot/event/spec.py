@@ -730,6 +730,17 @@ class Event:
             return False
         return self._narrowed(person, of.audience)
 
+    def may_answer(self, person: Person | None, poll: PollSpec) -> bool:
+        """Whether someone may answer a poll: its audience (`is_for`). Someone not on the roster
+        (`None`: a guest in the channel) only when the poll is for everyone: no `audience:` of
+        its own or its session's, and not a role-alike's or team time's."""
+        if person is not None:
+            return self.is_for(person, poll)
+        session = self.sessions.get(poll.session) if poll.session else None
+        if poll.audience is not None or session is not None and session.audience is not None:
+            return False
+        return session is None or session.kind not in (SessionKind.ROLE_ALIKE, SessionKind.TEAM_TIME)
+
     def _narrowed(self, person: Person, audience: AudienceSpec | None) -> bool:
         if audience is None:
             return True

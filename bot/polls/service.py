@@ -23,7 +23,16 @@ from sqlmodel import Session, col, select
 
 from bot.core import Clock, FieldErrors, UserError
 from bot.delivery import Kind, outbox
-from bot.event import MAX_OPTION_CHARS, MAX_OPTIONS, Event, Person, PollKind, PollSpec, ResultsMode
+from bot.event import (
+    MAX_OPTION_CHARS,
+    MAX_OPTIONS,
+    Event,
+    Person,
+    PollKind,
+    PollSpec,
+    ResultsMode,
+    poll_is_for,
+)
 from bot.people import Directory
 from bot.polls.ranking import check_ranking, ranking_text
 from bot.polls.tally import Tally, choice_labels, tally
@@ -207,6 +216,7 @@ class PollService:
         key = self.voter_key(poll, user_id)
         # From the directory's memory only: a vote never waits on a Slack API call.
         person = self.directory.person(user_id, ask_slack=False)
+        self._check_may_answer(poll, person)
         for attempt in range(3):
             try:
                 with writing(self.engine) as conn:
@@ -293,6 +303,21 @@ class PollService:
             if poll.status != "draft":
                 self._definitions[poll_id] = poll
         return poll
+
+    def check_may_answer(self, poll: Poll, user_id: str) -> None:
+        """Refuse, in words, someone outside the poll's audience (see `Event.may_answer`): a
+        channel is open to anyone who joins it, the poll is not, and its "N of M answered"
+        counts only its audience."""
+        self._check_may_answer(poll, self.directory.person(user_id, ask_slack=False))
+
+    def _check_may_answer(self, poll: Poll, person: Person | None) -> None:
+        spec = self.event.polls.get(poll.id) if poll.source == "event" else None
+        if spec is None or self.event.may_answer(person, spec):
+            return
+        session = self.event.sessions.get(spec.session) if spec.session else None
+        who = mrkdwn(poll_is_for(self.event, spec))
+        where = f"the audience of *{mrkdwn(session.title)}* ({who})" if session else who
+        raise UserError(f"This poll is only for {where}; your answer was not recorded.")
 
     def current_answer(self, *, poll_id: str, user_id: str) -> Response | None:
         """The person's current answer (to pre-fill a modal)."""

@@ -18,7 +18,7 @@ from bot.core import ManualClock
 from bot.devkit import Workspace
 from bot.event import Event, load_event
 from bot.insights import poll_result
-from storage.models import Poll
+from storage.models import Poll, Response
 from tests.conftest import ROOT
 
 SUMMER = ROOT / "examples" / "summer-institute" / "event.yaml"
@@ -212,3 +212,61 @@ def test_the_report_and_the_headlines_wall_count_teams_by_kind(engine: Engine, t
         assert "from 1 district team and 1 county office" in json.dumps(wall)
         digest = ws.services.summaries.digest()  # type: ignore[union-attr]
         assert any(s.startswith("*Teams with no headline yet* (4)") for s in digest.sections)
+
+
+def test_a_poll_for_new_teams_refuses_everyone_else_in_its_channel(
+    summer: Workspace, summer_clock: ManualClock
+) -> None:
+    """A channel is open to anyone who joins it; the poll in it is not. Someone outside the
+    audience (another team, staff, a guest not on the roster) who clicks is told so, and the
+    answer is neither stored nor counted: "N of 8" can never pass 8."""
+    ws = summer
+    summer_clock.set(datetime(2026, 6, 22, 20, 5, tzinfo=UTC))  # 1:05 PM, in the pre-conference
+    ws.driver.command(ws.user("kim-facilitator"), "/poll launch pre-ready", channel="#institute-new-teams")
+    ws.deliver()
+    with Session(ws.engine) as session:
+        poll = session.get(Poll, "pre-ready")
+        assert poll is not None and poll.message_ts and poll.channel_id
+        channel, ts = poll.channel_id, poll.message_ts
+    ws.sandbox.add_user(id="UGUEST0001", name="guest", real_name="Gail Guest", email="gail@example.org")
+    outsiders = [ws.user("harbor-supt"), ws.user("kim-facilitator"), "UGUEST0001"]
+    for user in [*outsiders, ws.user("cedar-supt")]:
+        reply = ws.driver.click(user, channel=channel, message_ts=ts, action_id="poll_vote_2")
+        assert reply.status == 200
+    ws.deliver()
+    for user in outsiders:
+        notes = [e.text for e in ws.sandbox.ephemerals if e.user == user]
+        assert notes == [
+            "This poll is only for the audience of *Pre-conference: what partnership asks of a "
+            "team* (members of teams tagged new); your answer was not recorded."
+        ], user
+    with Session(ws.engine) as session:
+        poll = session.exec(select(Poll).where(Poll.id == "pre-ready")).one()
+        result = poll_result(session, ws.services.polls, poll)
+        stored = session.exec(select(Response).where(Response.poll_id == "pre-ready")).all()
+    assert (result.tally.respondents, result.eligible) == (1, 8)
+    assert [r.user_id for r in stored] == [ws.user("cedar-supt")]
+
+
+def test_a_role_alike_poll_opens_no_form_for_another_role(ws: Workspace) -> None:
+    """An open-text poll answers in a form: someone outside the role is refused at the click,
+    before typing anything."""
+    facilitator = next(s for s in ws.event.sessions.values() if s.id == "ra-classified").facilitators[0]
+    ws.driver.command(
+        ws.user(facilitator), "/poll launch classified-partners", channel="#lmi-role-classified-union"
+    )
+    ws.deliver()
+    with Session(ws.engine) as session:
+        poll = session.get(Poll, "classified-partners")
+        assert poll is not None and poll.message_ts and poll.channel_id
+        channel, ts = poll.channel_id, poll.message_ts
+    opened = len(ws.sandbox.views)
+    ws.driver.click(ws.user("abc-usd-supt"), channel=channel, message_ts=ts, action_id="poll_answer")
+    ws.deliver()
+    assert len(ws.sandbox.views) == opened
+    notes = [e.text for e in ws.sandbox.ephemerals if e.user == ws.user("abc-usd-supt")]
+    assert notes == [
+        "This poll is only for the audience of *Role-alike: classified employees union and "
+        "association presidents* (the role Classified employees union or association president); "
+        "your answer was not recorded."
+    ]
