@@ -84,9 +84,10 @@ def home_view(
     team_time: list[dict[str, Any]] | None = None,
     coverage: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The App Home tab, the event's mobile site: today's agenda with each session's details
-    and materials, breakout choices (with the team's `coverage` below them), the polls open
-    now and the feedback form (`survey`)."""
+    """The App Home tab, the event's mobile site: during team time the team's focus questions
+    (`team_time`) first, then today's agenda with each session's details and materials,
+    breakout choices (with the team's `coverage` below them), the polls open now and the
+    feedback form (`survey`)."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": truncate(event.title, 150)}},
     ]
@@ -94,6 +95,9 @@ def home_view(
         blocks.append(section(note))
     greeting = f"Hello {mrkdwn(name)}! " if name else ""
     blocks.append(section(f"{greeting}*Your {formatting.day(day)}*"))
+    if team_time:
+        # During team time, the team's answer and focus questions are what the table needs.
+        blocks += [*team_time, DIVIDER]
     # Each session in full, as the event's mobile site showed it; cut to fit below.
     agenda_at = len(blocks)
     day_blocks = [
@@ -127,9 +131,6 @@ def home_view(
                 }
             )
         blocks += coverage or []
-    if team_time:
-        blocks.append(DIVIDER)
-        blocks += team_time
     if headline_button:
         blocks.append({"type": "divider"})
         blocks.append(section("*Vision headline*: how will the news describe your team's success?"))

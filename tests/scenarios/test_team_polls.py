@@ -224,6 +224,8 @@ def test_the_home_tab_shows_the_team_answer_and_its_focus_questions_during_team_
         "(given by Charles Orozco at 8:50" in shown
     )
     assert all(q in shown for q in questions(ws.event, 2))
+    # First on the tab, above the day's agenda: it is what the team at its table needs now.
+    assert shown.index("Your team's focus questions") < shown.index("Breakfast")
     assert "*Team time: " not in home("facilitator-lead")
 
     ws.driver.command(ws.user("facilitator-lead"), f"/poll close {POLL}", channel=ROOM)
