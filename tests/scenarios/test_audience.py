@@ -48,6 +48,21 @@ def variant(tmp_path: Path, source: Path, *edits: tuple[str, str]) -> Event:
     return load_event(tmp_path / "event.yaml")
 
 
+def launched(
+    ws: Workspace, clock: ManualClock | None, poll_id: str, who: str, channel: str
+) -> tuple[str, str]:
+    """Launch a poll (at 1:05 PM on the pre-conference day, given the clock) and return where
+    its message is."""
+    if clock is not None:
+        clock.set(datetime(2026, 6, 22, 20, 5, tzinfo=UTC))  # 1:05 PM, in the pre-conference
+    ws.driver.command(ws.user(who), f"/poll launch {poll_id}", channel=channel)
+    ws.deliver()
+    with Session(ws.engine) as session:
+        poll = session.get(Poll, poll_id)
+        assert poll is not None and poll.message_ts and poll.channel_id
+        return poll.channel_id, poll.message_ts
+
+
 @pytest.fixture
 def summer_clock() -> ManualClock:
     return ManualClock(datetime(2026, 6, 14, 16, 0, tzinfo=UTC))  # the week before
@@ -100,13 +115,7 @@ def test_a_session_poll_counts_answers_out_of_the_session_audience(
     summer: Workspace, summer_clock: ManualClock
 ) -> None:
     ws = summer
-    summer_clock.set(datetime(2026, 6, 22, 20, 5, tzinfo=UTC))  # 1:05 PM, in the pre-conference
-    ws.driver.command(ws.user("kim-facilitator"), "/poll launch pre-ready", channel="#institute-new-teams")
-    ws.deliver()
-    with Session(ws.engine) as session:
-        poll = session.get(Poll, "pre-ready")
-        assert poll is not None and poll.message_ts and poll.channel_id
-        channel, ts = poll.channel_id, poll.message_ts
+    channel, ts = launched(ws, summer_clock, "pre-ready", "kim-facilitator", "#institute-new-teams")
     ws.driver.click(ws.user("bayview-supt"), channel=channel, message_ts=ts, action_id="poll_vote_4")
     with Session(ws.engine) as session:
         poll = session.exec(select(Poll).where(Poll.id == "pre-ready")).one()
@@ -221,13 +230,7 @@ def test_a_poll_for_new_teams_refuses_everyone_else_in_its_channel(
     audience (another team, staff, a guest not on the roster) who clicks is told so, and the
     answer is neither stored nor counted: "N of 8" can never pass 8."""
     ws = summer
-    summer_clock.set(datetime(2026, 6, 22, 20, 5, tzinfo=UTC))  # 1:05 PM, in the pre-conference
-    ws.driver.command(ws.user("kim-facilitator"), "/poll launch pre-ready", channel="#institute-new-teams")
-    ws.deliver()
-    with Session(ws.engine) as session:
-        poll = session.get(Poll, "pre-ready")
-        assert poll is not None and poll.message_ts and poll.channel_id
-        channel, ts = poll.channel_id, poll.message_ts
+    channel, ts = launched(ws, summer_clock, "pre-ready", "kim-facilitator", "#institute-new-teams")
     ws.sandbox.add_user(id="UGUEST0001", name="guest", real_name="Gail Guest", email="gail@example.org")
     outsiders = [ws.user("harbor-supt"), ws.user("kim-facilitator"), "UGUEST0001"]
     for user in [*outsiders, ws.user("cedar-supt")]:
@@ -252,14 +255,7 @@ def test_a_role_alike_poll_opens_no_form_for_another_role(ws: Workspace) -> None
     """An open-text poll answers in a form: someone outside the role is refused at the click,
     before typing anything."""
     facilitator = next(s for s in ws.event.sessions.values() if s.id == "ra-classified").facilitators[0]
-    ws.driver.command(
-        ws.user(facilitator), "/poll launch classified-partners", channel="#lmi-role-classified-union"
-    )
-    ws.deliver()
-    with Session(ws.engine) as session:
-        poll = session.get(Poll, "classified-partners")
-        assert poll is not None and poll.message_ts and poll.channel_id
-        channel, ts = poll.channel_id, poll.message_ts
+    channel, ts = launched(ws, None, "classified-partners", facilitator, "#lmi-role-classified-union")
     opened = len(ws.sandbox.views)
     ws.driver.click(ws.user("abc-usd-supt"), channel=channel, message_ts=ts, action_id="poll_answer")
     ws.deliver()
