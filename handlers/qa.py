@@ -114,7 +114,12 @@ def register(app: App, core: Core) -> None:
             if not isinstance(picked, list) or not picked:
                 raise FieldErrors({"questions": "Choose the questions to take your upvote back from."})
             ids = [_question(value) for value in picked]
-            qa.take_back(question_ids=ids, user_id=user_id(body), reply_to=_target(meta, body))
+            qa.take_back(
+                qa_id=str(meta.get("qa", "")),
+                question_ids=ids,
+                user_id=user_id(body),
+                reply_to=_target(meta, body),
+            )
 
         _submit(core, ack, body, work, field="questions")
 

@@ -440,17 +440,18 @@ class QaService:
         return Upvoted(question=question, changed=changed)
 
     def take_back(
-        self, *, question_ids: list[int], user_id: str, reply_to: dict[str, Any] | None = None
+        self, *, qa_id: str, question_ids: list[int], user_id: str, reply_to: dict[str, Any] | None = None
     ) -> list[Upvoted]:
-        """Take back one's upvotes of these questions: a deliberate act of its own (a form),
-        never a second click of Upvote. Taking back one that is not there changes nothing."""
+        """Take back one's upvotes of these questions of one Q&A (the form's): a deliberate act
+        of its own, never a second click of Upvote. Taking back one that is not there changes
+        nothing; a question of another Q&A is refused."""
         now = self.clock.now()
         done = []
         with transaction(self.engine) as db:
             qa_ids = set()
             for question_id in question_ids:
                 question = db.get(Question, question_id)
-                if question is None:
+                if question is None or question.qa_id != qa_id:
                     raise UserError("That question is not part of this Q&A.")
                 qa = db.get(Qa, question.qa_id)
                 assert qa is not None

@@ -297,3 +297,29 @@ def test_open_with_no_session_on_now_says_which_it_picked(ws: Workspace) -> None
         "\nNo session is on here now; this one is at Friday, May 8, 4:00 PM. "
         "For another: `/qa open <session>`."
     )
+
+
+def test_a_take_back_form_cannot_reach_into_another_qa(
+    ws: Workspace,
+    panel: str,  # noqa: F811
+) -> None:
+    """The take-back form of one Q&A, submitted with the id of a question in another open Q&A
+    (a forged submission: the form never lists it), is refused and changes nothing there."""
+    opened = command(ws, f"/qa open {MODERATED}", channel="#lmi-closing")
+    assert opened.text.startswith("Opened Q&A"), opened.text
+    asker, voter = participants(ws, 2)
+    here = ask(ws, asker, panel, "Which partnership lasted longest?")
+    shown(ws)
+    press(ws, voter, live_message(ws, panel), upvote_button(live_message(ws, panel), here.id))
+    elsewhere = ask(ws, asker, MODERATED, "Will the co-sponsors fund coaching?")
+    command(ws, f"/qa approve {elsewhere.id}", channel="#lmi-closing", who="cdef-events-lead")
+    shown(ws)
+    press(ws, voter, live_message(ws, MODERATED), upvote_button(live_message(ws, MODERATED), elsewhere.id))
+    assert upvotes(ws, elsewhere.id) == 1
+    press(ws, voter, live_message(ws, panel), "qa_take_back")
+    (form,) = ws.sandbox.open_views(ws.user(voter))
+    forged = [{"value": str(elsewhere.id)}]
+    values = {"questions": {"value": {"type": "multi_static_select", "selected_options": forged}}}
+    reply = ws.driver.submit(ws.user(voter), form.id, values)
+    assert reply.json["errors"] == {"questions": "That question is not part of this Q&A."}
+    assert upvotes(ws, elsewhere.id) == 1 and upvotes(ws, here.id) == 1
