@@ -7,14 +7,17 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from bot.devkit import Workspace
 from handlers.web import build_asgi
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_until
 from tests.scenarios.test_closing import submit_headline
 
 PLENARY = "#lmi-plenary"
@@ -29,6 +32,17 @@ def display_path(reply_text: str) -> str:
     match = re.search(r"https?://[^/\s]+(/display/[\w-]+)", reply_text)
     assert match, reply_text
     return match.group(1)
+
+
+def posted(ws: Workspace, poll_id: str) -> bool:
+    """Whether the poll's message is in its channel (a served bot posts it a moment later)."""
+    from sqlmodel import Session
+
+    from storage.models import Poll
+
+    with Session(ws.engine) as session:
+        poll = session.get(Poll, poll_id)
+        return poll is not None and bool(poll.message_ts)
 
 
 def vote(ws: Workspace, person: str, poll_id: str, action_id: str) -> None:
@@ -132,18 +146,12 @@ def test_headlines_wall_and_word_cloud_pages(ws: Workspace) -> None:
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed here; .ci/run installs it")
-def test_the_page_renders_in_chromium_and_follows_a_vote(served: tuple[Workspace, str]) -> None:
+@contextmanager
+def chromium_page(url: str) -> Iterator[Any]:
+    """A page of Debian's Chromium at `url`, at the room screen's usual 1280×720."""
     playwright = pytest.importorskip(
         "playwright.sync_api", reason="playwright is a test dependency: pip install -e '.[test]'"
     )
-    ws, url = served
-    staff = ws.user("facilitator-lead")
-    ws.driver.command(staff, "/poll launch capacity-project", channel=PLENARY)
-    reply = ws.driver.command(staff, "/poll display capacity-project", channel=PLENARY)
-    page_url = url + display_path(reply.text)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
@@ -159,27 +167,66 @@ def test_the_page_renders_in_chromium_and_follows_a_vote(served: tuple[Workspace
         )
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 720})
-            page.goto(page_url)
-            # Locator waits run in Playwright's own world, so the page's strict CSP (no eval) stays on.
-            page.locator("#title", has_text="Would your district join").wait_for()
-            assert page.locator(".row").count() == 5
-            assert "0 responses" in page.locator("#meta").text_content()  # type: ignore[operator]
-            deadline = time.monotonic() + 20
-            while not ws.sandbox.messages(PLENARY) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            message = ws.sandbox.messages(PLENARY)[0]
-            voted_at = time.monotonic()
-            ws.driver.click(
-                ws.user("abc-usd-supt"), channel=PLENARY, message_ts=message.ts, action_id="poll_vote_2"
-            )
-            # How fast is for bench/, not for a test on a busy machine: the figure is kept below.
-            page.locator("#meta", has_text="1 response ").wait_for(timeout=20_000)
-            seen_after = time.monotonic() - voted_at
-            assert "1 · 100%" in page.locator(".row").nth(2).text_content()  # type: ignore[operator]
-            page.screenshot(path=str(ARTIFACTS / "display-poll.png"))
+            page.goto(url)
+            yield page
         finally:
             browser.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed here; .ci/run installs it")
+def test_the_page_renders_in_chromium_and_follows_a_vote(served: tuple[Workspace, str]) -> None:
+    ws, url = served
+    staff = ws.user("facilitator-lead")
+    ws.driver.command(staff, "/poll launch capacity-project", channel=PLENARY)
+    reply = ws.driver.command(staff, "/poll display capacity-project", channel=PLENARY)
+    page_url = url + display_path(reply.text)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with chromium_page(page_url) as page:
+        # Locator waits run in Playwright's own world, so the page's strict CSP (no eval) stays on.
+        page.locator("#title", has_text="Would your district join").wait_for()
+        assert page.locator(".row").count() == 5
+        assert "0 responses" in page.locator("#meta").text_content()  # type: ignore[operator]
+        deadline = time.monotonic() + 20
+        while not ws.sandbox.messages(PLENARY) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        message = ws.sandbox.messages(PLENARY)[0]
+        voted_at = time.monotonic()
+        ws.driver.click(
+            ws.user("abc-usd-supt"), channel=PLENARY, message_ts=message.ts, action_id="poll_vote_2"
+        )
+        # How fast is for bench/, not for a test on a busy machine: the figure is kept below.
+        page.locator("#meta", has_text="1 response ").wait_for(timeout=20_000)
+        seen_after = time.monotonic() - voted_at
+        assert "1 · 100%" in page.locator(".row").nth(2).text_content()  # type: ignore[operator]
+        page.screenshot(path=str(ARTIFACTS / "display-poll.png"))
     assert (ARTIFACTS / "display-poll.png").stat().st_size > 10_000
     (ARTIFACTS / "display-poll.json").write_text(
         json.dumps({"url_path": display_path(reply.text), "seconds_to_show_vote": round(seen_after, 2)})
     )
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed here; .ci/run installs it")
+def test_a_ranking_on_the_room_screen_keeps_each_options_figures_on_one_line(
+    served: tuple[Workspace, str],
+) -> None:
+    from tests.scenarios.test_ranking import rank
+
+    ws, url = served
+    staff = ws.user("facilitator-lead")
+    ws.driver.command(staff, "/poll launch next-year-priorities", channel="#lmi-closing")
+    reply = ws.driver.command(staff, "/poll display next-year-priorities", channel="#lmi-closing")
+    wait_until(lambda: posted(ws, "next-year-priorities"))
+    rank(ws, "abc-usd-supt", [1, 0, 2, 3, 4], "next-year-priorities")
+    with chromium_page(url + display_path(reply.text)) as page:
+        page.locator("#meta", has_text="1 response").wait_for(timeout=20_000)
+        # One look at every row at once: the page rebuilds its rows as it follows the poll.
+        rows = page.locator(".num").evaluate_all(
+            "els => els.map(e => [e.getBoundingClientRect().height,"
+            " parseFloat(getComputedStyle(e).fontSize), e.textContent])"
+        )
+        assert len(rows) == 5 and rows[0][2] == "mean rank 1.0 · 4 points"
+        for height, size, text in rows:
+            assert height < 1.6 * size, f"{text!r} takes {height / size:.1f} lines"
+        page.screenshot(path=str(ARTIFACTS / "display-ranking.png"))
