@@ -28,7 +28,16 @@ from bot.polls.tally import (
     tally,
     top_two,
 )
-from bot.polls.team import Standing, TeamAnswer, TeamCard, TeamPolls, team_count
+from bot.polls.team import (
+    Standing,
+    TeamAnswer,
+    TeamCard,
+    TeamPolls,
+    focus_key,
+    nudge_key,
+    team_count,
+    team_key,
+)
 from bot.polls.team_views import missing_blocks, nudged_answer, team_card_blocks
 from bot.polls.views import (
     WITHHELD,
@@ -48,6 +57,9 @@ __all__ = [
     "TeamAnswer",
     "TeamCard",
     "TeamPolls",
+    "focus_key",
+    "nudge_key",
+    "team_key",
     "missing_blocks",
     "nudged_answer",
     "team_card_blocks",

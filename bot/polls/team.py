@@ -34,6 +34,17 @@ def team_key(team_id: str) -> str:
     return TEAM_KEY + hashlib.sha256(team_id.encode()).hexdigest()[: 64 - len(TEAM_KEY)]
 
 
+def focus_key(poll_id: str, team_id: str, choice: int, person_id: str) -> str:
+    """The outbox key of one member's focus questions for one of the team's answers: they go
+    once per team, answer and member, however often the team comes back to that answer."""
+    return f"focus:{poll_id}:{team_id}:{choice}:{person_id}"
+
+
+def nudge_key(poll_id: str, team_id: str, person_id: str) -> str:
+    """The outbox key of one member's nudge to answer for the team: a team is nudged once."""
+    return f"team-nudge:{poll_id}:{team_id}:{person_id}"
+
+
 @dataclass(frozen=True)
 class Given:
     """A team's answer as it stands: the option, who gave it and when."""
@@ -196,7 +207,7 @@ class TeamPolls:
                 user=user,
                 text=focus_message(poll, team, given, previous, questions),
                 now=now,
-                key=f"focus:{poll.id}:{team.id}:{given.choice}:{member.id}",
+                key=focus_key(poll.id, team.id, given.choice, member.id),
                 describe="the team's focus questions",
             ):
                 continue
@@ -254,7 +265,7 @@ class TeamPolls:
                         user=user,
                         text=nudge_message(poll, team),
                         now=now,
-                        key=f"team-nudge:{poll.id}:{team.id}:{member.id}",
+                        key=nudge_key(poll.id, team.id, member.id),
                         describe="a nudge to answer for the team",
                     ):
                         sent += 1
