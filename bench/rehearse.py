@@ -10,9 +10,11 @@ folder (a fresh SQLite database), timed from start to exit (the wall time a
 person waits), beside the time the command reports for itself. Then the same
 with `--participants N` (2,000 by default). Prints each run and the medians,
 the ratio of the large median to the roster's, the machine and the load
-average, and what the simulated people did in the first run of each (answers,
-breakout choices, questions and upvotes, headlines). A run that fails prints
-the end of its output. Not a test: nothing asserts.
+average, and what the simulated people did in the first run of each (answers;
+the teams that answered each team poll, the answers a teammate changed, whom
+the nudge reached; rankings; breakout choices, questions and upvotes,
+headlines). A run that fails prints the end of its output. Not a test:
+nothing asserts.
 """
 
 from __future__ import annotations

@@ -23,12 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 from sqlmodel import Session, col, func, select
 
 from bot.core import ManualClock, formatting, utc
+from bot.devkit.findings import Finding, TeamPollOutcome, sent, team_poll_outcomes
 from bot.devkit.sandbox import SlackSandbox
 from bot.devkit.shell_clock import shell_start
 from bot.devkit.simulate import find_element, http_transport
@@ -37,6 +38,7 @@ from bot.devkit.workspace import Workspace
 from bot.event import (
     Event,
     PollKind,
+    PollScope,
     PollSpec,
     SessionKind,
     SessionSpec,
@@ -45,6 +47,7 @@ from bot.event import (
     plan,
     qa_times,
 )
+from bot.polls import nudge_key, team_key
 from bot.slack import mrkdwn
 from storage.models import BreakoutChoice, Headline, JobRun, Outbox, Poll, Qa, Question, Response, Upvote
 
@@ -62,16 +65,14 @@ QUESTION_STATUS = {
     "pending": "left waiting for a moderator",
     "dismissed": "dismissed",
 }
+# Of the teams answering a team poll: how many answer only once the facilitator's nudge reaches
+# them, and in how many a teammate later changes the team's answer.
+LATE_TEAM = 0.2
+CHANGED_ANSWER = 0.15
+# The button that opens a poll's form, by kind (any other kind: "poll_answer").
+FORM_BUTTONS = {PollKind.MULTIPLE: "poll_choose", PollKind.RANKING: "poll_rank"}
 # How a participant answers one poll on its message: (workspace, user, poll, channel, ts, rnd).
 Answerer = Callable[["Workspace", str, Poll, str, str, random.Random], None]
-
-
-@dataclass
-class Finding:
-    """Something to look at before the day."""
-
-    kind: str
-    detail: str
 
 
 @dataclass
@@ -187,6 +188,7 @@ class Rehearsal:
         self.asked: dict[str, set[str]] = {}  # person -> the questions they asked
         self.upvoted: dict[tuple[str, str], set[str]] = {}  # (person, Q&A) -> question ids upvoted
         self._attending: dict[str, list[str]] | None = None  # breakout -> who chooses it
+        self.team_answerers: dict[tuple[str, str], str] = {}  # (team poll, team) -> who answers first
         self.planners: list[Callable[[Workspace], None]] = [
             self._plan_session_polls,
             self._plan_dm_polls,
@@ -201,6 +203,7 @@ class Rehearsal:
             PollKind.MULTIPLE: self._answer_in_form,
             PollKind.OPEN_TEXT: self._answer_in_form,
             PollKind.SURVEY: self._answer_in_form,
+            PollKind.RANKING: self._answer_in_form,
         }
 
     def chance(self, *about: object) -> random.Random:
@@ -225,7 +228,8 @@ class Rehearsal:
         return next((f for f in spec.facilitators if event.person(f)), None) or (staff[0] if staff else None)
 
     def _plan_session_polls(self, ws: Workspace) -> None:
-        """Facilitators launch each session's polls and close them; most of its people answer."""
+        """Facilitators launch each session's polls and close them; most of its people answer
+        (a team poll: one member for each team, `_plan_team_poll`)."""
         event = self.event
         for spec in event.agenda():
             polls = [p for p in event.polls.values() if p.session == spec.id]
@@ -242,20 +246,77 @@ class Rehearsal:
                     f"launching poll {poll.id}",
                     self._command(ws, launcher, f"/poll launch {poll.id}", channel),
                 )
-                window = max(60.0, (end - opened).total_seconds() / 3)
-                for person in audience:
-                    rnd = self.chance("answers", poll.id, person)
-                    if rnd.random() < self.answer_rate:
-                        delay = min(window, rnd.expovariate(1 / 90))
-                        self.at(
-                            opened + timedelta(seconds=30 + delay),
-                            f"answers to {poll.id}",
-                            self._answer(ws, person, poll.id),
-                        )
+                closes = end - timedelta(minutes=2)
+                if poll.scope == PollScope.TEAM:
+                    self._plan_team_poll(ws, poll, launcher, channel, audience, opened, closes)
+                else:
+                    window = max(60.0, (end - opened).total_seconds() / 3)
+                    for person in audience:
+                        rnd = self.chance("answers", poll.id, person)
+                        if rnd.random() < self.answer_rate:
+                            delay = min(window, rnd.expovariate(1 / 90))
+                            self.at(
+                                opened + timedelta(seconds=30 + delay),
+                                f"answers to {poll.id}",
+                                self._answer(ws, person, poll.id),
+                            )
                 self.at(
-                    end - timedelta(minutes=2),
+                    closes,
                     f"closing poll {poll.id}",
                     self._command(ws, launcher, f"/poll close {poll.id}", channel),
+                )
+
+    def _plan_team_poll(
+        self,
+        ws: Workspace,
+        poll: PollSpec,
+        launcher: str,
+        channel: str,
+        audience: list[str],
+        opened: datetime,
+        closes: datetime,
+    ) -> None:
+        """A team poll: one member answers for each team, most soon after the launch, some teams
+        only once the facilitator's nudge has reached them; in some teams a teammate changes the
+        answer later. A quarter of the way through, the facilitator lists the teams that have not
+        answered (`/poll missing`) and nudges them (`/poll nudge`)."""
+        span = (closes - opened).total_seconds()
+        checked = opened + timedelta(seconds=span / 4)
+        nudged = checked + timedelta(minutes=1)
+        for verb, when in (("missing", checked), ("nudge", nudged)):
+            self.at(
+                when,
+                f"/poll {verb} {poll.id}",
+                self._command(ws, launcher, f"/poll {verb} {poll.id}", channel),
+            )
+        here = set(audience)
+        teams = ws.services.polls.teams
+        for team in teams.teams(poll):
+            members = [p.id for p in teams.members(team, poll) if p.id in here]
+            if not members:
+                continue
+            rnd = self.chance("team answer", poll.id, team.id)
+            person, choice = rnd.choice(members), rnd.randrange(len(poll.options))
+            self.team_answerers[(poll.id, team.id)] = person
+            if rnd.random() < LATE_TEAM:
+                when = nudged + timedelta(seconds=60 + rnd.random() * span / 4)
+                act = self._team_vote(ws, person, poll.id, team.id, choice, wait_for="nudge")
+            else:
+                when = opened + timedelta(seconds=30 + rnd.random() * max(0.0, span / 4 - 60))
+                act = self._team_vote(ws, person, poll.id, team.id, choice)
+            self.at(when, f"{team.name} answers {poll.id}", act)
+            others = [m for m in members if m != person]
+            if others and len(poll.options) > 1 and rnd.random() < CHANGED_ANSWER:
+                later = min(
+                    when + timedelta(seconds=120 + rnd.random() * span / 4), closes - timedelta(seconds=30)
+                )
+                other = [c for c in range(len(poll.options)) if c != choice]
+                self.at(
+                    later,
+                    f"a teammate changes {team.name}'s answer to {poll.id}",
+                    self._team_vote(
+                        ws, rnd.choice(others), poll.id, team.id, rnd.choice(other), wait_for="answer"
+                    ),
                 )
 
     def _plan_dm_polls(self, ws: Workspace) -> None:
@@ -426,18 +487,55 @@ class Rehearsal:
         """Single choice and rating: one click on an option's button (ratings lean agreeable)."""
         options = 5 if poll.kind == PollKind.RATING else len(poll.options)
         weights = [1, 1, 2, 4, 3] if poll.kind == PollKind.RATING else [1] * options
-        choice = rnd.choices(range(options), weights=weights[:options])[0]
+        self._click_option(ws, user, channel, ts, rnd.choices(range(options), weights=weights[:options])[0])
+
+    def _click_option(self, ws: Workspace, user: str, channel: str, ts: str, choice: int) -> None:
         message = ws.sandbox.message(channel, ts)
         if find_element(message.blocks or [], f"poll_vote_{choice}")[1] is None:
             return
         self.requests += 1
         ws.driver.click(user, channel=channel, message_ts=ts, action_id=f"poll_vote_{choice}")
 
+    def _team_vote(
+        self,
+        ws: Workspace,
+        person: str,
+        poll_id: str,
+        team_id: str,
+        choice: int,
+        *,
+        wait_for: Literal["nudge", "answer"] | None = None,
+    ) -> Callable[[], None]:
+        """Answer a team poll for the team with one click on the poll's message. A team that
+        waits for the nudge answers only if it reached one of them; a teammate changing the
+        answer does so only if the team has one."""
+
+        members = ws.services.polls.teams.members(self.event.teams[team_id], self.event.polls[poll_id])
+        waited = (
+            select(Response.id).where(Response.poll_id == poll_id, Response.voter_key == team_key(team_id))
+            if wait_for == "answer"
+            else select(Outbox.id).where(
+                col(Outbox.key).in_([nudge_key(poll_id, team_id, m.id) for m in members]),
+                Outbox.status == "sent",
+            )
+        )
+
+        def act() -> None:
+            with Session(ws.engine) as session:
+                poll = session.get(Poll, poll_id)
+                if poll is None or poll.status != "open" or not poll.channel_id or not poll.message_ts:
+                    return
+                if wait_for is not None and session.exec(waited).first() is None:
+                    return
+            self._click_option(ws, ws.user(person), poll.channel_id, poll.message_ts, choice)
+
+        return act
+
     def _answer_in_form(
         self, ws: Workspace, user: str, poll: Poll, channel: str, ts: str, rnd: random.Random
     ) -> None:
-        """Multiple choice, open text, surveys: open the poll's form and fill it in."""
-        action = "poll_choose" if poll.kind == PollKind.MULTIPLE else "poll_answer"
+        """Multiple choice, open text, surveys, rankings: open the poll's form and fill it in."""
+        action = FORM_BUTTONS.get(PollKind(poll.kind), "poll_answer")
         self.requests += 1
         ws.driver.click(user, channel=channel, message_ts=ts, action_id=action)
         views = ws.sandbox.open_views(user)
@@ -448,6 +546,8 @@ class Rehearsal:
         ws.driver.submit(user, view.id, self._form_values(poll, view.view, rnd))
 
     def _form_values(self, poll: Poll, view: dict[str, Any], rnd: random.Random) -> dict[str, Any]:
+        if view.get("callback_id") == "poll_rank":
+            return self._ranking_values(poll, view, rnd)
         values: dict[str, Any] = {}
         for block in view.get("blocks", []):
             if block.get("type") != "input":
@@ -469,6 +569,24 @@ class Rehearsal:
                     action_id: {"type": kind, "selected_option": rnd.choices(options, weights=weights)[0]}
                 }
         return values
+
+    def _ranking_values(self, poll: Poll, view: dict[str, Any], rnd: random.Random) -> dict[str, Any]:
+        """The ranking form, filled in: every option once, in an order of the person's own, the
+        options most people like better nearer the top (each option's appeal is drawn once per
+        poll, so the results have a leader)."""
+        positions = [b for b in view.get("blocks", []) if b.get("type") == "input"]
+        if not positions:
+            return {}
+        options = positions[0]["element"].get("options", [])
+        appeal = {o["value"]: self.chance("appeal", poll.id, o["value"]).uniform(0.5, 3.0) for o in options}
+        # A shuffle weighted by appeal: each option draws u ** (1 / appeal) and the highest goes first.
+        order = sorted(options, key=lambda o: rnd.random() ** (1 / appeal[o["value"]]), reverse=True)
+        return {
+            block["block_id"]: {
+                block["element"]["action_id"]: {"type": block["element"]["type"], "selected_option": option}
+            }
+            for block, option in zip(positions, order, strict=False)
+        }
 
     def _choose(self, ws: Workspace, person: str, round_key: str, session_id: str) -> Callable[[], None]:
         """Open the Home tab and pick a breakout in the round's select, as a click does."""
@@ -804,7 +922,19 @@ class Rehearsal:
             questions = session.exec(select(Question)).all()
             upvotes = session.exec(select(func.count()).select_from(Upvote)).one()
             headlines = session.exec(select(func.count()).select_from(Headline)).one()
+            team_polls = team_poll_outcomes(self.event, ws.services.polls.teams, session)
+            rankings = session.exec(
+                select(Response.poll_id, func.count())
+                .join(Poll, col(Poll.id) == col(Response.poll_id))
+                .where(Poll.kind == PollKind.RANKING)
+                .group_by(col(Response.poll_id))
+                .order_by(col(Response.poll_id))
+            ).all()
         lines = [f"{count(answers, 'poll answer', 'poll answers')} recorded"]
+        lines += [self._team_poll_activity(ws, outcome) for outcome in team_polls]
+        if rankings:
+            polls = ", ".join(f"{poll_id}: {formatting.number(n)}" for poll_id, n in rankings)
+            lines.append(f"{count(sum(n for _, n in rankings), 'ranking', 'rankings')} submitted ({polls})")
         if choices:
             people = len({c.person_id for c in choices})
             lines.append(
@@ -825,6 +955,39 @@ class Rehearsal:
         if headlines:
             lines.append(f"{count(headlines, 'vision headline', 'vision headlines')} sent")
         return lines
+
+    def _team_poll_activity(self, ws: Workspace, outcome: TeamPollOutcome) -> str:
+        """One team poll in a line: the teams that answered (one member each), the answers a
+        teammate changed, the nudge and whom it brought, who got the focus questions."""
+        event, number = self.event, formatting.number
+        answered = [t for t in outcome.teams if t.answer is not None]
+        changed = [
+            t
+            for t in answered
+            if t.answer is not None
+            and (first := self.team_answerers.get((outcome.spec.id, t.team.id))) is not None
+            and t.answer.user_id != ws.services.directory.slack_id(first)
+        ]
+        nudged = [t for t in outcome.teams if t.nudged]
+        then = [t for t in nudged if t.answer is not None]
+        reached = sum(len(sent(t.nudges)) for t in nudged)
+        focus = sum(len(sent(t.focus)) for t in answered)
+        expected = [t.team for t in outcome.teams]
+        parts = [
+            f"{number(len(answered))} of {event.count_teams(expected)} answered the team poll "
+            f"{outcome.spec.id}, one member for each team",
+            f"a teammate changed {number(len(changed))} of those answers",
+        ]
+        if nudged:
+            parts.append(
+                f"/poll nudge reached {event.count_teams([t.team for t in nudged])} "
+                f"({formatting.count(reached, 'person', 'people')}), "
+                f"{number(len(then))} of which then answered"
+            )
+        parts.append(
+            f"{formatting.count(focus, 'person', 'people')} got the focus questions for their team's answer"
+        )
+        return "; ".join(parts)
 
     def _where(self, ws: Workspace, channel: str) -> str:
         for user, dm in ws.sandbox.dms.items():

@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import ROOT
 
 QUICKSTART = ROOT / "examples" / "quickstart"
+EXAMPLE = ROOT / "examples" / "symposium-2015" / "event.yaml"
 
 # A rehearsal plays on a SQLite file of its own, whatever DATABASE_URL says: once is enough.
 pytestmark = pytest.mark.skipif(
@@ -83,8 +84,22 @@ def test_a_rehearsal_writes_timeline_summaries_report_and_findings(tmp_path: Pat
     assert sorted((out / "files").glob("wordcloud-headlines-*.png"))
 
 
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """One rehearsal of the example event, shared by the tests that read what it left."""
+    out = tmp_path_factory.mktemp("example") / "rehearsal"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "rehearse", str(EXAMPLE), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    return out, result.stdout
+
+
 @pytest.mark.slow
-def test_after_a_rehearsal_no_row_links_an_anonymous_poll_to_a_person(tmp_path: Path) -> None:
+def test_after_a_rehearsal_no_row_links_an_anonymous_poll_to_a_person(example: tuple[Path, str]) -> None:
     """The example event's anonymous polls and survey, rehearsed end to end (DMs, nudges,
     votes, summaries, the report): afterwards no row of any table holds both an anonymous
     poll's id and a person's roster id or Slack user id."""
@@ -92,16 +107,8 @@ def test_after_a_rehearsal_no_row_links_an_anonymous_poll_to_a_person(tmp_path: 
 
     from bot.event import load_event
 
-    example = ROOT / "examples" / "symposium-2015" / "event.yaml"
-    out = tmp_path / "rehearsal"
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "rehearse", str(example), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr
-    event = load_event(example, check_colormap=False)
+    out, _stdout = example
+    event = load_event(EXAMPLE, check_colormap=False)
     anonymous = {p for p, spec in event.polls.items() if spec.anonymous}
     assert {"evaluation", "eval-useful"} <= anonymous
     db = sqlite3.connect(out / "rehearsal.db")
@@ -123,6 +130,95 @@ def test_after_a_rehearsal_no_row_links_an_anonymous_poll_to_a_person(tmp_path: 
             if tokens & anonymous and tokens & people:
                 linked.append((table, sorted(tokens & anonymous), sorted(tokens & people)))
     assert linked == []
+
+
+def team_answers(out: Path, poll: str) -> dict[str, tuple[str, int]]:
+    """Each team's answer to a team poll, as stored: team id -> (who gave it, the option)."""
+    return {
+        key.removeprefix("team:"): (user, json.loads(choices)[0])
+        for key, user, choices in rows(
+            out, f"SELECT voter_key, user_id, choices FROM response WHERE poll_id = '{poll}'"
+        )
+    }
+
+
+@pytest.mark.slow
+def test_on_the_example_one_member_answers_the_team_poll_for_each_team_and_a_few_teammates_change_it(
+    example: tuple[Path, str],
+) -> None:
+    from bot.event import load_event
+
+    out, stdout = example
+    event = load_event(EXAMPLE, check_colormap=False)
+    answers = team_answers(out, "team-stage")
+    assert sorted(answers) == sorted(event.teams)  # one answer per team, none per person
+    person_of = {
+        slack: person for person, slack in rows(out, "SELECT person_id, slack_user_id FROM identity")
+    }
+    assert all(event.people[person_of[user]].team == team for team, (user, _) in answers.items())
+    # Each answer the team gave brought its focus questions: most teams gave one, a few changed it.
+    keys = [k.split(":") for (k,) in rows(out, "SELECT key FROM outbox WHERE key LIKE 'focus:team-stage:%'")]
+    given = Counter(team for team, _choice in {(key[2], key[3]) for key in keys})
+    changed = [team for team, n in given.items() if n > 1]
+    assert 0 < len(changed) < len(event.teams) / 4, given
+    teams = len(event.teams)
+    assert (
+        f"{teams} of {teams} district teams answered the team poll team-stage, one member for each team"
+        in stdout
+    )
+    assert f"a teammate changed {len(changed)} of those answers" in stdout
+
+
+@pytest.mark.slow
+def test_on_the_example_every_member_gets_the_team_focus_questions_and_late_teams_are_nudged(
+    example: tuple[Path, str],
+) -> None:
+    """The focus questions for each team's answer reach every member by DM (the outbox, then
+    Slack); a quarter of the way in, the facilitator's `/poll nudge` reaches the teams that
+    have not answered, and they answer after it."""
+    from bot.event import load_event
+    from bot.polls import focus_key
+
+    out, stdout = example
+    event = load_event(EXAMPLE, check_colormap=False)
+    spec = event.polls["team-stage"]
+    [(options,)] = rows(out, "SELECT options FROM poll WHERE id = 'team-stage'")
+    labels = json.loads(options)
+    for team, (_user, choice) in team_answers(out, "team-stage").items():
+        members = [p.id for p in event.people.values() if team in p.teams]
+        assert len(members) == 4
+        for member in members:
+            key = focus_key(spec.id, team, choice, member)
+            [(status, payload)] = rows(out, f"SELECT status, payload FROM outbox WHERE key = '{key}'")
+            assert status == "sent"
+            assert spec.focus_for(labels[choice])[0] in json.loads(payload)["text"]
+    nudges = rows(out, "SELECT key, status, sent_at FROM outbox WHERE key LIKE 'team-nudge:team-stage:%'")
+    nudged = {key.split(":")[2] for key, _, _ in nudges}
+    assert nudged and len(nudged) < len(event.teams) / 2 and {s for _, s, _ in nudges} == {"sent"}
+    answered = dict(rows(out, "SELECT voter_key, updated_at FROM response WHERE poll_id = 'team-stage'"))
+    assert all(
+        answered[f"team:{team}"] > min(at for key, _, at in nudges if key.split(":")[2] == team)
+        for team in nudged
+    )
+    reached = f"/poll nudge reached {len(nudged)} district teams ({len(nudges)} people)"
+    assert f"{reached}, {len(nudged)} of which then answered" in stdout
+
+
+@pytest.mark.slow
+def test_on_the_example_people_rank_the_options_in_the_ranking_form(example: tuple[Path, str]) -> None:
+    out, stdout = example
+    rankings = [
+        json.loads(c)
+        for (c,) in rows(out, "SELECT choices FROM response WHERE poll_id = 'next-year-priorities'")
+    ]
+    assert len(rankings) > 100
+    assert all(sorted(r) == [0, 1, 2, 3, 4] for r in rankings)  # every option once
+    assert len({tuple(r) for r in rankings}) > len(rankings) / 3  # people's orders differ
+    firsts = Counter(r[0] for r in rankings)
+    assert len(firsts) == 5 and firsts.most_common(1)[0][1] > len(rankings) / 4  # but one option leads
+    assert f"{len(rankings)} rankings submitted (next-year-priorities: {len(rankings)})" in stdout
+    report = (out / "report" / "report.md").read_text()
+    assert f"{len(rankings)} of " in report.split("Which should the CA LMI put first", 1)[1][:200]
 
 
 def id_tokens(value: object) -> set[str]:
