@@ -1,13 +1,18 @@
 """What a rehearsal reads back from the database to tell an organizer: each team poll team by
-team (who answered, the nudge, the focus questions), and its findings, worded for the person
-who runs the event."""
+team (who answered, the nudge, the focus questions), and the teams its breakout choices left
+short of the event's goal, in findings worded for the person who runs the event."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import tzinfo
 
 from sqlmodel import Session, col, select
 
+from bot.agenda.coverage import RoundCoverage, TeamCoverage, read_choices, teams_with_breakouts
+from bot.agenda.service import rounds
+from bot.core import formatting, utc
+from bot.delivery.dispatcher import PERMANENT
 from bot.event import Event, Person, PollScope, PollSpec, TeamSpec
 from bot.polls import TeamPolls, focus_key, nudge_key, team_key
 from storage.models import Outbox, Poll, Response
@@ -43,6 +48,22 @@ class TeamOutcome:
     @property
     def nudged(self) -> bool:
         return bool(sent(self.nudges))
+
+    def why_silent(self, spec: PollSpec, tz: tzinfo) -> str:
+        """Why the team may not have answered, as far as its nudge tells."""
+        if self.nudged:
+            first = min(utc(r.sent_at) for r in sent(self.nudges) if r.sent_at)
+            reached = formatting.count(len(sent(self.nudges)), "member", "members")
+            return (
+                f"the nudge reached {reached} at {formatting.clock(first.astimezone(tz))}, "
+                "and nobody answered after it"
+            )
+        if self.nudges:
+            return f"its nudge did not reach any of them ({why_undelivered(self.nudges)})"
+        return (
+            "no nudge reached it: none of its members were found in Slack, "
+            f"or nobody ran `/poll nudge {spec.id}` while the poll was open"
+        )
 
 
 @dataclass
@@ -85,3 +106,135 @@ def team_poll_outcomes(event: Event, teams: TeamPolls, session: Session) -> list
             )
         found.append(TeamPollOutcome(spec, poll, outcomes))
     return found
+
+
+def why_undelivered(rows: list[Outbox]) -> str:
+    """Why DMs reached nobody: the errors they failed with, or that they were still waiting to
+    be sent when the rehearsal ended."""
+    errors = sorted(
+        {PERMANENT.get(e, e) for e in (r.last_error or "unknown error" for r in rows if r.status == "failed")}
+    )
+    waiting = [r for r in rows if r.status not in ("failed", "sent")]
+    parts = [f"not delivered: {'; '.join(errors)}"] if errors else []
+    if waiting:
+        parts.append(f"{formatting.count(len(waiting), 'DM', 'DMs')} still waiting to be sent at the end")
+    return ", ".join(parts)
+
+
+def team_poll_findings(event: Event, outcome: TeamPollOutcome) -> list[Finding]:
+    """Each team that never answered a team poll, and each that answered but none of whose
+    members got the focus questions for the answer, with why."""
+    spec, poll = outcome.spec, outcome.poll
+    found = []
+    for t in outcome.teams:
+        if t.choice is None:
+            ended = (
+                f"before it closed at {formatting.clock(utc(poll.closed_at).astimezone(event.tz))}"
+                if poll.closed_at
+                else "while it was open"
+            )
+            detail = f"{t.team.name} never answered {spec.id} {ended}: {t.why_silent(spec, event.tz)}"
+            found.append(Finding("team never answered", detail))
+            continue
+        label = poll.options[t.choice] if 0 <= t.choice < len(poll.options) else ""
+        if not spec.focus_for(label) or sent(t.focus):
+            continue
+        why = why_undelivered(t.focus) if t.focus else "none of its members were found in Slack"
+        members = formatting.count(len(t.members), "member", "members")
+        found.append(
+            Finding(
+                "team without its focus questions",
+                f"{t.team.name} answered {spec.id} with “{label}”, but none of its {members} "
+                f"got the focus questions for it: {why}",
+            )
+        )
+    return found
+
+
+# ------------------------------------------------------------------ breakout goals
+
+
+def coverage_findings(event: Event, session: Session) -> list[Finding]:
+    """Each team short of the event's breakout goal once the last round has begun: first those
+    that could not reach it whatever their members chose, then those whose choices fell short."""
+    if event.breakouts is None:
+        return []
+    out_of_reach, short = [], []
+    for coverage in teams_with_breakouts(event, read_choices(session)):
+        if not coverage.short():
+            continue
+        why = out_of_reach_why(event, coverage)
+        if why is not None:
+            out_of_reach.append(Finding("breakout goal out of reach", f"{coverage.team.name}: {why}"))
+        else:
+            clauses = "; ".join(shortfall(event, coverage))
+            short.append(Finding("team short of its breakout goal", f"{coverage.team.name}: {clauses}"))
+    return out_of_reach + short
+
+
+def round_time(event: Event, r: RoundCoverage) -> str:
+    """A round by its start: "10:00 AM", with its day when the rounds span several days."""
+    local = r.round.start.astimezone(event.tz)
+    days = {x.start.astimezone(event.tz).date() for x in rounds(event)}
+    return formatting.clock(local) if len(days) == 1 else formatting.day_and_clock(local)
+
+
+def _breakouts(n: int) -> str:
+    return formatting.count(n, "different breakout", "different breakouts")
+
+
+def out_of_reach_why(event: Event, coverage: TeamCoverage) -> str | None:
+    """Why a team cannot meet the breakout goal whatever its members choose; None if it can.
+    In a round a team has as many groups as people there (with pairs, half as many, and one
+    for a lone member), each covers one breakout, and no more than the round offers them."""
+    most = []
+    for r in coverage.rounds:
+        people = [*r.undecided, *(p for _, group in r.chosen for p in group)]
+        groups = len(people) // 2 if r.goal.pairs and len(people) >= 2 else len(people)
+        offered = sum(1 for s in r.round.sessions if any(event.is_for(p, s) for p in people))
+        most.append(min(groups, offered))
+        if r.goal.team_covers is not None and most[-1] < r.goal.team_covers:
+            members = formatting.count(len(people), "member", "members")
+            return (
+                f"the {round_time(event, r)} round asks for {_breakouts(r.goal.team_covers)}, and its "
+                f"{members} there{' going in pairs' if r.goal.pairs and len(people) > 1 else ''} can cover "
+                f"at most {formatting.number(most[-1])}, whatever they choose"
+            )
+    total = min(len(coverage.offered), sum(most))
+    if coverage.goal is not None and total < coverage.goal:
+        members = formatting.count(len(coverage.members), "member", "members")
+        pairs = (
+            " going in pairs"
+            if len(coverage.members) > 1 and any(r.goal.pairs for r in coverage.rounds)
+            else ""
+        )
+        rounds_ = formatting.count(len(coverage.rounds), "round", "rounds")
+        return (
+            f"with {members}{pairs}, it can cover at most {_breakouts(total)} over {rounds_} whatever "
+            f"its members choose; the goal is {formatting.number(coverage.goal)}"
+        )
+    return None
+
+
+def shortfall(event: Event, coverage: TeamCoverage) -> list[str]:
+    """What a team's final choices left short of the goal, one clause each (by the rules of
+    `TeamCoverage.short`): breakouts nobody went to, people alone, people who never chose."""
+    clauses = []
+    if coverage.goal is not None and len(coverage.covered) < coverage.goal:
+        covered = formatting.number(len(coverage.covered))
+        clause = f"it covered {covered} of the {_breakouts(coverage.goal)} it aims for"
+        if coverage.uncovered:
+            nobody = formatting.listing((f"“{t}”" for t in coverage.uncovered), style="or")
+            clause += f" (nobody went to {nobody})"
+        clauses.append(clause)
+    for r in coverage.rounds:
+        at = round_time(event, r)
+        clauses += [f"{person.name} was alone in “{s.title}” ({at})" for person, s in r.alone]
+        if r.undecided and (r.goal.stated or coverage.goal is not None):
+            clauses.append(f"{formatting.listing(p.name for p in r.undecided)} chose no breakout for {at}")
+        if r.goal.team_covers is not None and len(r.covered) < r.goal.team_covers:
+            clauses.append(
+                f"the {at} round had {formatting.number(len(r.covered))} of the "
+                f"{_breakouts(r.goal.team_covers)} it aims for"
+            )
+    return clauses

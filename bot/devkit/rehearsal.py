@@ -29,7 +29,14 @@ import uvicorn
 from sqlmodel import Session, col, func, select
 
 from bot.core import ManualClock, formatting, utc
-from bot.devkit.findings import Finding, TeamPollOutcome, sent, team_poll_outcomes
+from bot.devkit.findings import (
+    Finding,
+    TeamPollOutcome,
+    coverage_findings,
+    sent,
+    team_poll_findings,
+    team_poll_outcomes,
+)
 from bot.devkit.sandbox import SlackSandbox
 from bot.devkit.shell_clock import shell_start
 from bot.devkit.simulate import find_element, http_transport
@@ -1041,6 +1048,10 @@ class Rehearsal:
             found.append(Finding("people not found in Slack", ", ".join(unreachable[:20])))
         if rate_limited:
             found.append(Finding("rate limited", f"Slack answered 429 {rate_limited} times (all retried)"))
+        with Session(ws.engine) as session:
+            for outcome in team_poll_outcomes(event, ws.services.polls.teams, session):
+                found += team_poll_findings(event, outcome)
+            found += coverage_findings(event, session)
         return found
 
 

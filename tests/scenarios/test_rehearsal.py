@@ -7,7 +7,9 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -507,3 +509,143 @@ def test_the_rehearsal_says_where_in_the_event_it_is_and_lists_every_finding(tmp
     assert stdout.count("  • poll never launched: never-") == 15
     assert f"  …and 2 more findings in {tmp_path / 'many' / 'findings.md'}" in " ".join(stdout.split("\n"))
     assert len(json.loads((tmp_path / "many" / "findings.json").read_text())) == 17
+
+
+# ------------------------------------------------------------------ teams the rehearsal finds
+
+TEAMS = ["alder", "birch", "cedar", "dogwood", "elm", "fir"]
+ROLES = ["superintendent", "board_member", "teachers_union_president", "classified_union_president"]
+TEAM_POLL = """\
+  - id: team-stage
+    question: Where is your team in its partnership today?
+    kind: single_choice
+    session: team-time
+    scope: team
+    options:
+      - {label: Starting, focus_questions: [What has kept your partners apart so far?]}
+      - {label: Building, focus_questions: [Which project has gone best together?]}
+      - {label: Established, focus_questions: [How does your partnership reach the schools?]}
+"""
+
+
+def teams_event(folder: Path) -> Path:
+    """The quickstart event with six teams of four and a team of one, a team poll with focus
+    questions in its team time, and a round of breakouts whose goal is a teammate in every
+    breakout and two different breakouts per team: out of reach for the team of one."""
+    event = (QUICKSTART / "event.yaml").read_text()
+    teams = "".join(f"  - {{id: {t}, name: {t.title()} School District}}\n" for t in TEAMS)
+    teams += "  - {id: solo, name: Solo Charter School}\n"
+    start, end = event.index("teams:\n") + len("teams:\n"), event.index("\nroster:")
+    event = event[:start] + teams + event[end:]
+    event = event.replace("sessions:\n", "sessions:\n" + BREAKOUTS, 1)
+    event = event.replace("polls:\n", "polls:\n" + TEAM_POLL, 1)
+    event += "\nbreakouts: {pairs: true, team_covers: 2}\n"
+    roster = ["id,name,email,slack_id,team,role"] + (QUICKSTART / "roster.csv").read_text().splitlines()[1:3]
+    roster += [
+        f"{t}-{n},{t.title()} Member {n},{t}{n}@{t}.example.org,,{t},{role}"
+        for t in TEAMS
+        for n, role in enumerate(ROLES, 1)
+    ]
+    roster.append("solo-1,Sol Alone,sol@solo.example.org,,solo,superintendent")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "event.yaml").write_text(event)
+    (folder / "roster.csv").write_text("\n".join(roster) + "\n")
+    return folder / "event.yaml"
+
+
+@pytest.fixture(scope="module")
+def adversary(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any]:
+    """The teams event rehearsed with two teams out of Slack's reach: one team's accounts are
+    deactivated just after it answers the team poll, before its focus questions go out; the
+    first team that waits for the facilitator's nudge loses its accounts as team time starts,
+    so the nudge cannot reach it."""
+    from bot.devkit.rehearsal import Rehearsal
+    from bot.devkit.workspace import Workspace
+    from bot.event import load_event
+
+    class Adversary(Rehearsal):
+        undelivered: str | None = None  # the team whose focus questions cannot be delivered
+        unreached: str | None = None  # the team its nudge cannot reach
+
+        def _team_vote(
+            self, ws: Workspace, person: str, poll_id: str, team_id: str, choice: int, **how: Any
+        ) -> Callable[[], None]:
+            act = super()._team_vote(ws, person, poll_id, team_id, choice, **how)
+
+            def deactivate() -> None:
+                for member in (p for p in self.event.people.values() if team_id in p.teams):
+                    ws.sandbox.deactivate_user(ws.user(member.id))
+
+            if how.get("wait_for") == "nudge" and self.unreached is None:
+                self.unreached = team_id
+                self.at(
+                    self.event.session_start(self.event.sessions["team-time"]), "deactivating", deactivate
+                )
+            elif not how.get("wait_for") and self.undelivered is None and team_id != "solo":
+                self.undelivered = team_id
+                return lambda: (act(), deactivate())[0]
+            return act
+
+    base = tmp_path_factory.mktemp("teams")
+    out = base / "rehearsal"
+    rehearsal = Adversary(
+        load_event(teams_event(base / "event")), out, database=f"sqlite:///{out / 'rehearsal.db'}"
+    )
+    return rehearsal, rehearsal.run()
+
+
+@pytest.mark.slow
+def test_a_team_its_focus_questions_or_its_nudge_cannot_reach_is_a_finding_naming_it(
+    adversary: tuple[Any, Any],
+) -> None:
+    rehearsal, result = adversary
+    undelivered, unreached = rehearsal.undelivered, rehearsal.unreached
+    assert undelivered and unreached and undelivered != unreached
+    event, out = rehearsal.event, result.out
+    answers = team_answers(out, "team-stage")
+    assert set(answers) == set(event.teams) - {unreached}  # the others all answered
+    label = ["Starting", "Building", "Established"][answers[undelivered][1]]
+    deactivated = "not delivered: that person's Slack account is deactivated"
+    kinds = {"team never answered", "team without its focus questions"}
+    assert [(f.kind, f.detail) for f in result.findings if f.kind in kinds] == [
+        (
+            "team never answered",
+            f"{event.teams[unreached].name} never answered team-stage before it closed at 2:28 PM: "
+            f"its nudge did not reach any of them ({deactivated})",
+        ),
+        (
+            "team without its focus questions",
+            f"{event.teams[undelivered].name} answered team-stage with “{label}”, but none of its "
+            f"4 members got the focus questions for it: {deactivated}",
+        ),
+    ]
+
+
+@pytest.mark.slow
+def test_a_team_that_cannot_reach_the_breakout_goal_or_falls_short_of_it_is_a_finding_naming_it(
+    adversary: tuple[Any, Any],
+) -> None:
+    rehearsal, result = adversary
+    event, out = rehearsal.event, result.out
+
+    def details(kind: str) -> list[str]:
+        return [f.detail for f in result.findings if f.kind == kind]
+
+    assert details("breakout goal out of reach") == [
+        "Solo Charter School: with 1 member, it can cover at most 1 different breakout over 1 round "
+        "whatever its members choose; the goal is 2"
+    ]
+    # A team of four is named when its choices left someone alone or without a breakout, or
+    # one of the two breakouts uncovered; the finding says who was alone.
+    chose = dict(rows(out, "SELECT person_id, session_id FROM breakoutchoice"))
+    short = {}
+    for team in TEAMS:
+        picked = {f"{team}-{n}": chose.get(f"{team}-{n}") for n in range(1, 5)}
+        went = Counter(s for s in picked.values() if s)
+        if None in picked.values() or 1 in went.values() or len(went) < 2:
+            short[event.teams[team].name] = [p for p, s in picked.items() if s and went[s] == 1]
+    named = {d.split(":")[0]: d for d in details("team short of its breakout goal")}
+    assert short and set(named) == set(short)
+    for name, alone in short.items():
+        for person in alone:
+            assert f"{event.people[person].name} was alone in “" in named[name]
