@@ -1,6 +1,6 @@
 """What a rehearsal reads back from the database to tell an organizer: each team poll team by
-team (who answered, the nudge, the focus questions), and the teams its breakout choices left
-short of the event's goal, in findings worded for the person who runs the event."""
+team (who answered, the nudge, the focus questions) and the breakout goal (the teams that
+cannot reach it, how many did), in words for the person who runs the event."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot.agenda.service import rounds
 from bot.core import formatting, utc
 from bot.delivery.dispatcher import PERMANENT
 from bot.event import Event, Person, PollScope, PollSpec, TeamSpec
+from bot.insights import coverage_summary
 from bot.polls import TeamPolls, focus_key, nudge_key, team_key
 from storage.models import Outbox, Poll, Response
 
@@ -155,21 +156,29 @@ def team_poll_findings(event: Event, outcome: TeamPollOutcome) -> list[Finding]:
 
 
 def coverage_findings(event: Event, session: Session) -> list[Finding]:
-    """Each team short of the event's breakout goal once the last round has begun: first those
-    that could not reach it whatever their members chose, then those whose choices fell short."""
+    """Each team that could not reach the event's breakout goal whatever its members chose (too
+    few people for the breakouts asked of them): a thing to fix in the event file or the roster
+    before the day. Teams whose simulated choices merely fell short are not findings: people
+    leave gaps, and the report's Breakout coverage section shows them (see `coverage_activity`)."""
     if event.breakouts is None:
         return []
-    out_of_reach, short = [], []
+    found = []
     for coverage in teams_with_breakouts(event, read_choices(session)):
-        if not coverage.short():
-            continue
-        why = out_of_reach_why(event, coverage)
+        why = out_of_reach_why(event, coverage) if coverage.short() else None
         if why is not None:
-            out_of_reach.append(Finding("breakout goal out of reach", f"{coverage.team.name}: {why}"))
-        else:
-            clauses = "; ".join(shortfall(event, coverage))
-            short.append(Finding("team short of its breakout goal", f"{coverage.team.name}: {clauses}"))
-    return out_of_reach + short
+            found.append(Finding("breakout goal out of reach", f"{coverage.team.name}: {why}"))
+    return found
+
+
+def coverage_activity(event: Event, session: Session) -> str | None:
+    """The breakout goal in the rehearsal's account of what people did: how many teams met it,
+    who was on their own."""
+    if event.breakouts is None:
+        return None
+    teams = teams_with_breakouts(event, read_choices(session))
+    return (
+        f"Breakouts: {coverage_summary(event, teams)} The report's Breakout coverage section names the teams."
+    )
 
 
 def round_time(event: Event, r: RoundCoverage) -> str:
@@ -214,27 +223,3 @@ def out_of_reach_why(event: Event, coverage: TeamCoverage) -> str | None:
             f"its members choose; the goal is {formatting.number(coverage.goal)}"
         )
     return None
-
-
-def shortfall(event: Event, coverage: TeamCoverage) -> list[str]:
-    """What a team's final choices left short of the goal, one clause each (by the rules of
-    `TeamCoverage.short`): breakouts nobody went to, people alone, people who never chose."""
-    clauses = []
-    if coverage.goal is not None and len(coverage.covered) < coverage.goal:
-        covered = formatting.number(len(coverage.covered))
-        clause = f"it covered {covered} of the {_breakouts(coverage.goal)} it aims for"
-        if coverage.uncovered:
-            nobody = formatting.listing((f"“{t}”" for t in coverage.uncovered), style="or")
-            clause += f" (nobody went to {nobody})"
-        clauses.append(clause)
-    for r in coverage.rounds:
-        at = round_time(event, r)
-        clauses += [f"{person.name} was alone in “{s.title}” ({at})" for person, s in r.alone]
-        if r.undecided and (r.goal.stated or coverage.goal is not None):
-            clauses.append(f"{formatting.listing(p.name for p in r.undecided)} chose no breakout for {at}")
-        if r.goal.team_covers is not None and len(r.covered) < r.goal.team_covers:
-            clauses.append(
-                f"the {at} round had {formatting.number(len(r.covered))} of the "
-                f"{_breakouts(r.goal.team_covers)} it aims for"
-            )
-    return clauses

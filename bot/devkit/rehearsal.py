@@ -32,6 +32,7 @@ from bot.core import ManualClock, formatting, utc
 from bot.devkit.findings import (
     Finding,
     TeamPollOutcome,
+    coverage_activity,
     coverage_findings,
     sent,
     team_poll_findings,
@@ -948,6 +949,10 @@ class Rehearsal:
                 f"{count(len(choices), 'breakout choice', 'breakout choices')} on the Home tab, "
                 f"by {count(people, 'person', 'people')}"
             )
+        with Session(ws.engine) as session:
+            goal = coverage_activity(self.event, session)
+        if goal:
+            lines.append(goal)
         if questions:
             status = Counter(q.status for q in questions)
             anonymous = sum(1 for q in questions if q.anonymous)

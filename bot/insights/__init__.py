@@ -5,6 +5,7 @@ May import every feature below it (displays, closing, agenda, polls, headlines) 
 layers below them.
 """
 
+from bot.insights.coverage import summary as coverage_summary
 from bot.insights.report import Report, write_export
 from bot.insights.results import poll_result
 from bot.insights.summaries import Summaries, Summary
@@ -13,6 +14,7 @@ __all__ = [
     "Report",
     "Summaries",
     "Summary",
+    "coverage_summary",
     "poll_result",
     "write_export",
 ]

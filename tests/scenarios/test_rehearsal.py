@@ -622,11 +622,14 @@ def test_a_team_its_focus_questions_or_its_nudge_cannot_reach_is_a_finding_namin
 
 
 @pytest.mark.slow
-def test_a_team_that_cannot_reach_the_breakout_goal_or_falls_short_of_it_is_a_finding_naming_it(
+def test_a_team_that_cannot_reach_the_breakout_goal_is_a_finding_and_the_rest_are_counted(
     adversary: tuple[Any, Any],
 ) -> None:
-    rehearsal, result = adversary
-    event, out = rehearsal.event, result.out
+    """A goal no choice could meet is worth fixing before the day; gaps simulated people left
+    are not (people leave gaps; the report's coverage section shows them), so they are counted
+    in what the simulated people did, not listed as findings."""
+    _rehearsal, result = adversary
+    out = result.out
 
     def details(kind: str) -> list[str]:
         return [f.detail for f in result.findings if f.kind == kind]
@@ -635,17 +638,15 @@ def test_a_team_that_cannot_reach_the_breakout_goal_or_falls_short_of_it_is_a_fi
         "Solo Charter School: with 1 member, it can cover at most 1 different breakout over 1 round "
         "whatever its members choose; the goal is 2"
     ]
-    # A team of four is named when its choices left someone alone or without a breakout, or
-    # one of the two breakouts uncovered; the finding says who was alone.
+    # A team of four meets the goal when no one is alone or without a breakout and both
+    # breakouts are covered.
     chose = dict(rows(out, "SELECT person_id, session_id FROM breakoutchoice"))
-    short = {}
+    met = 0
     for team in TEAMS:
-        picked = {f"{team}-{n}": chose.get(f"{team}-{n}") for n in range(1, 5)}
-        went = Counter(s for s in picked.values() if s)
-        if None in picked.values() or 1 in went.values() or len(went) < 2:
-            short[event.teams[team].name] = [p for p, s in picked.items() if s and went[s] == 1]
-    named = {d.split(":")[0]: d for d in details("team short of its breakout goal")}
-    assert short and set(named) == set(short)
-    for name, alone in short.items():
-        for person in alone:
-            assert f"{event.people[person].name} was alone in “" in named[name]
+        picked = [chose.get(f"{team}-{n}") for n in range(1, 5)]
+        went = Counter(s for s in picked if s)
+        met += None not in picked and 1 not in went.values() and len(went) >= 2
+    assert 0 < met < len(TEAMS)  # the seed leaves some teams short
+    assert not [f for f in result.findings if "breakout" in f.kind and "out of reach" not in f.kind]
+    did = (out / "findings.md").read_text()
+    assert f"{met} of {len(TEAMS) + 1} " in did.split("Breakouts: Goal: ")[1].split("\n")[0]
