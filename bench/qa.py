@@ -73,6 +73,7 @@ from bench.burst import (  # noqa: E402
     serving,
     settings_from,
     settle,
+    shortest_gap,
     summary,
     write_report,
     write_requests,
@@ -178,13 +179,6 @@ class Arrivals:
             serve(handler)
 
         sandbox_server._Handler._serve = stamped  # type: ignore[method-assign]
-
-
-def shortest_gap(times: list[float]) -> float | None:
-    ordered = sorted(times)
-    return (
-        round(min(b - a for a, b in zip(ordered, ordered[1:], strict=False)), 2) if len(ordered) > 1 else None
-    )
 
 
 def wait_for(check: Any, what: str, seconds: float = 60) -> Any:
