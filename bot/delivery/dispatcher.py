@@ -316,6 +316,7 @@ class Dispatcher:
                 # Re-rendered from the database every time, so a refresh is
                 # safe to repeat; claiming it as sent now means a vote that
                 # lands during the call re-arms it rather than being missed.
+                # The interval counts again from Slack's answer (_next_refresh).
                 row.status, row.sent_at, row.not_before = "sent", now, now + self.refresh_interval
             else:
                 row.status, row.claimed_at = "sending", now
@@ -355,7 +356,9 @@ class Dispatcher:
             self._mark_sent(session, row, delivery, result)
 
     def _mark_sent(self, session: Session, row: Outbox, delivery: Delivery, result: dict[str, Any]) -> None:
-        if row.kind not in REFRESHES:
+        if row.kind in REFRESHES:
+            self._next_refresh(row, answered=self.clock.now())
+        else:
             row.status, row.sent_at = "sent", self.clock.now()
         row.last_error = None
         row.result_channel = result.get("channel")
@@ -363,6 +366,19 @@ class Dispatcher:
         if delivery.after:
             delivery.after(session, result)
         _forget_if_private(session, row)
+
+    def _next_refresh(self, row: Outbox, *, answered: datetime) -> None:
+        """The next refresh of a live message waits the interval from Slack's answer to this one,
+        not from its claim: Slack took this update at some moment before it answered, and takes the
+        next one after it is sent, so however slowly Slack answers it never sees two closer together.
+
+        The claim set `not_before` one interval after `sent_at`; a vote meanwhile only moved it
+        later. Earlier means a close asked for its final results at once (`request_refresh`
+        with `immediate`): that keeps its place."""
+        claimed_next = utc(row.sent_at or answered) + self.refresh_interval
+        due = utc(row.not_before or answered)
+        if due >= claimed_next:
+            row.not_before = max(due, answered + self.refresh_interval)
 
     def _send_replies(self, row_ids: list[int]) -> int:
         """Claim, send and record a batch of replies to people's clicks, waiting for every answer;

@@ -352,6 +352,50 @@ def test_a_burst_of_votes_is_one_refresh_per_interval(ws: Workspace, clock: Manu
     assert len(ws.sandbox.calls_to("chat.update")) == 2  # nothing new, nothing sent
 
 
+def test_a_slow_answer_from_slack_never_brings_two_refreshes_closer_than_the_interval(
+    ws: Workspace, clock: ManualClock
+) -> None:
+    """Under load Slack can take a while to take an update: the next refresh waits the interval from
+    Slack's answer, not from when the last one was sent, so Slack never sees two closer together."""
+    launch(ws, "possible-here")
+    voters = participants(ws, 40)
+    # Every other refresh reaches Slack 0.7 s late, the one after it at once.
+    for _ in range(len(voters)):
+        ws.sandbox.slow_next("chat.update", 0.7)
+        ws.sandbox.slow_next("chat.update", 0)
+    for step, who in enumerate(voters):  # a vote every quarter second, delivered at once
+        click(ws, who, "possible-here", f"poll_vote_{step % 5}")
+        ws.deliver()
+        clock.advance(0.25)
+    refreshed = [call.at for call in ws.sandbox.calls_to("chat.update")]
+    assert len(refreshed) >= 4
+    gaps = [(b - a).total_seconds() for a, b in zip(refreshed, refreshed[1:], strict=False)]
+    assert min(gaps) >= 2.0, gaps
+
+
+def test_a_close_while_slack_is_slow_to_answer_a_refresh_still_shows_the_final_results_at_once(
+    ws: Workspace, clock: ManualClock
+) -> None:
+    launch(ws, "possible-here")
+    voters = participants(ws, 2)
+    click(ws, voters[0], "possible-here", "poll_vote_4")
+    closed = []
+
+    def close_meanwhile(call: Any) -> None:  # on the sandbox's thread, before it answers the update
+        if call.method == "chat.update" and not closed:
+            click(ws, voters[1], "possible-here", "poll_vote_0")
+            closed.append(ws.driver.command(ws.user(FACILITATOR), "/poll close", channel=PLENARY))
+
+    ws.sandbox.subscribe(close_meanwhile)
+    ws.sandbox.slow_next("chat.update", 0.7)
+    ws.deliver()  # no clock movement but Slack's slowness: the final results do not wait the interval
+    ws.sandbox.unsubscribe(close_meanwhile)
+    assert closed and closed[0].status == 200
+    assert len(ws.sandbox.calls_to("chat.update")) == 2
+    message = poll_message(ws, "possible-here")
+    assert message.text.startswith("Closed: ") and "2 responses" in message_text(message)
+
+
 def test_close_shows_exact_final_results_and_refuses_late_votes(ws: Workspace, clock: ManualClock) -> None:
     launch(ws, "capacity-project")
     voters = participants(ws, 3)

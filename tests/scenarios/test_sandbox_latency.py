@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.core import ManualClock
 from bot.devkit import SlackSandbox
 
 LATENCY = 0.2
@@ -50,3 +52,21 @@ def test_no_latency_by_default_and_none_below_zero() -> None:
     assert SlackSandbox().latency == 0
     with pytest.raises(ValueError, match="latency"):
         SlackSandbox(latency=-0.1)
+
+
+def test_slow_next_moves_a_manual_clock_before_the_call_is_handled() -> None:
+    clock = ManualClock(datetime(2030, 1, 1, 9, 0, tzinfo=UTC))
+    with SlackSandbox(clock=clock) as sandbox:
+        sandbox.add_channel(name="plenary")
+        client = WebClient(base_url=sandbox.api_url, token=sandbox.bot_token)
+        sandbox.slow_next("chat.postMessage", 1.5)
+        sandbox.slow_next("chat.postMessage", 0)
+        started = clock.now()
+        for text in ("late", "on time", "on time too"):
+            client.chat_postMessage(channel="#plenary", text=text)
+        assert [(c.at - started).total_seconds() for c in sandbox.calls_to("chat.postMessage")] == [1.5] * 3
+        assert clock.now() - started == timedelta(seconds=1.5)
+        with pytest.raises(ValueError, match="seconds"):
+            sandbox.slow_next("chat.update", -1)
+        with pytest.raises(ValueError, match="not a Web API method"):
+            sandbox.slow_next("chat.nothing", 1)

@@ -5,8 +5,9 @@ Tests, `convene shell` and rehearsals point a real `slack_sdk.WebClient` at
 Slack validates (block limits, trigger and response_url lifetimes, rate limits,
 message metadata) and records every request with its body, so the same bot code
 runs with no chat service behind it. Tests can make the next calls to a method
-fail the way Slack fails (`fail_next`), deactivate users and archive channels
-mid-run. Only the standard library serves HTTP, so it starts in milliseconds.
+fail the way Slack fails (`fail_next`) or arrive late (`slow_next`), deactivate
+users and archive channels mid-run. Only the standard library serves HTTP, so it
+starts in milliseconds.
 
 The package owns the emulator and nothing else:
 
@@ -17,7 +18,7 @@ The package owns the emulator and nothing else:
 - `server`, `params`: the HTTP server, request routing and argument parsing;
 - `auth`, `chat`, `conversations`, `users`, `views`, `files`, `response_url`:
   one module per Web API family, with `blockkit` checking what they are sent;
-- `limits`: rate limits, injected failures, the 429s and `limit_floor`.
+- `limits`: rate limits, injected failures and slow calls, the 429s and `limit_floor`.
 
 From the project it may import only `bot.core`: it stands in for Slack, so it
 knows nothing of the bot it serves.

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import math
+import time
 from collections import deque
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
+
+from bot.core import ManualClock
 
 from .records import _Fault, _Reply
 from .state import WorkspaceState
 
 
 class RateLimits(WorkspaceState):
-    """Sliding-window rate limits per method (and per channel), and failures queued by `fail_next`."""
+    """Sliding-window rate limits per method (and per channel), failures queued by `fail_next` and
+    slow calls by `slow_next`."""
 
     #: Slack-like limits (count, seconds); pass as `rate_limits` to rehearse throttling.
     SLACK_LIKE_LIMITS: ClassVar[dict[str, tuple[int, float]]] = {
@@ -87,6 +91,36 @@ class RateLimits(WorkspaceState):
         """Drop every failure queued by `fail_next` that has not fired yet."""
         with self._lock:
             self._faults.clear()
+
+    def slow_next(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Make the next `times` calls to Web API `method` reach the workspace `seconds` late, as
+        they do when Slack is slow under load, on top of `latency`.
+
+        On a ManualClock the sandbox moves the clock forward by `seconds` before it handles the
+        call (which is recorded at the later time): the caller, waiting for its answer, sees that
+        much time pass, and nothing waits on the wall. On any other clock the call sleeps. Several
+        `slow_next` calls for one method queue up in order.
+        """
+        if method not in self._methods:
+            raise ValueError(f"{method!r} is not a Web API method the sandbox serves")
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        if seconds < 0:
+            raise ValueError("seconds cannot be negative")
+        with self._lock:
+            self._slow.setdefault(method, deque()).extend([seconds] * times)
+
+    def _be_slow(self, method: str) -> None:
+        """Spend the delay `slow_next` queued for this call to `method`, if any (outside the lock)."""
+        with self._lock:
+            queued = self._slow.get(method)
+            seconds = queued.popleft() if queued else 0.0
+        if seconds <= 0:
+            return
+        if isinstance(self.clock, ManualClock):
+            self.clock.advance(seconds)
+        else:
+            time.sleep(seconds)
 
     def limit_floor(self, method: str, calls: int, channels: int = 1) -> float:
         """Fewest seconds `calls` calls to `method`, spread evenly over `channels`, need under `rate_limits`.

@@ -71,6 +71,7 @@ class Serving(RateLimits):
         return _Reply(404, {"ok": False, "error": "unknown_method"})
 
     def _handle_api(self, method: str, params: dict[str, Any], authorization: str | None) -> _Reply:
+        self._be_slow(method)
         with self._lock:
             now = self.clock.now()
             token = params.pop("token", None)

@@ -91,6 +91,7 @@ class WorkspaceState:
         self._files: dict[str, dict[str, Any]] = {}
         self._windows: dict[str, deque[datetime]] = {}
         self._faults: dict[str, deque[_Fault]] = {}
+        self._slow: dict[str, deque[float]] = {}  # seconds late, per call to come (`slow_next`)
         self._serials: dict[str, int] = {}
         self._last_ts_us = 0
 
