@@ -23,7 +23,15 @@ from bot.core import Clock, UserError
 from bot.event import Event, PollKind
 from bot.headlines import HeadlineService
 from bot.people import Directory
-from bot.polls import PollService, Ranking, choice_labels, standing_figures, tally, top_two
+from bot.polls import (
+    PollService,
+    Ranking,
+    choice_labels,
+    nothing_to_show,
+    standing_figures,
+    tally,
+    top_two,
+)
 from bot.qa import QaService
 from storage.db import reading, transaction
 from storage.models import DisplayLink, Headline, Poll, Response
@@ -145,10 +153,10 @@ class Displays:
             "show": show,
             "type": poll.kind,
         }
-        if result.withheld:
-            data["waiting"] = "Anonymous: results show once 5 people have answered."
-
-        if show and poll.kind == PollKind.OPEN_TEXT:
+        note = nothing_to_show(result, shown=show)
+        if note:
+            data["waiting"] = note  # in place of the results: no bars at 0%
+        elif show and poll.kind == PollKind.OPEN_TEXT:
             data["texts"] = result.texts[-MAX_TEXTS_SHOWN:]
         elif show and result.ranking is not None:
             data["options"] = ranking_rows(result.ranking)
@@ -157,7 +165,7 @@ class Displays:
                 {"label": label, "count": result.counts[i], "percent": result.percent(i)}
                 for i, label in enumerate(choice_labels(poll))
             ]
-            if poll.kind == PollKind.RATING and result.respondents:
+            if poll.kind == PollKind.RATING:
                 data["average"] = round(result.average or 0, 1)
                 data["agree"] = result.agree_share()
                 data["agree_label"] = top_two(poll)

@@ -33,6 +33,7 @@ from bot.insights.results import PollResult, participation, poll_result
 from bot.people import Directory
 from bot.polls import (
     FEWER,
+    NO_ANSWERS_NOTE,
     Group,
     PollService,
     SurveyResult,
@@ -48,7 +49,7 @@ from storage.db import reading
 from storage.models import Poll, Response
 
 WITHHELD_TEXT = "Anonymous, with fewer than 5 answers: its results are not shown."
-NO_ANSWERS = "No answers yet."
+NO_ANSWERS = NO_ANSWERS_NOTE  # as the poll message and the room's screen say it
 
 Progress = Callable[[str], None]
 

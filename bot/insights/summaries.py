@@ -27,6 +27,7 @@ from bot.insights.results import PollResult, delivery_problems, participation, p
 from bot.people import Directory
 from bot.polls import (
     FEWER,
+    NO_ANSWERS,
     WITHHELD,
     PollService,
     order_in_brief,
@@ -41,7 +42,6 @@ from storage.db import reading, transaction
 from storage.models import Poll
 
 SECTION = 2900
-NO_ANSWERS = "_No answers yet._"
 NO_POLLS = "_No polls have run yet: participation shows once one has._"
 
 

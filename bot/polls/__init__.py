@@ -19,10 +19,12 @@ from bot.polls.ranking import (
 )
 from bot.polls.service import PollService, tally_respondents
 from bot.polls.tally import (
+    NO_ANSWERS_NOTE,
     SIDES,
     SurveyResult,
     Tally,
     choice_labels,
+    nothing_to_show,
     side_label,
     survey_result,
     tally,
@@ -40,6 +42,7 @@ from bot.polls.team import (
 )
 from bot.polls.team_views import missing_blocks, nudged_answer, team_card_blocks
 from bot.polls.views import (
+    NO_ANSWERS,
     WITHHELD,
     answer_modal,
     choose_modal,
@@ -67,6 +70,9 @@ __all__ = [
     "SIDES",
     "side_label",
     "WITHHELD",
+    "NO_ANSWERS",
+    "NO_ANSWERS_NOTE",
+    "nothing_to_show",
     "FEWER",
     "Group",
     "MIN_CELL",

@@ -18,7 +18,6 @@ from bot.slack import mrkdwn, truncate
 from bot.slack.blocks import context, input_block, modal, option, section
 
 RANK_BLOCK = "rank_{}"  # the form's block for each position, from 0
-NOT_YET = "_No rankings yet._"
 
 
 def rank_block(position: int) -> str:

@@ -15,6 +15,9 @@ from storage.models import Poll, Response
 
 # The sides results are split by, in the order they are shown; "Other" for a role with no side.
 SIDES = ["Management", "Labor", "Other"]
+# Why results show no counts, in plain words (Slack's views put them in italics).
+WITHHELD_NOTE = "Anonymous: results show once 5 people have answered."
+NO_ANSWERS_NOTE = "No answers yet."
 
 
 def side_label(event: Event, role_id: str | None) -> str:
@@ -51,6 +54,18 @@ class Tally:
         """Share of ratings of 4 or 5 ("agree or strongly agree"), in percent: the sum of the
         two shares shown beside it."""
         return sum(formatting.shares(self.counts, sum(self.counts))[3:])
+
+
+def nothing_to_show(result: Tally, *, shown: bool = True) -> str | None:
+    """What to say in place of a poll's results, or None when there are counts to show: that an
+    anonymous poll has under five answers, or, where its results are `shown` (not hidden until
+    it closes), that nobody has answered yet. Every kind says so in these words, in Slack and on
+    the room's screen, rather than drawing bars at 0%."""
+    if result.withheld:
+        return WITHHELD_NOTE
+    if shown and not result.respondents:
+        return NO_ANSWERS_NOTE
+    return None
 
 
 def rating_labels(poll: Poll) -> dict[int, str]:

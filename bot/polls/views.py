@@ -16,9 +16,18 @@ from bot.core import Clock, formatting, utc
 from bot.delivery import Delivery, Kind, Renderers, outbox
 from bot.delivery.dispatcher import PERMANENT
 from bot.event import MAX_OPTION_CHARS, Event, PollKind, ResultsMode
-from bot.polls.ranking import NOT_YET, Ranking, standing_figures
+from bot.polls.ranking import Ranking, standing_figures
 from bot.polls.service import launch_failure, unlaunch
-from bot.polls.tally import SurveyResult, Tally, choice_labels, tally, top_two
+from bot.polls.tally import (
+    NO_ANSWERS_NOTE,
+    WITHHELD_NOTE,
+    SurveyResult,
+    Tally,
+    choice_labels,
+    nothing_to_show,
+    tally,
+    top_two,
+)
 from bot.polls.team import team_count
 from bot.slack import mrkdwn, one_line, quote, truncate
 from bot.slack.blocks import actions, button, context, header, input_block, modal, option, section
@@ -27,7 +36,8 @@ from storage.models import Outbox, Poll
 BAR_WIDTH = 20
 SECTION_LIMIT = 3000
 MAX_TEXT_ANSWERS_SHOWN = 15
-WITHHELD = "_Anonymous: results show once 5 people have answered._"
+WITHHELD = f"_{WITHHELD_NOTE}_"
+NO_ANSWERS = f"_{NO_ANSWERS_NOTE}_"
 
 KIND_LABELS = {
     PollKind.SINGLE: "Single choice",
@@ -50,16 +60,17 @@ def _responses(n: int) -> str:
 
 def result_lines(poll: Poll, tally: Tally) -> list[str]:
     """Human-readable result lines (mrkdwn), one per option or answer."""
-    if tally.withheld:
-        return [WITHHELD]
+    note = nothing_to_show(tally)
+    if note is not None:
+        return [f"_{note}_"]
     if poll.kind == PollKind.SURVEY:
-        return survey_lines(tally.survey) or ["_No answers yet._"]
+        return survey_lines(tally.survey)
     if poll.kind == PollKind.OPEN_TEXT:
         shown = tally.texts[-MAX_TEXT_ANSWERS_SHOWN:]
         lines = [quote(truncate(t, 280)) for t in shown]
         if len(tally.texts) > len(shown):
             lines.append(f"_…and {len(tally.texts) - len(shown)} more_")
-        return lines or ["_No answers yet._"]
+        return lines
     if poll.kind == PollKind.RANKING:
         return ranking_lines(tally.ranking)
     lines = []
@@ -71,7 +82,7 @@ def result_lines(poll: Poll, tally: Tally) -> list[str]:
 def ranking_lines(result: Ranking | None) -> list[str]:
     """One line per option, best first: its place, a bar of its points, its mean rank and points."""
     if result is None or not result.respondents:
-        return [NOT_YET]
+        return [NO_ANSWERS]
     return [
         f"*{n}. {mrkdwn(s.label)}*\n{bar(result.share(s))} {standing_figures(s)}"
         for n, s in enumerate(result.standings, 1)
@@ -85,7 +96,7 @@ def survey_lines(survey: SurveyResult | None) -> list[str]:
     if survey.withheld:
         return [WITHHELD]
     if not survey.respondents:
-        return ["_No answers yet._"]  # not "0% agree (n = 0)"
+        return [NO_ANSWERS]  # not "0% agree (n = 0)"
     lines = [f"*{mrkdwn(s.text)}*: {s.agree}% agree or strongly agree (n = {s.n})" for s in survey.statements]
     lines += [f"{mrkdwn(label)}: {count}" for label, count in survey.interests if count]
     if survey.comments:
@@ -121,13 +132,17 @@ def poll_message(poll: Poll, tally: Tally, *, updated: str | None = None) -> dic
         if not closed:
             blocks.append(actions(_answer_buttons(poll)))
     elif poll.kind == PollKind.SINGLE and not closed:
+        # The options stay (they carry the buttons); their bars only once there is something to count.
+        note = nothing_to_show(tally, shown=show)
         for i, option in enumerate(poll.options):
             text = f"*{mrkdwn(option)}*" + (
-                f"\n{bar(tally.percent(i))} {tally.counts[i]} · {tally.percent(i)}%" if show else ""
+                f"\n{bar(tally.percent(i))} {tally.counts[i]} · {tally.percent(i)}%"
+                if show and not note
+                else ""
             )
             blocks.append(section(text, accessory=button("Vote", f"poll_vote_{i}", _value(poll.id, [i]))))
-        if tally.withheld:
-            blocks.append(context(WITHHELD))
+        if note:
+            blocks.append(context(f"_{note}_"))
     else:
         if show:
             for line in result_lines(poll, tally):

@@ -114,6 +114,19 @@ def test_hidden_and_anonymous_polls_show_nothing_they_hide(ws: Workspace) -> Non
     assert counts == [0, 0, 0, 0, 5]
 
 
+def test_a_poll_nobody_has_answered_says_so_on_the_screen_not_bars_at_0(ws: Workspace) -> None:
+    staff = ws.user("facilitator-lead")
+    ws.driver.command(staff, "/poll launch possible-here", channel=PLENARY)
+    ws.deliver()
+    web = client_for(ws)
+    path = display_path(ws.driver.command(staff, "/poll display possible-here", channel=PLENARY).text)
+    data = web.get(f"{path}/data.json").json()
+    assert data["waiting"] == "No answers yet." and "options" not in data and "average" not in data
+    vote(ws, "abc-usd-supt", "possible-here", "poll_vote_3")
+    data = web.get(f"{path}/data.json").json()
+    assert "waiting" not in data and data["options"][3]["percent"] == 100
+
+
 def test_headlines_wall_and_word_cloud_pages(ws: Workspace) -> None:
     for person, text in (("abc-usd-supt", "Partners lift graduation"), ("alhambra-usd-supt", "Hide me")):
         submit_headline(ws, person, text)
@@ -185,7 +198,8 @@ def test_the_page_renders_in_chromium_and_follows_a_vote(served: tuple[Workspace
     with chromium_page(page_url) as page:
         # Locator waits run in Playwright's own world, so the page's strict CSP (no eval) stays on.
         page.locator("#title", has_text="Would your district join").wait_for()
-        assert page.locator(".row").count() == 5
+        assert page.locator(".waiting").text_content() == "No answers yet."
+        assert page.locator(".row").count() == 0
         assert "0 responses" in page.locator("#meta").text_content()  # type: ignore[operator]
         deadline = time.monotonic() + 20
         while not ws.sandbox.messages(PLENARY) and time.monotonic() < deadline:
@@ -198,6 +212,7 @@ def test_the_page_renders_in_chromium_and_follows_a_vote(served: tuple[Workspace
         # How fast is for bench/, not for a test on a busy machine: the figure is kept below.
         page.locator("#meta", has_text="1 response ").wait_for(timeout=20_000)
         seen_after = time.monotonic() - voted_at
+        assert page.locator(".row").count() == 5 and page.locator(".waiting").count() == 0
         assert "1 · 100%" in page.locator(".row").nth(2).text_content()  # type: ignore[operator]
         page.screenshot(path=str(ARTIFACTS / "display-poll.png"))
     assert (ARTIFACTS / "display-poll.png").stat().st_size > 10_000

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.core import ManualClock
-from bot.devkit import Workspace
-from bot.event import Event
+from bot.devkit import Workspace, live_polls_event
+from bot.event import Event, load_event
 from storage.models import Outbox, Poll, Response
 
 PLENARY = "#lmi-plenary"
@@ -300,6 +301,39 @@ def test_rating_poll_shows_counts_and_average(ws: Workspace, clock: ManualClock)
     assert "Average 3.8 of 5" in text and "75% very confident or completely confident" in text
     assert "agree" not in text
     assert "*4 Very confident*\\n`" in text and "2 · 50%" in text
+
+
+@pytest.mark.parametrize(
+    ("poll_id", "channel"),
+    [("possible-here", PLENARY), ("priority-topics", PLENARY), ("next-year-priorities", "#lmi-closing")],
+)
+def test_a_poll_nobody_has_answered_says_so_as_a_survey_does_not_bars_at_0(
+    ws: Workspace, poll_id: str, channel: str
+) -> None:
+    launch(ws, poll_id, channel=channel)
+    message = poll_message(ws, poll_id)
+    shown = [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
+    assert shown == ["_No answers yet._"]
+    results = ws.driver.command(ws.user(FACILITATOR), f"/poll results {poll_id}", channel=channel).json
+    assert "_No answers yet._" in json.dumps(results) and "░" not in json.dumps(results)
+    assert "Average" not in message_text(message) and "0 responses" in message_text(message)
+
+
+def test_a_single_choice_poll_nobody_has_answered_shows_its_options_without_bars(
+    engine: Engine, tmp_path: Path
+) -> None:
+    event = load_event(live_polls_event(tmp_path, [("room1", "breakout-1")], 3))
+    clock = ManualClock(datetime.fromisoformat("2030-01-01T09:05:00+00:00"))
+    with Workspace(event, clock=clock, engine=engine) as ws:
+        launch(ws, "room1", channel="#breakout-1", who="host")
+        message = poll_message(ws, "room1")
+        options = [b for b in message.blocks if b.get("accessory")]
+        assert [b["text"]["text"] for b in options] == ["*One*", "*Two*", "*Three*", "*Four*", "*Five*"]
+        assert "_No answers yet._" in message_text(message) and "░" not in message_text(message)
+        click(ws, "v00000", "room1", "poll_vote_1")
+        ws.deliver()
+        text = message_text(poll_message(ws, "room1"))
+        assert "No answers yet" not in text and "1 · 100%" in text
 
 
 def test_open_text_answer_through_the_modal_is_escaped(ws: Workspace) -> None:

@@ -151,6 +151,21 @@ def test_result_lines_with_no_answers_yet() -> None:
     assert result_lines(Poll(id="s", question="Q?", kind="survey"), Tally()) == ["_No answers yet._"]
 
 
+@pytest.mark.parametrize(
+    "poll",
+    [
+        RATING,
+        CONFIDENCE,
+        Poll(id="one", question="Q?", kind="single_choice", options=["A", "B"]),
+        Poll(id="all", question="Q?", kind="multiple_choice", options=["A", "B", "C"]),
+        Poll(id="order", question="Q?", kind="ranking", options=["A", "B", "C"]),
+    ],
+)
+def test_every_kind_says_no_answers_yet_as_surveys_do_not_bars_at_0(poll: Poll) -> None:
+    empty = Tally(respondents=0, counts=[0] * len(choice_labels(poll)))
+    assert result_lines(poll, empty) == result_lines(Poll(id="s", question="Q?", kind="survey"), Tally())
+
+
 def test_survey_lines_per_statement_interest_and_comments() -> None:
     poll = Poll(id="evaluation", question="How did it go?", kind="survey", options=["Coaching", "Webinars"])
     survey = SurveyResult(
