@@ -29,7 +29,7 @@ from bot.event import DEFAULT_RATING_LABELS, Event, PollKind
 from bot.headlines import HeadlineService
 from bot.insights import coverage
 from bot.insights.charts import participation_chart, results_chart
-from bot.insights.results import PollResult, participation, poll_result
+from bot.insights.results import PollResult, answered, participation, poll_result
 from bot.people import Directory
 from bot.polls import (
     FEWER,
@@ -226,12 +226,9 @@ class Report:
 
     def _poll_blocks(self, r: PollResult) -> list[Block]:
         p, t = r.poll, r.tally
-        of = f" of {r.eligible}" if r.eligible is not None else ""
         blocks = [
             Block("heading", p.question, level=3),
-            Block(
-                "paragraph", f"{t.respondents}{of} answered" + (" (anonymous)" if p.anonymous else "") + "."
-            ),
+            Block("paragraph", answered(r) + (" (anonymous)" if p.anonymous else "") + "."),
         ]
         if p.kind == PollKind.OPEN_TEXT:
             shown = t.texts if (p.results == "live" or p.status == "closed") else []

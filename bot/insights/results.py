@@ -26,6 +26,7 @@ from bot.polls import (
     side_label,
     split,
     tally,
+    team_count,
 )
 from storage.models import Outbox, Poll, Response
 
@@ -44,6 +45,15 @@ class PollResult:
 
 
 NOT_ON_ROSTER = "Not on the roster"
+
+
+def answered(result: PollResult) -> str:
+    """How many answered, out of whom: "12 of 188 answered", or for a team poll "12 of 47
+    district teams answered"."""
+    if result.tally.teams is not None:
+        return result.tally.teams
+    of = f" of {result.eligible}" if result.eligible is not None else ""
+    return f"{result.tally.respondents}{of} answered"
 
 
 def role_label(event: Event, role_id: str | None) -> str:
@@ -91,12 +101,14 @@ def audience_of(session: Session, event: Event, poll: Poll) -> set[str] | None:
 def poll_result(session: Session, polls: PollService, poll: Poll) -> PollResult:
     """Results of one poll, split by role, side and (for named polls) team. For an anonymous
     poll, roles and sides go through disclosure control together; without the anonymity key
-    they are not split at all."""
+    they are not split at all. A team poll counts teams, split by team only."""
     event, directory = polls.event, polls.directory
     labels = choice_labels(poll)
     result = PollResult(poll=poll, labels=labels, tally=tally(session, poll))
     audience = audience_of(session, event, poll)
     result.eligible = None if audience is None else len(audience)
+    # A team poll counts teams ("12 of 47 district teams answered"), as its message does.
+    result.tally.teams = team_count(event, poll, result.tally.respondents)
     roles = polls.roles(session, poll)
     if poll.kind == PollKind.OPEN_TEXT or roles is None:
         return result
@@ -116,8 +128,11 @@ def poll_result(session: Session, polls: PollService, poll: Poll) -> PollResult:
             person = directory.person(user_id, ask_slack=False) if user_id else None
             team = event.teams.get(person.team) if person and person.team else None
             by_team[team.name if team else "No team"].append(picks)
-    both = split_by_role(event, answers, size, anonymous=poll.anonymous)
-    result.by_role, result.by_side = both.groups, both.parents
+    if result.tally.teams is None:
+        # By side and by role, but not a team poll: its answer is the whole team's (both sides,
+        # every role), not that of whoever gave it.
+        both = split_by_role(event, answers, size, anonymous=poll.anonymous)
+        result.by_role, result.by_side = both.groups, both.parents
     if not poll.anonymous:
         result.by_team = groups(by_team, size, anonymous=False, order=[t.name for t in event.teams.values()])
     return result

@@ -23,7 +23,14 @@ from bot.delivery import Kind, outbox
 from bot.event import Event, PollKind
 from bot.headlines import HeadlineService
 from bot.insights.charts import participation_chart, results_chart
-from bot.insights.results import PollResult, delivery_problems, participation, poll_result, top_words
+from bot.insights.results import (
+    PollResult,
+    answered,
+    delivery_problems,
+    participation,
+    poll_result,
+    top_words,
+)
 from bot.people import Directory
 from bot.polls import (
     FEWER,
@@ -68,8 +75,7 @@ class Summary:
 def describe_result(result: PollResult) -> str:
     """A poll's result in a few mrkdwn lines."""
     poll, t = result.poll, result.tally
-    of = f" of {result.eligible}" if result.eligible is not None else ""
-    lines = [f"*{mrkdwn(poll.question)}* (`{poll.id}`): {t.respondents}{of} answered"]
+    lines = [f"*{mrkdwn(poll.question)}* (`{poll.id}`): {answered(result)}"]
     if poll.kind == PollKind.OPEN_TEXT:
         return lines[0]
     if t.withheld:

@@ -203,6 +203,29 @@ def test_results_count_teams_missing_lists_them_and_each_is_nudged_once(team_tim
     )
 
 
+def test_the_report_and_the_summary_count_teams_and_split_them_by_neither_side_nor_role(
+    team_time: Workspace, tmp_path: Path
+) -> None:
+    ws = team_time
+    answer(ws, "abc-usd-supt", 0)  # management gives ABC's answer, then labor changes it
+    answer(ws, "abc-usd-teachers", 2)
+    answer(ws, "alhambra-usd-teachers", 0)
+    answer(ws, "alisal-union-sd-board", 4)
+    settle(ws)
+    md_path, _ = ws.services.report.write(tmp_path)
+    md = md_path.read_text()
+    start = md.index("### Where is your team in its partnership today?")
+    section = md[start : md.index("\n## ", start)]
+    assert "\n3 of 47 district teams answered.\n" in section
+    # A team's answer is the whole team's: it is neither its giver's side nor their role.
+    assert "**By side**" not in section and "**By role**" not in section
+    assert "| Other |" not in section and "Not on the roster" not in section
+    assert "| ABC Unified School District | 1 | 0% | 0% | 100% | 0% | 0% |" in section
+    summary = "\n".join(ws.services.summaries.for_session("team-time-1").sections)
+    assert "(`team-stage`): 3 of 47 district teams answered" in summary
+    assert "By side" not in summary
+
+
 # ---------------------------------------------------------------- the Home tab
 
 
