@@ -176,9 +176,8 @@ def coverage_activity(event: Event, session: Session) -> str | None:
     if event.breakouts is None:
         return None
     teams = teams_with_breakouts(event, read_choices(session))
-    return (
-        f"Breakouts: {coverage_summary(event, teams)} The report's Breakout coverage section names the teams."
-    )
+    named = "The report's Breakout coverage section names the teams."
+    return f"Breakout coverage. {coverage_summary(event, teams)} {named}"
 
 
 def round_time(event: Event, r: RoundCoverage) -> str:

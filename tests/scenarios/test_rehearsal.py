@@ -649,4 +649,4 @@ def test_a_team_that_cannot_reach_the_breakout_goal_is_a_finding_and_the_rest_ar
     assert 0 < met < len(TEAMS)  # the seed leaves some teams short
     assert not [f for f in result.findings if "breakout" in f.kind and "out of reach" not in f.kind]
     did = (out / "findings.md").read_text()
-    assert f"{met} of {len(TEAMS) + 1} " in did.split("Breakouts: Goal: ")[1].split("\n")[0]
+    assert f"{met} of {len(TEAMS) + 1} " in did.split("Breakout coverage. Goal: ")[1].split("\n")[0]
