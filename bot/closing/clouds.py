@@ -43,6 +43,7 @@ from random import Random
 from typing import Any, TypeVar
 
 from bot.core import formatting
+from bot.polls import NO_ANSWERS_NOTE
 
 # The drawing libraries (wordcloud, matplotlib, numpy, Pillow) are imported where a
 # cloud is drawn, not here: a process answering votes never pays for them.
@@ -86,7 +87,6 @@ MIN_CONTRAST = 2.0  # colormap colours fainter than this against the background 
 ALT_TEXT_LIMIT = 1000  # Slack's limit for a file's alt text
 _TITLE_LIMIT = 300
 
-NO_ANSWERS = "No answers yet."
 ONLY_COMMON_WORDS = "The answers contain only common words."
 ONLY_UNDRAWABLE = "The answers contain only words in scripts the cloud's font cannot draw."
 NO_WORDS = "The answers contain no words, only emoji, numbers, links or mentions."
@@ -188,7 +188,7 @@ def make_cloud(
             raise NoWords(ONLY_UNDRAWABLE)
         if analysis.saw_words:
             raise NoWords(ONLY_COMMON_WORDS)
-        raise NoWords(NO_WORDS if analysis.nonblank else NO_ANSWERS)
+        raise NoWords(NO_WORDS if analysis.nonblank else NO_ANSWERS_NOTE)  # as every results view says it
 
     from PIL import Image
     from wordcloud.wordcloud import WordCloud
