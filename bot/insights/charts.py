@@ -40,6 +40,12 @@ def _wrap(label: str, width: int = 32) -> str:
     return "\n".join(textwrap.wrap(label, width)) or label
 
 
+def share_axis(result: PollResult) -> str:
+    """What a choice or rating chart's bars measure, as its axis says it: "% of respondents
+    (n = 12)", or for a team poll "% of district teams (n = 12)"."""
+    return f"% of {result.counted} (n = {result.tally.respondents})"
+
+
 def results_chart(result: PollResult) -> bytes | None:
     """Horizontal bars of a choice or rating poll's answers; by side too when both sides show."""
     if not result.labels or not result.tally.respondents or result.tally.withheld:
@@ -65,7 +71,7 @@ def results_chart(result: PollResult) -> bytes | None:
     else:
         values = [result.tally.percent(i) for i in range(len(result.labels))][::-1]
         ax.barh(range(len(labels)), values, color=BLUE)
-        ax.set_xlabel(f"% of respondents (n = {result.tally.respondents})")
+        ax.set_xlabel(share_axis(result))
     ax.set_yticks(range(len(labels)), labels)
     ax.set_xlim(0, 100)
     ax.spines[["top", "right"]].set_visible(False)

@@ -28,7 +28,7 @@ from bot.core import UserError, formatting, utc
 from bot.event import DEFAULT_RATING_LABELS, Event, PollKind
 from bot.headlines import HeadlineService
 from bot.insights import coverage
-from bot.insights.charts import participation_chart, results_chart
+from bot.insights.charts import participation_chart, results_chart, share_axis
 from bot.insights.results import PollResult, answered, participation, poll_result
 from bot.people import Directory
 from bot.polls import (
@@ -254,7 +254,8 @@ class Report:
         if rating:
             blocks.append(Block("paragraph", f"{t.agree_share()}% {top_two(p)} (n = {t.respondents})."))
         if (chart := results_chart(r)) is not None:
-            blocks.append(Block("image", text=p.question, image=chart, name=f"poll-{p.id}.png"))
+            alt = f"{p.question} — {share_axis(r)}"
+            blocks.append(Block("image", text=alt, image=chart, name=f"poll-{p.id}.png"))
         for title, groups in (("By side", r.by_side), ("By role", r.by_role), ("By team", r.by_team or [])):
             if groups:
                 blocks.append(Block("subheading", title))

@@ -27,6 +27,7 @@ from bot.polls import (
     split,
     tally,
     team_count,
+    team_noun,
 )
 from storage.models import Outbox, Poll, Response
 
@@ -42,6 +43,7 @@ class PollResult:
     by_side: list[Group] = field(default_factory=list)
     by_team: list[Group] | None = None  # None for anonymous polls: every team is smaller than five
     eligible: int | None = None
+    counted: str = "respondents"  # what the shares are of: a team poll's are of teams ("district teams")
 
 
 NOT_ON_ROSTER = "Not on the roster"
@@ -109,6 +111,7 @@ def poll_result(session: Session, polls: PollService, poll: Poll) -> PollResult:
     result.eligible = None if audience is None else len(audience)
     # A team poll counts teams ("12 of 47 district teams answered"), as its message does.
     result.tally.teams = team_count(event, poll, result.tally.respondents)
+    result.counted = team_noun(event, poll) or result.counted
     roles = polls.roles(session, poll)
     if poll.kind == PollKind.OPEN_TEXT or roles is None:
         return result

@@ -39,6 +39,7 @@ from bot.polls.team import (
     nudge_key,
     team_count,
     team_key,
+    team_noun,
 )
 from bot.polls.team_views import missing_blocks, nudged_answer, team_card_blocks
 from bot.polls.views import (
@@ -67,6 +68,7 @@ __all__ = [
     "nudged_answer",
     "team_card_blocks",
     "team_count",
+    "team_noun",
     "SIDES",
     "side_label",
     "WITHHELD",

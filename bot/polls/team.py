@@ -326,15 +326,30 @@ class TeamPolls:
         return Given(choice, label, row.user_id, name, row.updated_at)
 
 
-def team_count(event: Event, poll: Poll, respondents: int) -> str | None:
-    """How many of the expected teams have answered a team poll ("12 of 47 district teams
-    answered"); None for a poll answered by each person."""
+def expected_teams(event: Event, poll: Poll) -> list[TeamSpec] | None:
+    """The teams a team poll is for (those of its audience with someone present); None for a
+    poll answered by each person."""
     spec = event.polls.get(poll.id)
     if spec is None or spec.scope != PollScope.TEAM:
         return None
     present = {t for p in event.audience(spec) for t in p.teams}
-    expected = [t for t in event.audience_teams(spec) if t.id in present]
+    return [t for t in event.audience_teams(spec) if t.id in present]
+
+
+def team_count(event: Event, poll: Poll, respondents: int) -> str | None:
+    """How many of the expected teams have answered a team poll ("12 of 47 district teams
+    answered"); None for a poll answered by each person."""
+    expected = expected_teams(event, poll)
+    if expected is None:
+        return None
     return f"{formatting.number(respondents)} of {event.count_teams(expected)} answered"
+
+
+def team_noun(event: Event, poll: Poll) -> str | None:
+    """What a team poll's shares are shares of ("district teams"); None for a poll answered by
+    each person."""
+    expected = expected_teams(event, poll)
+    return None if expected is None else event.team_noun(0, expected)
 
 
 # ------------------------------------------------------------------ what the team is told

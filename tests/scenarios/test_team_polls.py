@@ -221,6 +221,9 @@ def test_the_report_and_the_summary_count_teams_and_split_them_by_neither_side_n
     assert "**By side**" not in section and "**By role**" not in section
     assert "| Other |" not in section and "Not on the roster" not in section
     assert "| ABC Unified School District | 1 | 0% | 0% | 100% | 0% | 0% |" in section
+    # Its chart's bars are shares of the teams that answered, and its axis says so.
+    chart = next(b for b in ws.services.report.blocks() if b.kind == "image" and b.name == f"poll-{POLL}.png")
+    assert chart.text == "Where is your team in its partnership today? — % of district teams (n = 3)"
     summary = "\n".join(ws.services.summaries.for_session("team-time-1").sections)
     assert "(`team-stage`): 3 of 47 district teams answered" in summary
     assert "By side" not in summary
