@@ -5,7 +5,7 @@ connections, `webhooks`), private replies, and reports to organizers of what fai
 May import `bot.people`, `bot.slack`, `bot.event`, `bot.core`, `storage`.
 """
 
-from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.dispatcher import Dispatcher, plain_error
 from bot.delivery.failures import FailureReports
 from bot.delivery.outbox import Delivery, Kind, Renderers
 from bot.delivery.pacing import Pacer
@@ -19,4 +19,5 @@ __all__ = [
     "Pacer",
     "Renderers",
     "Replies",
+    "plain_error",
 ]

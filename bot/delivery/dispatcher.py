@@ -89,6 +89,12 @@ PERMANENT: dict[str, str] = {
 }
 
 
+def plain_error(error: str | None) -> str:
+    """Why Slack refused a message, in the words above where they are known, else as Slack
+    gave it."""
+    return PERMANENT.get(error, error) if error else "unknown error"
+
+
 # What _send_lane answers for a reply the fence held back (nothing was sent).
 _FENCED = object()
 
@@ -728,7 +734,7 @@ class Dispatcher:
 
     def _report(self, session: Session, row: Outbox, error: str) -> None:
         if self.on_failure:
-            self.on_failure(session, row, PERMANENT.get(error, error))
+            self.on_failure(session, row, plain_error(error))
 
     # ------------------------------------------------------------ recovery
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from bot.agenda.coverage import RoundCoverage, TeamCoverage, read_choices, teams_with_breakouts
 from bot.agenda.service import rounds
 from bot.core import formatting, utc
-from bot.delivery.dispatcher import PERMANENT
+from bot.delivery import plain_error
 from bot.event import Event, Person, PollScope, PollSpec, TeamSpec
 from bot.insights import coverage_summary
 from bot.polls import TeamPolls, focus_key, nudge_key, team_key
@@ -112,9 +112,7 @@ def team_poll_outcomes(event: Event, teams: TeamPolls, session: Session) -> list
 def why_undelivered(rows: list[Outbox]) -> str:
     """Why DMs reached nobody: the errors they failed with, or that they were still waiting to
     be sent when the rehearsal ended."""
-    errors = sorted(
-        {PERMANENT.get(e, e) for e in (r.last_error or "unknown error" for r in rows if r.status == "failed")}
-    )
+    errors = sorted({plain_error(r.last_error) for r in rows if r.status == "failed"})
     waiting = [r for r in rows if r.status not in ("failed", "sent")]
     parts = [f"not delivered: {'; '.join(errors)}"] if errors else []
     if waiting:

@@ -29,6 +29,7 @@ import uvicorn
 from sqlmodel import Session, col, func, select
 
 from bot.core import ManualClock, formatting, utc
+from bot.delivery import plain_error
 from bot.devkit.findings import (
     Finding,
     TeamPollOutcome,
@@ -1040,7 +1041,7 @@ class Rehearsal:
                     Finding(
                         "not delivered",
                         f"{row.payload.get('describe') or row.kind} → "
-                        f"{self._where(ws, row.channel or '')}: {row.last_error}",
+                        f"{self._where(ws, row.channel or '')}: {plain_error(row.last_error)}",
                     )
                 )
             for poll in session.exec(select(Poll).where(Poll.status == "draft")).all():

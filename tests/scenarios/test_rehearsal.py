@@ -622,6 +622,15 @@ def test_a_team_its_focus_questions_or_its_nudge_cannot_reach_is_a_finding_namin
 
 
 @pytest.mark.slow
+def test_a_message_slack_refused_is_a_finding_saying_why_in_plain_words(adversary: tuple[Any, Any]) -> None:
+    _, result = adversary
+    refused = [f.detail for f in result.findings if f.kind == "not delivered"]
+    assert refused, "the deactivated teams' messages are not delivered"
+    assert all(d.endswith(": that person's Slack account is deactivated") for d in refused), refused
+    assert not any("user_disabled" in f.detail for f in result.findings)
+
+
+@pytest.mark.slow
 def test_a_team_that_cannot_reach_the_breakout_goal_is_a_finding_and_the_rest_are_counted(
     adversary: tuple[Any, Any],
 ) -> None:
