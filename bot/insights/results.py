@@ -148,19 +148,22 @@ class Participation:
     by_role: list[tuple[str, int, int]]  # label, answered, of the people the polls were for
     by_team: list[tuple[str, int, int]]
     anonymous_by_role: list[tuple[str, int | None]]  # None: fewer than five
-    polls: int = 0  # how many polls had launched
+    polls: int = 0  # how many polls people answer each for themselves had launched
 
 
 def participation(session: Session, polls: PollService, until: datetime | None = None) -> Participation:
     """Participation in every poll launched (before `until`, if given): a session's polls, the
     pre-event poll and surveys sent by DM alike. People count once, out of everyone any of the
     polls was for (`audience_of`); anonymous answers are counted by role through disclosure
-    control, as the poll's own results are. Reads the database and the roster, never Slack."""
+    control, as the poll's own results are. Team polls are left out: one member answers for
+    the team, and that is neither their own answer nor every member's. Reads the database and
+    the roster, never Slack."""
     event, directory = polls.event, polls.directory
     launched = select(Poll).where(col(Poll.launched_at).is_not(None))
     if until is not None:
         launched = launched.where(col(Poll.launched_at) < until)
-    polled = list(session.exec(launched).all())
+    # A team poll's answer is the whole team's, not its giver's: it counts for nobody here.
+    polled = [p for p in session.exec(launched).all() if polls.teams.spec(p.id) is None]
     named = select(Response.user_id).where(
         col(Response.poll_id).in_([p.id for p in polled if not p.anonymous]),
         col(Response.user_id).is_not(None),

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from bot.core import ManualClock
 from bot.devkit import Workspace
 from bot.event import Event, EventFileError, load_event
+from bot.insights.results import participation
 from storage.models import Outbox, Poll, Response
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -227,6 +228,17 @@ def test_the_report_and_the_summary_count_teams_and_split_them_by_neither_side_n
     summary = "\n".join(ws.services.summaries.for_session("team-time-1").sections)
     assert "(`team-stage`): 3 of 47 district teams answered" in summary
     assert "By side" not in summary
+
+
+def test_a_team_answer_is_not_counted_as_its_giver_answering_a_poll(team_time: Workspace) -> None:
+    ws = team_time
+    answer(ws, "abc-usd-supt", 0)
+    answer(ws, "alhambra-usd-teachers", 0)
+    with Session(ws.engine) as session:
+        people = participation(session, ws.services.polls)
+    # "Superintendent: 1 of 47 answered a poll" would credit one role with the whole team's answer.
+    assert people.polls == 0
+    assert all(done == 0 for _, done, _ in people.by_role + people.by_team)
 
 
 # ---------------------------------------------------------------- the Home tab
