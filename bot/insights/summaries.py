@@ -49,7 +49,10 @@ from storage.db import reading, transaction
 from storage.models import Poll
 
 SECTION = 2900
-NO_POLLS = "_No polls have run yet: participation shows once one has._"
+NO_POLLS = (
+    "_No poll people answer for themselves has run yet (team polls count teams, in their "
+    "results): participation shows once one has._"
+)
 
 
 @dataclass

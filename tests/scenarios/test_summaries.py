@@ -13,6 +13,7 @@ from bot.core import ManualClock
 from bot.devkit import Workspace
 from bot.event import load_event
 from bot.insights import poll_result
+from bot.insights.summaries import NO_POLLS
 from storage.models import Poll
 from tests.conftest import ROOT
 
@@ -155,7 +156,7 @@ def test_the_digest_counts_the_pre_event_poll_and_everyone_it_was_for(engine: En
 
 def test_a_digest_before_any_poll_says_so_instead_of_zeros(ws: Workspace) -> None:
     digest = ws.services.summaries.digest(date(2015, 5, 8))  # nothing has launched yet
-    assert digest.sections[0] == "*Participation*\n_No polls have run yet: participation shows once one has._"
+    assert digest.sections[0] == f"*Participation*\n{NO_POLLS}"
     text = "\n".join(digest.sections)
     assert "answered a poll" not in text and "with no answers yet" not in text
     assert "*Delivery problems*" in text  # the rest of the digest still goes out

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -239,6 +239,12 @@ def test_a_team_answer_is_not_counted_as_its_giver_answering_a_poll(team_time: W
     # "Superintendent: 1 of 47 answered a poll" would credit one role with the whole team's answer.
     assert people.polls == 0
     assert all(done == 0 for _, done, _ in people.by_role + people.by_team)
+    # The digest says why it has no participation yet, without claiming no poll ran.
+    digest = ws.services.summaries.digest(date(2015, 5, 9))  # type: ignore[union-attr]
+    assert digest.sections[0] == (
+        "*Participation*\n_No poll people answer for themselves has run yet (team polls count "
+        "teams, in their results): participation shows once one has._"
+    )
 
 
 # ---------------------------------------------------------------- the Home tab
