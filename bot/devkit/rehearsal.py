@@ -1003,9 +1003,13 @@ class Rehearsal:
         return "; ".join(parts)
 
     def _where(self, ws: Workspace, channel: str) -> str:
+        """A message's conversation for an organizer: "#channel" or "DM to <name>" (a DM is sent
+        to the user's id or to the DM channel's)."""
         for user, dm in ws.sandbox.dms.items():
-            if dm == channel:
+            if channel in (dm, user):
                 return "DM to " + ws.services.directory.display(user)
+        if ws.services.directory.person(channel, ask_slack=False) is not None:
+            return "DM to " + ws.services.directory.display(channel)
         info = ws.sandbox.channels.get(channel)
         return f"#{info['name']}" if info else channel
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -628,6 +629,8 @@ def test_a_message_slack_refused_is_a_finding_saying_why_in_plain_words(adversar
     assert refused, "the deactivated teams' messages are not delivered"
     assert all(d.endswith(": that person's Slack account is deactivated") for d in refused), refused
     assert not any("user_disabled" in f.detail for f in result.findings)
+    # Each names its recipient as the organizer knows them, never by a Slack id.
+    assert all(re.search(r"→ DM to [A-Z][a-z]", d) for d in refused), refused
 
 
 @pytest.mark.slow
