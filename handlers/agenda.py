@@ -62,8 +62,12 @@ def register(app: App, core: Core) -> None:
             else:
                 ack(**not_found_message(event, " ".join(words), found.closest))
             return
-        current, upcoming = now_and_next(event, now)
-        ack(**now_next_blocks(event, directory, now, current, upcoming))
+        # Staff see every session; a participant the sessions that are for them.
+        who = user_id(body)
+        person = None if directory.is_staff(who) else directory.person(who)
+        current, upcoming = now_and_next(event, now, person)
+        ended = not upcoming and event.session_end(event.agenda()[-1]) <= now if event.agenda() else True
+        ack(**now_next_blocks(event, directory, now, current, upcoming, ended=ended))
 
     @app.command("/event")
     def event_command(ack: Ack, body: dict[str, Any]) -> None:

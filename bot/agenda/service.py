@@ -34,10 +34,15 @@ def rounds(event: Event, person: Person | None = None) -> list[Round]:
     return [Round(round_key(start), start, sessions) for start, sessions in sorted(groups.items())]
 
 
-def now_and_next(event: Event, now: datetime) -> tuple[list[SessionSpec], list[SessionSpec]]:
-    """Sessions running now, and the ones starting next (all that share the next start time)."""
-    current = [s for s in event.agenda() if event.session_start(s) <= now < event.session_end(s)]
-    upcoming = [s for s in event.agenda() if event.session_start(s) > now]
+def now_and_next(
+    event: Event, now: datetime, person: Person | None = None
+) -> tuple[list[SessionSpec], list[SessionSpec]]:
+    """Sessions running now, and the ones starting next (all that share the next start time);
+    given a participant, only the sessions that are for them (`Event.is_for`: a breakout they
+    may choose, their role's role-alike, …)."""
+    sessions = [s for s in event.agenda() if person is None or event.is_for(person, s)]
+    current = [s for s in sessions if event.session_start(s) <= now < event.session_end(s)]
+    upcoming = [s for s in sessions if event.session_start(s) > now]
     if not upcoming:
         return current, []
     first = event.session_start(upcoming[0])

@@ -29,9 +29,15 @@ def _line(event: Event, directory: Directory, session: SessionSpec) -> str:
 
 
 def now_next_blocks(
-    event: Event, directory: Directory, now: datetime, current: list[SessionSpec], upcoming: list[SessionSpec]
+    event: Event,
+    directory: Directory,
+    now: datetime,
+    current: list[SessionSpec],
+    upcoming: list[SessionSpec],
+    *,
+    ended: bool = True,
 ) -> dict[str, Any]:
-    """The /agenda answer."""
+    """The /agenda answer (`ended`: the event's last session is over, not only this person's)."""
     lines = []
     if current:
         lines.append("*Now*")
@@ -41,6 +47,8 @@ def now_next_blocks(
         when = formatting.deadline(start, now)
         lines.append(f"*Next, at {when}*")
         lines += [f"• {_line(event, directory, s)}" for s in upcoming]
+    if not lines and not ended:
+        lines.append("_Nothing more on your agenda; the rest of the event is for others._")
     if not lines:
         lines.append(f"{mrkdwn(event.title)} has ended. Thank you for coming!")
     elif not current and not upcoming:

@@ -266,3 +266,25 @@ def test_a_role_alike_poll_opens_no_form_for_another_role(ws: Workspace) -> None
         "association presidents* (the role Classified employees union or association president); "
         "your answer was not recorded."
     ]
+
+
+def test_agenda_now_and_next_shows_a_participant_the_sessions_for_them(
+    summer: Workspace, summer_clock: ManualClock
+) -> None:
+    """During the pre-conference for new teams, /agenda tells someone from another team what
+    is next for them (the opening plenary), not a session they are not asked to; the new teams
+    and staff see the pre-conference."""
+    ws = summer
+    summer_clock.set(datetime(2026, 6, 22, 20, 5, tzinfo=UTC))  # 1:05 PM, in the pre-conference
+
+    def agenda(who: str) -> str:
+        reply = ws.driver.command(ws.user(who), "/agenda", channel="#institute-new-teams")
+        assert reply.status == 200
+        return reply.text
+
+    other = agenda("harbor-supt")
+    assert "Pre-conference" not in other
+    assert other.startswith("_Nothing is running right now._\n*Next, at ") and "Opening plenary" in other
+    for who in ("bayview-supt", "kim-facilitator"):
+        shown = agenda(who)
+        assert "*Now*\n• " in shown and "Pre-conference: what partnership asks of a team" in shown
