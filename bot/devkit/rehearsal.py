@@ -26,8 +26,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import uvicorn
+import yaml
 from sqlmodel import Session, col, func, select
 
+from bot.agenda import concerned
+from bot.agenda.materials import KEY as MATERIALS_KEY
 from bot.core import ManualClock, formatting, utc
 from bot.delivery import plain_error
 from bot.devkit.findings import (
@@ -56,6 +59,7 @@ from bot.event import (
     plan,
     qa_times,
 )
+from bot.event.yaml_lines import YamlSource
 from bot.polls import nudge_key, team_key
 from bot.slack import mrkdwn
 from storage.models import BreakoutChoice, Headline, JobRun, Outbox, Poll, Qa, Question, Response, Upvote
@@ -78,10 +82,27 @@ QUESTION_STATUS = {
 # them, and in how many a teammate later changes the team's answer.
 LATE_TEAM = 0.2
 CHANGED_ANSWER = 0.15
+# How many participants look something up with /agenda on each day of the event.
+LOOKUPS_PER_DAY = 12
+LOOKUP_KINDS = {"me": "/agenda me", "session": "a session", "time": "a time"}
+# The material added to a session once it has ended, as the model event posted its slides.
+SLIDES = "Slides, posted after the session"
 # The button that opens a poll's form, by kind (any other kind: "poll_answer").
 FORM_BUTTONS = {PollKind.MULTIPLE: "poll_choose", PollKind.RANKING: "poll_rank"}
 # How a participant answers one poll on its message: (workspace, user, poll, channel, ts, rnd).
 Answerer = Callable[["Workspace", str, Poll, str, str, random.Random], None]
+
+
+@dataclass
+class Lookup:
+    """One /agenda a participant typed, and whether the bot answered it."""
+
+    kind: str  # a key of LOOKUP_KINDS
+    person: str
+    text: str
+    at: datetime
+    answer: str = ""
+    answered: bool | None = None  # None: never typed (the rehearsal did not reach it)
 
 
 @dataclass
@@ -155,14 +176,76 @@ def generated_event(event: Event, folder: Path, participants: int) -> Event:
         )
     with (folder / "roster.csv").open("w", newline="") as handle:
         csv.writer(handle).writerows(rows)
-    text = event.path.read_text()
-    text = re.sub(r"(?m)^roster:.*$", "roster: roster.csv", text)
-    (folder / "event.yaml").write_text(text)
-    for extra in (event.wordcloud.font,):
-        if extra:
-            shutil.copy(event.path.parent / extra, folder / extra)
-    # Generated people fill the teams evenly, however many the event's team_size allows.
+    data = event_data(event.path)
+    data["roster"] = "roster.csv"
+    # Generated people fill the teams evenly, however many the event's team_size allows
+    # (and the file must still check when `/event reload` reads it again).
+    data.pop("team_size", None)
+    copied = _copy_beside(event, folder, {("wordcloud", "font"): event.wordcloud.font})
+    _set(data, copied)
+    write_event(data, folder / "event.yaml")
     return load_event(folder / "event.yaml", check_team_size=False)
+
+
+def event_data(path: Path) -> dict[str, Any]:
+    """The event file's YAML as plain data (the file has been checked: it is a mapping)."""
+    data = YamlSource.parse(path, path.read_text()).data
+    assert isinstance(data, dict)
+    return data
+
+
+def write_event(data: dict[str, Any], path: Path) -> None:
+    """Write event data as YAML that loads as the same event (comments are not kept)."""
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000))
+
+
+def event_copy(event: Event, folder: Path) -> Path:
+    """A copy of the event file in `folder`, with the files it names (its roster, its word-cloud
+    font) at the same places relative to it, so the copy loads as the same event. A file named
+    outside the event's folder is copied beside the copy, which then names it there."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data = event_data(event.path)
+    named = {("roster",): data.get("roster"), ("wordcloud", "font"): event.wordcloud.font}
+    copied = _copy_beside(event, folder, named)
+    copy = folder / event.path.name
+    if all(copied[loc] == ref for loc, ref in named.items() if ref):
+        shutil.copy(event.path, copy)  # byte for byte: problems keep their lines
+    else:
+        _set(data, copied)
+        write_event(data, copy)
+    return copy
+
+
+def _copy_beside(event: Event, folder: Path, named: dict[tuple[str, ...], Any]) -> dict[tuple[str, ...], str]:
+    """Copy each file the event names (where in the file -> its path, relative to the event
+    file) into `folder` at the same relative place, or beside the copy when that place is
+    outside `folder`; where each went, relative to `folder`."""
+    where: dict[tuple[str, ...], str] = {}
+    for loc, ref in named.items():
+        if not isinstance(ref, str) or not ref:
+            continue
+        target = folder / ref
+        if Path(ref).is_absolute() or not target.resolve().is_relative_to(folder.resolve()):
+            target = folder / Path(ref).name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(event.path.parent / ref, target)
+        where[loc] = target.relative_to(folder).as_posix()
+    return where
+
+
+def _set(data: dict[str, Any], values: dict[tuple[str, ...], str]) -> None:
+    """Set each value at its place in the event data ("wordcloud", "font")."""
+    for loc, value in values.items():
+        *parents, last = loc
+        node = data
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value
+
+
+def slides(spec: SessionSpec) -> dict[str, str]:
+    """The material the rehearsal adds to a session once it has ended."""
+    return {"title": SLIDES, "url": f"https://example.org/rehearsal/{spec.id}-slides.pdf"}
 
 
 class Rehearsal:
@@ -198,6 +281,9 @@ class Rehearsal:
         self.upvoted: dict[tuple[str, str], set[str]] = {}  # (person, Q&A) -> question ids upvoted
         self._attending: dict[str, list[str]] | None = None  # breakout -> who chooses it
         self.team_answerers: dict[tuple[str, str], str] = {}  # (team poll, team) -> who answers first
+        self.lookups: list[Lookup] = []
+        self.slides: SessionSpec | None = None  # the session slides are added to once it has ended
+        self.reloaded: str | None = None  # the bot's answer to the organizer's /event reload
         self.planners: list[Callable[[Workspace], None]] = [
             self._plan_session_polls,
             self._plan_dm_polls,
@@ -205,6 +291,8 @@ class Rehearsal:
             self._plan_qa,
             self._plan_headlines,
             self._plan_summary,
+            self._plan_lookups,
+            self._plan_materials,
         ]
         self.answerers: dict[str, Answerer] = {
             PollKind.SINGLE: self._vote_by_button,
@@ -440,6 +528,105 @@ class Rehearsal:
                     closing.channel or event.channels.get("announcements") or "",
                 ),
             )
+
+    def _plan_lookups(self, ws: Workspace) -> None:
+        """On each day of the event a few participants look something up while sessions run:
+        their own day (`/agenda me`), a session by its id or words of its title, or what is
+        on at a time of that day."""
+        event = self.event
+        people = [p.id for p in event.people.values() if p.team]
+        sessions = [s for s in event.agenda() if s.kind != SessionKind.MEAL] or event.agenda()
+        channel = event.channels.get("announcements", "general")
+        for day in event.info.days:
+            that_day = [s for s in event.agenda() if s.day == day]
+            if not that_day or not people:
+                continue
+            first = min(event.session_start(s) for s in that_day)
+            span = (max(event.session_end(s) for s in that_day) - first).total_seconds()
+            rnd = self.chance("agenda lookups", day)
+            for person in rnd.sample(people, k=min(LOOKUPS_PER_DAY, len(people))):
+                kind = rnd.choice(list(LOOKUP_KINDS))
+                when = first + timedelta(seconds=rnd.random() * span)
+                if kind == "me":
+                    text = "me"
+                elif kind == "session":
+                    text = self._session_words(rnd.choice(sessions), rnd)
+                else:
+                    text = self._time_words(rnd.choice(that_day), rnd)
+                lookup = Lookup(kind, person, text, when)
+                self.lookups.append(lookup)
+                self.at(when, f"/agenda {text}", self._look_up(ws, lookup, channel))
+
+    @staticmethod
+    def _session_words(spec: SessionSpec, rnd: random.Random) -> str:
+        """How someone names a session: its id, or two words of its title."""
+        words = re.findall(r"[^\W\d_]{3,}", spec.title)
+        if not words or rnd.random() < 0.4:
+            return spec.id
+        start = rnd.randrange(max(1, len(words) - 1))
+        return " ".join(words[start : start + 2]).lower()
+
+    def _time_words(self, spec: SessionSpec, rnd: random.Random) -> str:
+        """A moment while the session runs, as people type it: "14:30" (with AM before 7)."""
+        start, end = self.event.session_start(spec), self.event.session_end(spec)
+        moment = start + timedelta(minutes=rnd.randrange(max(1, int((end - start).total_seconds() // 60))))
+        local = moment.astimezone(self.event.tz)
+        return f"{local:%H:%M}" if local.hour >= 7 else formatting.clock(local)
+
+    def _look_up(self, ws: Workspace, lookup: Lookup, channel: str) -> Callable[[], None]:
+        def act() -> None:
+            self.requests += 1
+            reply = ws.driver.command(ws.user(lookup.person), f"/agenda {lookup.text}", channel=channel)
+            lookup.answer = reply.text if reply.status == 200 else f"HTTP {reply.status}"
+            lookup.answered = (
+                reply.status == 200
+                and bool(reply.json.get("text") or reply.json.get("blocks"))
+                and not lookup.answer.startswith(("No session matches", ":warning:", "Sorry"))
+            )
+
+        return act
+
+    def _plan_materials(self, ws: Workspace) -> None:
+        """Slides are posted after a session, as at the model event: ten minutes after the
+        session ends (the last breakout to end, else the last session before the closing one
+        that people attend), the rehearsal adds them to its copy of the event file and an
+        organizer runs `/event reload`, which DMs them to those who attended."""
+        event = self.event
+        closing = next((s for s in event.agenda() if s.kind == SessionKind.CLOSING), None)
+        until = event.session_start(closing) if closing else None
+        candidates = [
+            s
+            for s in event.agenda()
+            if s.kind not in (SessionKind.MEAL, SessionKind.CLOSING)
+            and (until is None or event.session_end(s) <= until)
+            and self._audience(s)
+        ]
+        breakouts = [s for s in candidates if s.kind == SessionKind.BREAKOUT]
+        candidates = breakouts or candidates
+        if not candidates or not event.organizers:
+            return
+        last = max(event.session_end(s) for s in candidates)
+        spec = next(s for s in candidates if event.session_end(s) == last)
+        self.slides = spec
+        channel = event.channels.get("announcements") or spec.channel or "general"
+        self.at(
+            last + timedelta(minutes=10), f"slides posted for {spec.id}", self._post_slides(ws, spec, channel)
+        )
+
+    def _post_slides(self, ws: Workspace, spec: SessionSpec, channel: str) -> Callable[[], None]:
+        def act() -> None:
+            path = self.event.path
+            data = event_data(path)
+            for item in data.get("sessions") or []:
+                if isinstance(item, dict) and item.get("id") == spec.id:
+                    # A list of its own: the session's materials may be an anchor other sessions share.
+                    item["materials"] = [*(item.get("materials") or []), slides(spec)]
+            write_event(data, path)
+            self.requests += 1
+            reply = ws.driver.command(ws.user(self.event.organizers[0]), "/event reload", channel=channel)
+            self.reloaded = reply.text if reply.status == 200 else f"HTTP {reply.status}"
+
+        return act
 
     def _audience(self, spec: SessionSpec) -> list[str]:
         """Who is in a session to answer its polls and ask questions: its audience (participants,
@@ -735,6 +922,10 @@ class Rehearsal:
         """Play the event; `progress(fraction, what)` is called as the clock moves."""
         started = time.monotonic()
         self.out.mkdir(parents=True, exist_ok=True)
+        if not self.event.path.resolve().is_relative_to(self.out.resolve()):
+            # The rehearsal edits its event file (materials added after a session): a copy.
+            copy = event_copy(self.event, self.out / "event")
+            self.event = load_event(copy, check_colormap=False, check_team_size=False)
         clock = ManualClock(shell_start(self.event))
         files = self.out / "files"
         ws = Workspace(
@@ -967,7 +1158,36 @@ class Rehearsal:
             )
         if headlines:
             lines.append(f"{count(headlines, 'vision headline', 'vision headlines')} sent")
+        typed = [lookup for lookup in self.lookups if lookup.answered is not None]
+        if typed:
+            kinds = Counter(lookup.kind for lookup in typed)
+            each = ", ".join(f"{what}: {formatting.number(kinds[k])}" for k, what in LOOKUP_KINDS.items())
+            unanswered = sum(1 for lookup in typed if not lookup.answered)
+            lines.append(
+                f"{count(len(typed), 'agenda lookup', 'agenda lookups')} ({each}), "
+                + (f"{formatting.number(unanswered)} not answered" if unanswered else "all answered")
+            )
+        if self.slides is not None and self.reloaded is not None:
+            got, attended = self._slides_outcome(ws)
+            lines.append(
+                f"slides posted after {self.slides.id} (/event reload): {formatting.number(got)} of "
+                f"{count(len(attended), 'person', 'people')} who attended got them by DM"
+            )
         return lines
+
+    def _slides_outcome(self, ws: Workspace) -> tuple[int, list[str]]:
+        """How many got the slides added after `slides` by DM, and who attended it."""
+        assert self.slides is not None
+        with Session(ws.engine) as session:
+            got = session.exec(
+                select(func.count())
+                .select_from(Outbox)
+                .where(
+                    col(Outbox.key).startswith(f"{MATERIALS_KEY}:{self.slides.id}:"),
+                    Outbox.status == "sent",
+                )
+            ).one()
+            return got, concerned(self.event, session, self.slides)
 
     def _team_poll_activity(self, ws: Workspace, outcome: TeamPollOutcome) -> str:
         """One team poll in a line: the teams that answered (one member each), the answers a
@@ -1062,7 +1282,41 @@ class Rehearsal:
             for outcome in team_poll_outcomes(event, ws.services.polls.teams, session):
                 found += team_poll_findings(event, outcome)
             found += coverage_findings(event, session)
-        return found
+        return found + self._lookup_findings(ws) + self._slides_findings(ws)
+
+    def _lookup_findings(self, ws: Workspace) -> list[Finding]:
+        """An /agenda built from the event itself is always answered: one that is not is a finding."""
+        return [
+            Finding(
+                "agenda lookup not answered",
+                f"/agenda {lookup.text} ({ws.services.directory.display(ws.user(lookup.person))}, "
+                f"{formatting.day_and_clock(lookup.at.astimezone(self.event.tz))}): "
+                f"{' '.join(lookup.answer.split())[:200]}",
+            )
+            for lookup in self.lookups
+            if lookup.answered is False
+        ]
+
+    def _slides_findings(self, ws: Workspace) -> list[Finding]:
+        """The slides added after a session: the reload must take them and reach its attendees."""
+        spec = self.slides
+        if spec is None or self.reloaded is None:
+            return []
+        if not self.reloaded.startswith("Event file read again"):
+            return [
+                Finding("event reload failed", f"after {spec.id}: {' '.join(self.reloaded.split())[:300]}")
+            ]
+        got, attended = self._slides_outcome(ws)
+        if attended and not got:
+            who = formatting.count(len(attended), "person", "people")
+            return [
+                Finding(
+                    "materials reached nobody",
+                    f"the slides added to {spec.title} ({spec.id}) after it ended reached none of "
+                    f"the {who} who attended",
+                )
+            ]
+        return []
 
 
 def rehearse_event(

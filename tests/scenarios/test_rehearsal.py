@@ -18,6 +18,8 @@ from tests.conftest import ROOT
 
 QUICKSTART = ROOT / "examples" / "quickstart"
 EXAMPLE = ROOT / "examples" / "symposium-2015" / "event.yaml"
+# The example's files as they are before any rehearsal runs: a rehearsal never writes to them.
+EXAMPLE_FILES = {path: path.read_bytes() for path in (EXAMPLE, EXAMPLE.parent / "roster.csv")}
 
 # A rehearsal plays on a SQLite file of its own, whatever DATABASE_URL says: once is enough.
 pytestmark = pytest.mark.skipif(
@@ -133,6 +135,56 @@ def test_after_a_rehearsal_no_row_links_an_anonymous_poll_to_a_person(example: t
             if tokens & anonymous and tokens & people:
                 linked.append((table, sorted(tokens & anonymous), sorted(tokens & people)))
     assert linked == []
+
+
+@pytest.mark.slow
+def test_on_the_example_people_look_up_the_agenda_and_every_lookup_is_answered(
+    example: tuple[Path, str],
+) -> None:
+    out, stdout = example
+    [line] = [line for line in stdout.splitlines() if "agenda lookups" in line]
+    found = re.search(
+        r"(\d+) agenda lookups \(/agenda me: (\d+), a session: (\d+), a time: (\d+)\), all answered", line
+    )
+    assert found, line
+    total, *kinds = (int(n) for n in found.groups())
+    assert total == sum(kinds) and all(n > 0 for n in kinds), line
+    findings = json.loads((out / "findings.json").read_text())
+    assert not [f for f in findings if f["kind"].startswith("agenda lookup")]
+
+
+@pytest.mark.slow
+def test_on_the_example_slides_posted_after_a_breakout_reach_exactly_those_who_chose_it(
+    example: tuple[Path, str],
+) -> None:
+    """After the last round of breakouts, the rehearsal adds slides to one of them in its copy
+    of the event file and an organizer runs `/event reload`: the materials DM goes to the
+    people who chose that breakout, no one else; the organizer's own files are untouched."""
+    from bot.event import load_event
+
+    out, stdout = example
+    assert {path: path.read_bytes() for path in EXAMPLE_FILES} == EXAMPLE_FILES
+    copy = out / "event" / "event.yaml"
+    assert (out / "event" / "roster.csv").read_bytes() == EXAMPLE_FILES[EXAMPLE.parent / "roster.csv"]
+    sent = rows(out, "SELECT key, status, payload FROM outbox WHERE key LIKE 'materials:%'")
+    [session] = {key.split(":")[1] for key, _, _ in sent}
+    event = load_event(EXAMPLE, check_colormap=False)
+    breakouts = [s for s in event.agenda() if s.kind == "breakout"]
+    assert event.sessions[session] in breakouts  # one of the last round's
+    assert event.sessions[session].end == max(s.end for s in breakouts if s.day == event.info.days[-1])
+    url = f"https://example.org/rehearsal/{session}-slides.pdf"
+    assert url in copy.read_text() and url.encode() not in EXAMPLE_FILES[EXAMPLE]
+    assert {status for _, status, _ in sent} == {"sent"}
+    assert all(url in json.loads(payload)["text"] for *_, payload in sent)
+    chose = {p for (p,) in rows(out, f"SELECT person_id FROM breakoutchoice WHERE session_id = '{session}'")}
+    assert chose and {key.split(":")[2] for key, _, _ in sent} == chose
+    n = len(chose)
+    assert (
+        f"slides posted after {session} (/event reload): {n} of {n} people who attended got them by DM"
+        in stdout
+    )
+    findings = json.loads((out / "findings.json").read_text())
+    assert not [f for f in findings if f["kind"].startswith(("event reload", "materials"))]
 
 
 def team_answers(out: Path, poll: str) -> dict[str, tuple[str, int]]:
