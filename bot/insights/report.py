@@ -256,6 +256,13 @@ class Report:
         if (chart := results_chart(r)) is not None:
             alt = f"{p.question} — {share_axis(r)}"
             blocks.append(Block("image", text=alt, image=chart, name=f"poll-{p.id}.png"))
+        if t.teams is not None:
+            # A team poll: one answer per team, so its breakdown is each team's answer, not shares.
+            rows = [["Team", "Answer"]] + [
+                [g.label, "; ".join(r.labels[i] for i, n in enumerate(g.counts or []) if n)]
+                for g in r.by_team or []
+            ]
+            return [*blocks, Block("subheading", "Each team's answer"), Block("table", rows=rows)]
         for title, groups in (("By side", r.by_side), ("By role", r.by_role), ("By team", r.by_team or [])):
             if groups:
                 blocks.append(Block("subheading", title))

@@ -221,7 +221,10 @@ def test_the_report_and_the_summary_count_teams_and_split_them_by_neither_side_n
     # A team's answer is the whole team's: it is neither its giver's side nor their role.
     assert "**By side**" not in section and "**By role**" not in section
     assert "| Other |" not in section and "Not on the roster" not in section
-    assert "| ABC Unified School District | 1 | 0% | 0% | 100% | 0% | 0% |" in section
+    # Each team gave one answer: the table says which, not 0% and 100% in five columns.
+    assert "**Each team's answer**" in section and "**By team**" not in section
+    assert "| ABC Unified School District | Developing: collaborating on specific projects |" in section
+    assert "| Alhambra Unified School District | Exploring: we have not yet worked as partners |" in section
     # Its chart's bars are shares of the teams that answered, and its axis says so.
     chart = next(b for b in ws.services.report.blocks() if b.kind == "image" and b.name == f"poll-{POLL}.png")
     assert chart.text == "Where is your team in its partnership today? — % of district teams (n = 3)"
