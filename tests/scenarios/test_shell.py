@@ -43,6 +43,18 @@ def shell(example_event: Event, engine: Engine) -> Iterator[tuple[Shell, Termina
         yield Shell(ws, out=terminal.console, ask=terminal.ask), terminal
 
 
+@pytest.fixture
+def event_shell(example_event: Event, engine: Engine) -> Iterator[tuple[Shell, Terminal]]:
+    """The shell as `convene shell` starts it: the clock before the event, moving on demand."""
+    from bot.core import TravelClock
+    from bot.devkit import shell_start
+
+    clock = TravelClock(shell_start(example_event))
+    with Workspace(example_event, engine=engine, clock=clock, settings={"refresh_interval": 0.5}) as ws:
+        terminal = Terminal()
+        yield Shell(ws, out=terminal.console, ask=terminal.ask), terminal
+
+
 def test_a_facilitator_launches_and_three_participants_vote(shell: tuple[Shell, Terminal]) -> None:
     sh, term = shell
     sh.intro()
@@ -110,55 +122,43 @@ def test_helpful_answers_to_mistakes(shell: tuple[Shell, Terminal]) -> None:
 
 
 def test_moving_the_clock_through_day_one_shows_every_reminder_in_order(
-    example_event: Event, engine: Engine
+    event_shell: tuple[Shell, Terminal],
 ) -> None:
-    from bot.core import TravelClock
-    from bot.devkit import shell_start
-
-    clock = TravelClock(shell_start(example_event))
-    with Workspace(example_event, engine=engine, clock=clock) as ws:
-        term = Terminal()
-        sh = Shell(ws, out=term.console, ask=term.ask)
-        sh.handle("/clock")
-        assert (
-            "It is Friday, May 1, 2015, 8:00 AM (America/Los_Angeles). Next: 9:00 AM pre-event poll opens"
-            in (term.take().replace("\n", " "))
-        )
-        sh.handle("/clock 2015-05-08 15:00")
-        out = term.take()
-        assert "direct message Convene · Fri 9:00 AM" in out  # the organizer's own pre-event DM
-        assert "direct messages to other people" in out
-        sh.handle("/clock 2015-05-08 20:30")
-        out = term.take()
-        times = [line for line in out.splitlines() if line.startswith("┌ #lmi-plenary")]
-        assert times == [
-            "┌ #lmi-plenary Convene · Fri 3:45 PM",  # reminder: welcome remarks
-            "┌ #lmi-plenary Convene · Fri 4:15 PM",  # reminder: the first panel
-            "┌ #lmi-plenary Convene · Fri 4:30 PM",  # the first panel's Q&A opens
-            "┌ #lmi-plenary Convene · Fri 5:30 PM",  # reminder: the second panel
-            "┌ #lmi-plenary · updated Convene · Fri 4:30 PM",  # the first Q&A closes
-            "┌ #lmi-plenary Convene · Fri 5:45 PM",
-            "┌ #lmi-plenary · updated Convene · Fri 5:45 PM",
-        ]
-        # Each message reads as it was when it was sent, not as later updates left it.
-        opened = out.split("┌ #lmi-plenary Convene · Fri 4:30 PM")[1].split("└")[0]
-        assert "Q&A: Charting the California Way panel" in opened and "closed" not in opened
-        assert out.index("Welcome remarks starts at 4:00 PM") < out.index(
-            "Charting the California Way panel starts"
-        )
-        sh.handle("/clock 10:00")
-        assert "Clock: Saturday, May 9, 2015, 10:00 AM" in term.take()
-        sh.handle("/clock yesterday")
-        assert "Not a time: 'yesterday'" in term.take()
+    sh, term = event_shell
+    sh.handle("/clock")
+    assert "It is Friday, May 1, 2015, 8:00 AM (America/Los_Angeles). Next: 9:00 AM pre-event poll opens" in (
+        term.take().replace("\n", " ")
+    )
+    sh.handle("/clock 2015-05-08 15:00")
+    out = term.take()
+    assert "direct message Convene · Fri 9:00 AM" in out  # the organizer's own pre-event DM
+    assert "direct messages to other people" in out
+    sh.handle("/clock 2015-05-08 20:30")
+    out = term.take()
+    times = [line for line in out.splitlines() if line.startswith("┌ #lmi-plenary")]
+    assert times == [
+        "┌ #lmi-plenary Convene · Fri 3:45 PM",  # reminder: welcome remarks
+        "┌ #lmi-plenary Convene · Fri 4:15 PM",  # reminder: the first panel
+        "┌ #lmi-plenary Convene · Fri 4:30 PM",  # the first panel's Q&A opens
+        "┌ #lmi-plenary Convene · Fri 5:30 PM",  # reminder: the second panel
+        "┌ #lmi-plenary · updated Convene · Fri 4:30 PM",  # the first Q&A closes
+        "┌ #lmi-plenary Convene · Fri 5:45 PM",
+        "┌ #lmi-plenary · updated Convene · Fri 5:45 PM",
+    ]
+    # Each message reads as it was when it was sent, not as later updates left it.
+    opened = out.split("┌ #lmi-plenary Convene · Fri 4:30 PM")[1].split("└")[0]
+    assert "Q&A: Charting the California Way panel" in opened and "closed" not in opened
+    assert out.index("Welcome remarks starts at 4:00 PM") < out.index(
+        "Charting the California Way panel starts"
+    )
+    sh.handle("/clock 10:00")
+    assert "Clock: Saturday, May 9, 2015, 10:00 AM" in term.take()
+    sh.handle("/clock yesterday")
+    assert "Not a time: 'yesterday'" in term.take()
 
 
-def test_headlines_and_the_closing_session_in_the_shell(example_event: Event, engine: Engine) -> None:
-    from bot.core import TravelClock
-    from bot.devkit import shell_start
-
-    with Workspace(example_event, engine=engine, clock=TravelClock(shell_start(example_event))) as ws:
-        term = Terminal()
-        _headlines_and_closing(Shell(ws, out=term.console, ask=term.ask), term)
+def test_headlines_and_the_closing_session_in_the_shell(event_shell: tuple[Shell, Terminal]) -> None:
+    _headlines_and_closing(*event_shell)
 
 
 def _headlines_and_closing(sh: Shell, term: Terminal) -> None:
@@ -184,25 +184,20 @@ def _headlines_and_closing(sh: Shell, term: Terminal) -> None:
     assert "📎 Word cloud: headlines" in out
 
 
-def test_summary_now_in_the_shell_shows_the_digest_and_a_chart(example_event: Event, engine: Engine) -> None:
-    from bot.core import TravelClock
-    from bot.devkit import shell_start
-
-    with Workspace(example_event, engine=engine, clock=TravelClock(shell_start(example_event))) as ws:
-        term = Terminal()
-        sh = Shell(ws, out=term.console, ask=term.ask)
-        sh.handle("/in #lmi-plenary")
-        sh.handle("/poll launch capacity-project")
-        for person, button in (("abc-usd-supt", "1"), ("abc-usd-board", "3")):
-            sh.handle(f"/as {person}")
-            sh.handle(button)
-        sh.handle("/as cdef-events-lead")
-        term.take()
-        sh.handle("/summary now")
-        out = term.take()
-        assert "Daily digest: Friday, May 1: on its way to your direct messages." in out
-        assert "• Superintendent: 1 of 47 answered a poll" in out
-        assert "┌ direct message Convene\n│ 📎 capacity-project" in out
+def test_summary_now_in_the_shell_shows_the_digest_and_a_chart(event_shell: tuple[Shell, Terminal]) -> None:
+    sh, term = event_shell
+    sh.handle("/in #lmi-plenary")
+    sh.handle("/poll launch capacity-project")
+    for person, button in (("abc-usd-supt", "1"), ("abc-usd-board", "3")):
+        sh.handle(f"/as {person}")
+        sh.handle(button)
+    sh.handle("/as cdef-events-lead")
+    term.take()
+    sh.handle("/summary now")
+    out = term.take()
+    assert "Daily digest: Friday, May 1: on its way to your direct messages." in out
+    assert "• Superintendent: 1 of 47 answered a poll" in out
+    assert "┌ direct message Convene\n│ 📎 capacity-project" in out
 
 
 def test_help_shows_every_bot_command_and_an_unknown_command_is_explained(
@@ -259,18 +254,6 @@ def test_the_clock_hint_names_a_time_of_the_loaded_event(engine: Engine) -> None
     assert "/clock 2026-04-18 13:00" in out  # the last day, as its first session starts
     assert "Try /clock +15m, /clock 16:30 or /clock 2026-04-18 13:00." in out
     assert "2015" not in out
-
-
-@pytest.fixture
-def event_shell(example_event: Event, engine: Engine) -> Iterator[tuple[Shell, Terminal]]:
-    """The shell as `convene shell` starts it: the clock before the event, moving on demand."""
-    from bot.core import TravelClock
-    from bot.devkit import shell_start
-
-    clock = TravelClock(shell_start(example_event))
-    with Workspace(example_event, engine=engine, clock=clock, settings={"refresh_interval": 0.5}) as ws:
-        terminal = Terminal()
-        yield Shell(ws, out=terminal.console, ask=terminal.ask), terminal
 
 
 def test_the_home_tab_shows_the_day_and_its_breakout_selects_choose(
