@@ -66,8 +66,7 @@ def register(app: App, core: Core) -> None:
         who = user_id(body)
         person = None if directory.is_staff(who) else directory.person(who)
         current, upcoming = now_and_next(event, now, person)
-        ended = not upcoming and event.session_end(event.agenda()[-1]) <= now if event.agenda() else True
-        ack(**now_next_blocks(event, directory, now, current, upcoming, ended=ended))
+        ack(**now_next_blocks(event, directory, now, current, upcoming))
 
     @app.command("/event")
     def event_command(ack: Ack, body: dict[str, Any]) -> None:

@@ -34,10 +34,8 @@ def now_next_blocks(
     now: datetime,
     current: list[SessionSpec],
     upcoming: list[SessionSpec],
-    *,
-    ended: bool = True,
 ) -> dict[str, Any]:
-    """The /agenda answer (`ended`: the event's last session is over, not only this person's)."""
+    """The /agenda answer: `current` and `upcoming` are this person's (see `now_and_next`)."""
     lines = []
     if current:
         lines.append("*Now*")
@@ -47,7 +45,7 @@ def now_next_blocks(
         when = formatting.deadline(start, now)
         lines.append(f"*Next, at {when}*")
         lines += [f"• {_line(event, directory, s)}" for s in upcoming]
-    if not lines and not ended:
+    if not lines and any(now < event.session_end(s) for s in event.agenda()):
         lines.append("_Nothing more on your agenda; the rest of the event is for others._")
     if not lines:
         lines.append(f"{mrkdwn(event.title)} has ended. Thank you for coming!")
