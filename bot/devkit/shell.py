@@ -325,10 +325,10 @@ class Shell:
         """Open the Home tab, as clicking the app in Slack does: the bot publishes it and the
         publish is shown, and shown again each time the bot updates it while you stay there."""
         self.on_home = True
-        published = len([c for c in self.ws.sandbox.calls if c.method == "views.publish"])
+        since = len(self.ws.sandbox.calls)
         self.ws.driver.event({"type": "app_home_opened", "user": self.user, "tab": "home"})
         self.flush(wait=0)
-        if len([c for c in self.ws.sandbox.calls if c.method == "views.publish"]) == published:
+        if not any(c.method == "views.publish" for c in self.ws.sandbox.calls[since:]):
             self.out.print("[dim]Convene published no Home tab for you.[/dim]")
 
     def _print_home(self, view_id: str, blocks: list[dict[str, Any]]) -> None:
