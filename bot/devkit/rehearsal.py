@@ -1123,6 +1123,7 @@ class Rehearsal:
             upvotes = session.exec(select(func.count()).select_from(Upvote)).one()
             headlines = session.exec(select(func.count()).select_from(Headline)).one()
             team_polls = team_poll_outcomes(self.event, ws.services.polls.teams, session)
+            goal = coverage_activity(self.event, session)
             rankings = session.exec(
                 select(Response.poll_id, func.count())
                 .join(Poll, col(Poll.id) == col(Response.poll_id))
@@ -1141,8 +1142,6 @@ class Rehearsal:
                 f"{count(len(choices), 'breakout choice', 'breakout choices')} on the Home tab, "
                 f"by {count(people, 'person', 'people')}"
             )
-        with Session(ws.engine) as session:
-            goal = coverage_activity(self.event, session)
         if goal:
             lines.append(goal)
         if questions:
