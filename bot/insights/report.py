@@ -49,7 +49,6 @@ from storage.db import reading
 from storage.models import Poll, Response
 
 WITHHELD_TEXT = "Anonymous, with fewer than 5 answers: its results are not shown."
-NO_ANSWERS = NO_ANSWERS_NOTE  # as the poll message and the room's screen say it
 
 Progress = Callable[[str], None]
 
@@ -244,7 +243,7 @@ class Report:
         if p.kind == PollKind.RANKING:
             return blocks + _ranking_blocks(r)
         if not t.respondents:
-            blocks.append(Block("paragraph", NO_ANSWERS))
+            blocks.append(Block("paragraph", NO_ANSWERS_NOTE))
             return blocks
         rating = p.kind == PollKind.RATING
         rows = [["Answer", "Count", "%"]] + [
@@ -343,7 +342,7 @@ class Report:
                     r.poll.question,
                     ""
                     if r.tally.withheld
-                    else (f"{r.tally.agree_share()}%" if r.tally.respondents else NO_ANSWERS),
+                    else (f"{r.tally.agree_share()}%" if r.tally.respondents else NO_ANSWERS_NOTE),
                     str(r.tally.respondents),
                 ]
                 for r in ratings
@@ -359,7 +358,7 @@ class Report:
                 )
             )
             if survey.withheld or not survey.respondents:
-                blocks.append(Block("paragraph", WITHHELD_TEXT if survey.withheld else NO_ANSWERS))
+                blocks.append(Block("paragraph", WITHHELD_TEXT if survey.withheld else NO_ANSWERS_NOTE))
                 continue
             rows = [["Statement", "Agree or strongly agree", "n", "Management", "Labor"]]
             for st in survey.statements:
