@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from bot.agenda import Agenda
 from bot.app.leader import Leadership
 from bot.closing import Closing
 from bot.core import Clock, Settings, SystemClock, slack_client_logger
-from bot.delivery import Dispatcher, FailureReports, Renderers, Replies
+from bot.delivery import Dispatcher, FailureReports, Renderers, Replies, Webhooks
 from bot.delivery import renderers as basic_renderers
 from bot.displays import Displays
 from bot.event import Event, load_event
@@ -76,21 +77,38 @@ class Services:
         clock: Clock | None = None,
         engine: Engine | None = None,
         migrate: bool = True,
+        web_client: Callable[..., WebClient] = WebClient,
+        webhooks: Webhooks | None = None,
     ) -> Services:
-        """Load the event, upgrade the database and wire the core together."""
+        """Load the event, upgrade the database and wire the core together.
+
+        `web_client` makes the client for Slack's Web API, `webhooks` posts replies to a
+        response_url: the defaults speak HTTP; a sandbox in the same process can be reached
+        without sockets (bot.devkit.inprocess)."""
         loaded = event if isinstance(event, Event) else load_event(event)
         engine = engine or make_engine(settings.database_url)
         with startup_lock(engine):  # processes starting together take turns
             if migrate:
                 upgrade(engine)
-            services = cls.wire(settings, loaded, clock or SystemClock(), engine)
+            services = cls.wire(
+                settings, loaded, clock or SystemClock(), engine, web_client=web_client, webhooks=webhooks
+            )
             services.polls.sync_from_event()
         return services
 
     @classmethod
-    def wire(cls, settings: Settings, event: Event, clock: Clock, engine: Engine) -> Services:
+    def wire(
+        cls,
+        settings: Settings,
+        event: Event,
+        clock: Clock,
+        engine: Engine,
+        *,
+        web_client: Callable[..., WebClient] = WebClient,
+        webhooks: Webhooks | None = None,
+    ) -> Services:
         """Build every service, each from the few others it uses."""
-        client = WebClient(
+        client = web_client(
             token=settings.slack_bot_token.get_secret_value() or None,
             base_url=settings.slack_api_url,
             timeout=SLACK_TIMEOUT,
@@ -110,6 +128,7 @@ class Services:
             renderers=renderers,
             refresh_interval=settings.refresh_interval,
             on_failure=FailureReports(directory=directory, clock=clock),
+            webhooks=webhooks,
         )
         wake = dispatcher.wake
         polls = PollService(

@@ -10,6 +10,7 @@ from bot.delivery.failures import FailureReports
 from bot.delivery.outbox import Delivery, Kind, Renderers
 from bot.delivery.pacing import Pacer
 from bot.delivery.replies import Replies
+from bot.delivery.webhooks import Webhooks
 
 __all__ = [
     "Delivery",
@@ -19,5 +20,6 @@ __all__ = [
     "Pacer",
     "Renderers",
     "Replies",
+    "Webhooks",
     "plain_error",
 ]

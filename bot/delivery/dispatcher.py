@@ -120,7 +120,9 @@ class Dispatcher:
         refresh_interval: float = 2.0,
         pacer: Pacer | None = None,
         on_failure: Callable[[Session, Outbox, str], None] | None = None,
+        webhooks: Webhooks | None = None,
     ) -> None:
+        """`webhooks` posts replies to response_urls (default: over HTTP, REPLY_CONNECTIONS kept open)."""
         self.engine = engine
         self.client = client
         self.clock = clock
@@ -132,7 +134,7 @@ class Dispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._webhooks = Webhooks(connections=REPLY_CONNECTIONS, timeout=10)
+        self._webhooks = webhooks or Webhooks(connections=REPLY_CONNECTIONS, timeout=10)
         self._reply_thread: threading.Thread | None = None
         self._reply_wake = threading.Event()
         self._in_flight: set[str] = set()  # lanes (people) with a reply on its way

@@ -29,7 +29,7 @@ from typing import Any, Literal, Self
 
 from bot.devkit.sandbox import Call, SlackSandbox
 from bot.devkit.sandbox.records import _Reply
-from bot.devkit.sandbox.server import _Handler, _Server
+from bot.devkit.sandbox.server import Answer, _Handler, _Server
 
 PG_BIN = Path(os.environ.get("CONVENE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 Link = Literal["pg", "slack"]
@@ -258,7 +258,7 @@ class LinkedSandbox(SlackSandbox):
             raise RuntimeError("the sandbox is not started; call start() first")
         return f"http://{self.address}:{server.server_address[1]}"
 
-    def _handle_http(self, handler: BaseHTTPRequestHandler) -> _Reply:
+    def _handle_http(self, handler: BaseHTTPRequestHandler) -> Answer | None:
         self._current.peer = (handler.client_address[0], handler.path)
         return super()._handle_http(handler)
 

@@ -1,10 +1,12 @@
 """`convene rehearse`: the whole event, played fast against the local sandbox.
 
-The real app serves its HTTP endpoint on loopback (the same Starlette app as
-`convene serve`); simulated participants send it signed Slack requests; the
-real scheduler runs every planned job at its instant on a clock that jumps
-from one moment of interest to the next; the real outbox delivers through a
-sandbox that enforces Slack-like rate limits. What happened is written to a
+Simulated participants send signed Slack requests to the app's endpoint (the
+code behind `convene serve`'s /slack/events: signature checks, the Bolt app,
+the services), handed to it in this process; the real scheduler runs every
+planned job at its instant on a clock that jumps from one moment of interest
+to the next; the real outbox delivers through slack_sdk to a sandbox that
+enforces Slack-like rate limits, also in this process (`bot.devkit.inprocess`):
+no socket is opened, and no code above the transport is skipped. What happened is written to a
 folder: a timeline, the summaries organizers got, word clouds, the report,
 and a list of findings worth fixing before the day.
 """
@@ -16,7 +18,6 @@ import json
 import random
 import re
 import shutil
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -25,7 +26,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-import uvicorn
 import yaml
 from sqlmodel import Session, col, func, select
 
@@ -44,7 +44,7 @@ from bot.devkit.findings import (
 )
 from bot.devkit.sandbox import SlackSandbox
 from bot.devkit.shell_clock import shell_start
-from bot.devkit.simulate import find_element, http_transport
+from bot.devkit.simulate import find_element
 from bot.devkit.synthetic import audience_question, breakout_choices, chance, headline_text, open_answer
 from bot.devkit.workspace import Workspace
 from bot.event import (
@@ -116,31 +116,6 @@ class Result:
     seconds: float
     files: list[Path] = field(default_factory=list)
     activity: list[str] = field(default_factory=list)  # what the simulated people did, in words
-
-
-class LocalServer:
-    """The app's ASGI endpoint on a free loopback port, in a background thread (uvicorn)."""
-
-    def __init__(self, asgi: Any) -> None:
-        config = uvicorn.Config(
-            asgi, host="127.0.0.1", port=0, log_level="warning", access_log=False, lifespan="off"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the rehearsal server did not start")
-            time.sleep(0.01)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 def shown_questions(message: Any) -> list[tuple[str, str, str]]:
@@ -934,15 +909,11 @@ class Rehearsal:
             database=self.database,
             rate_limits=SlackSandbox.SLACK_LIKE_LIMITS,
             files_dir=files,
+            in_process=True,
         )
         try:
-            from handlers.web import build_asgi
-
-            asgi = build_asgi(ws.app, ws.signing_secret, displays=ws.services.displays)
-            with LocalServer(asgi) as url:
-                ws.driver.transport = http_transport(f"{url}/slack/events")
-                self._plan_actions(ws)
-                self._play(ws, clock, progress)
+            self._plan_actions(ws)
+            self._play(ws, clock, progress)
             result = self._write(ws, time.monotonic() - started)
             progress(1.0, "done")
             return result

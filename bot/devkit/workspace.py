@@ -7,6 +7,7 @@ the real core and Bolt app wired to it, and a driver that acts as Slack.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import secrets
 import tempfile
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from bot.app import Services, create_app
 from bot.core import Clock, ManualClock, Settings, SystemClock, TravelClock
+from bot.devkit.inprocess import InProcessWebClient, InProcessWebhooks, in_process_listeners, sandbox_opener
 from bot.devkit.sandbox import SlackSandbox
 from bot.devkit.simulate import SlackDriver, Transport, endpoint_transport
 from bot.event import Event
@@ -68,8 +70,13 @@ class Workspace:
         settings: dict[str, Any] | None = None,
         absent: frozenset[str] = frozenset(),
         files_dir: Path | None = None,
+        in_process: bool = False,
     ) -> None:
-        """`absent` lists roster ids of people with no Slack account yet (they can join later)."""
+        """`absent` lists roster ids of people with no Slack account yet (they can join later).
+
+        With `in_process`, the bot's calls to the sandbox (Web API, response_url, uploads) are
+        handed to it in this process instead of over loopback HTTP (`bot.devkit.inprocess`): the
+        same client and sandbox code on both sides of the socket, without the socket."""
         self.event = event
         self.clock = clock or SystemClock()
         self.sandbox = SlackSandbox(clock=self.clock, rate_limits=rate_limits).start()
@@ -91,9 +98,18 @@ class Workspace:
                     database = f"sqlite:///{Path(self._tmp.name) / 'convene.db'}"
                 engine = make_engine(database)
             self.engine = engine
-            self.services = Services.build(self.settings, event, clock=self.clock, engine=engine)
+            links: dict[str, Any] = {}
+            opener = sandbox_opener(self.sandbox) if in_process else None
+            if opener is not None:
+                links = {
+                    "web_client": functools.partial(InProcessWebClient, opener=opener),
+                    "webhooks": InProcessWebhooks(opener=opener),
+                }
+            self.services = Services.build(self.settings, event, clock=self.clock, engine=engine, **links)
             self.services.start(background=False)
             self.app = create_app(self.settings, self.services)
+            if opener is not None:
+                in_process_listeners(self.app, opener)
             endpoint = SlackEndpoint(self.app, self.signing_secret)
             self.driver = SlackDriver(
                 sandbox=self.sandbox,

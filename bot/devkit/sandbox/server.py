@@ -11,7 +11,9 @@ import json
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -21,6 +23,15 @@ from .params import _parse_params
 from .records import _Reply, _SlackError
 
 log = logging.getLogger(__package__)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The sandbox's HTTP answer to one request: status, headers and body bytes."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
 
 
 class Serving(RateLimits):
@@ -57,14 +68,37 @@ class Serving(RateLimits):
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _handle_http(self, handler: BaseHTTPRequestHandler) -> _Reply:
-        url = urlsplit(handler.path)
+    def answer(self, path: str, raw: bytes, headers: Message) -> Answer | None:
+        """One HTTP request to the sandbox (`path` with its query, the body, the headers), as the
+        server answers it: the status, the headers and the bytes of the reply, or None when the
+        connection is to be closed with no answer. The HTTP server and the in-process opener
+        (`local`) both come here, so a call is limited, validated and recorded the same way."""
+        if self.latency > 0:
+            time.sleep(self.latency)
+        try:
+            reply = self._route(path, raw, headers)
+        except Exception:
+            log.exception("sandbox failed on %s", path)
+            reply = _Reply(500, {"ok": False, "error": "fatal_error"})
+        if reply.drop:
+            return None
+        if isinstance(reply.body, str):
+            payload, content_type = reply.body.encode("utf-8"), "text/plain; charset=utf-8"
+        else:
+            payload, content_type = json.dumps(reply.body).encode("utf-8"), "application/json; charset=utf-8"
+        return Answer(reply.status, {"Content-Type": content_type, **reply.headers}, payload)
+
+    def _handle_http(self, handler: BaseHTTPRequestHandler) -> Answer | None:
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
-        content_type = handler.headers.get("Content-Type", "")
+        return self.answer(handler.path, raw, handler.headers)
+
+    def _route(self, path: str, raw: bytes, headers: Message) -> _Reply:
+        url = urlsplit(path)
+        content_type = headers.get("Content-Type", "")
         if url.path.startswith("/api/"):
             params = _parse_params(url.query, raw, content_type)
-            return self._handle_api(url.path[len("/api/") :], params, handler.headers.get("Authorization"))
+            return self._handle_api(url.path[len("/api/") :], params, headers.get("Authorization"))
         for prefix, endpoint in self._endpoints.items():
             if url.path.startswith(prefix):
                 return endpoint(url.path, raw, content_type)
@@ -131,28 +165,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve()
 
     def _serve(self) -> None:
-        if self.server.sandbox.latency > 0:
-            time.sleep(self.server.sandbox.latency)
-        try:
-            reply = self.server.sandbox._handle_http(self)
-        except Exception:
-            log.exception("sandbox failed on %s", self.path)
-            reply = _Reply(500, {"ok": False, "error": "fatal_error"})
-        if reply.drop:
+        answer = self.server.sandbox._handle_http(self)
+        if answer is None:
             # No status line, no body: the client sees the connection closed under it.
             self.close_connection = True
             return
-        if isinstance(reply.body, str):
-            payload, content_type = reply.body.encode("utf-8"), "text/plain; charset=utf-8"
-        else:
-            payload, content_type = json.dumps(reply.body).encode("utf-8"), "application/json; charset=utf-8"
-        self.send_response(reply.status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in reply.headers.items():
+        self.send_response(answer.status)
+        for name, value in answer.headers.items():
             self.send_header(name, value)
+        self.send_header("Content-Length", str(len(answer.body)))
         self.end_headers()
-        self.wfile.write(payload)
+        self.wfile.write(answer.body)
 
     def log_message(self, format: str, *args: Any) -> None:
         # Calls are already recorded; stderr noise would drown test and shell output.
