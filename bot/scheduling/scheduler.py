@@ -16,9 +16,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from apscheduler.events import (
+    EVENT_ALL_JOBS_REMOVED,
+    EVENT_JOB_ADDED,
+    EVENT_JOB_MODIFIED,
+    EVENT_JOB_REMOVED,
+    EVENT_JOB_SUBMITTED,
+    EVENT_JOBSTORE_ADDED,
+    EVENT_JOBSTORE_REMOVED,
+    SchedulerEvent,
+)
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import STATE_RUNNING
+from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -44,6 +54,16 @@ log = logging.getLogger(__name__)
 JOB_FUNC = "bot.scheduling.jobs:run_job"
 JOB_TABLE = "apscheduler_jobs"
 LATE_AFTER = timedelta(seconds=60)  # later than this, a message says "(delayed)"
+# What changes the jobs this process's APScheduler holds: the pending list it keeps is read again.
+JOBS_CHANGED = (
+    EVENT_JOB_ADDED
+    | EVENT_JOB_REMOVED
+    | EVENT_JOB_MODIFIED
+    | EVENT_JOB_SUBMITTED
+    | EVENT_ALL_JOBS_REMOVED
+    | EVENT_JOBSTORE_ADDED
+    | EVENT_JOBSTORE_REMOVED
+)
 
 
 class _BackgroundScheduler(BackgroundScheduler):
@@ -108,6 +128,11 @@ class Scheduler:
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
         )
         self._plan = {job.id: job for job in plan(self.event)}
+        # The jobs still to run, as last read from the store (None: read again). Kept only while
+        # APScheduler is paused: then this process is alone and every change goes through it.
+        self._pending: list[tuple[datetime, str]] | None = None
+        self._changes = 0
+        self.aps.add_listener(self._jobs_changed, JOBS_CHANGED)
         self.after_job: Callable[[str, str], None] | None = None
 
     # ------------------------------------------------------------ lifecycle
@@ -210,8 +235,23 @@ class Scheduler:
         return planned.what if planned else job_id
 
     def pending(self) -> list[tuple[datetime, str]]:
-        """Jobs still to run, in time order."""
-        return sorted((utc(j.next_run_time), j.id) for j in self.aps.get_jobs() if j.next_run_time)
+        """Jobs still to run, in time order.
+
+        Reading them unpickles every stored job; while APScheduler is paused (the shell, tests,
+        rehearsals: this process runs the jobs with `run_due` and nothing else changes them) the
+        list is kept until a job is added, moved or removed."""
+        kept = self._pending
+        if kept is not None and self.aps.state == STATE_PAUSED:
+            return list(kept)
+        changes = self._changes
+        found = sorted((utc(j.next_run_time), j.id) for j in self.aps.get_jobs() if j.next_run_time)
+        if self.aps.state == STATE_PAUSED and changes == self._changes:  # nothing changed meanwhile
+            self._pending = found
+        return list(found)
+
+    def _jobs_changed(self, _event: SchedulerEvent) -> None:
+        self._changes += 1
+        self._pending = None
 
     def run_due(
         self,
