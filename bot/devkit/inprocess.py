@@ -20,10 +20,11 @@ import io
 import json
 import logging
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
+from concurrent.futures import Future
 from http import HTTPStatus
 from ssl import SSLContext
-from typing import Any
+from typing import Any, TypeVar
 from urllib.error import HTTPError
 from urllib.parse import urlsplit
 from urllib.response import addinfourl
@@ -36,6 +37,8 @@ from slack_sdk.web.file_upload_v2_result import FileUploadV2Result
 
 from bot.delivery import Webhooks
 from bot.devkit.sandbox import SlackSandbox
+
+T = TypeVar("T")
 
 
 class SandboxHandler(urllib.request.BaseHandler):
@@ -142,6 +145,21 @@ class InProcessWebhooks(Webhooks):
     def __init__(self, *, opener: urllib.request.OpenerDirector, timeout: float = 10) -> None:
         super().__init__(connections=1, timeout=timeout)  # the pooled client is never used
         self.opener = opener
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> Future[T]:
+        """Run `coroutine` to its end on the calling thread: nothing on this path waits for I/O (the
+        sandbox answers in the call), so there is no loop to hand it to."""
+        future: Future[T] = Future()
+        try:
+            coroutine.send(None)
+        except StopIteration as done:
+            future.set_result(done.value)
+        except BaseException as exc:  # noqa: BLE001 - the caller reads it from the future, as from a loop's
+            future.set_exception(exc)
+        else:  # it waited on something after all: a bug here, never a lost reply
+            coroutine.close()
+            future.set_exception(RuntimeError("an in-process reply waited for I/O"))
+        return future
 
     async def post(self, url: str, body: Mapping[str, Any]) -> tuple[int, str, Mapping[str, str]]:
         data, headers = json.dumps(dict(body)).encode(), {"Content-Type": "application/json"}

@@ -933,6 +933,7 @@ class Rehearsal:
         done = 0
         wall_start = time.monotonic()
         index = 0
+        drained = False  # the outbox was drained at this clock, and nothing was done since
         while True:
             pending = scheduler.pending()
             next_job = pending[0][0] if pending else None
@@ -942,7 +943,7 @@ class Rehearsal:
                 break
             moment = max(min(candidates), clock.now())
             self._pace(moment, begin, wall_start)
-            self._settle(ws, clock, until=moment)
+            self._settle(ws, clock, until=moment, drained=drained)
             for job_id in scheduler.run_due(moment):
                 done += 1
                 progress(WRITING * min(1.0, done / steps), self._at(moment, scheduler.describe(job_id)))
@@ -953,7 +954,8 @@ class Rehearsal:
                 done += 1
                 progress(WRITING * min(1.0, done / steps), self._at(moment, what))
             ws.deliver()
-        self._settle(ws, clock, until=end)
+            drained = True
+        self._settle(ws, clock, until=end, drained=drained)
         progress(WRITING, "writing the timeline, summaries, report and word clouds")
 
     def _at(self, moment: datetime, what: str) -> str:
@@ -961,9 +963,11 @@ class Rehearsal:
         local = moment.astimezone(self.event.tz)
         return f"{formatting.short_day(local.date())} {formatting.clock(local)} · {what}"
 
-    def _settle(self, ws: Workspace, clock: ManualClock, *, until: datetime) -> None:
-        """Let the outbox drain, moving the clock a second at a time while rate limits hold rows back."""
-        ws.deliver()
+    def _settle(self, ws: Workspace, clock: ManualClock, *, until: datetime, drained: bool = False) -> None:
+        """Let the outbox drain, moving the clock a second at a time while rate limits hold rows back
+        (`drained`: it has just been drained at this clock, and nothing was done since)."""
+        if not drained:
+            ws.deliver()
         steps = 0
         while clock.now() < until and steps < 600:
             due = ws.services.dispatcher.next_due()
