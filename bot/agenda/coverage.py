@@ -8,11 +8,12 @@ people to it twice covers it once.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.agenda.service import Agenda, Round, rounds
 from bot.core import Clock, UserError, formatting
@@ -95,11 +96,14 @@ class TeamCoverage:
         return sum(len(r.undecided) for r in self.rounds)
 
 
-def read_choices(session: Session) -> Choices:
-    """Every breakout choice, by person and round."""
+def read_choices(session: Session, people: Iterable[str] | None = None) -> Choices:
+    """Every breakout choice (or those of `people`, by roster id), by person and round."""
+    query = select(BreakoutChoice.person_id, BreakoutChoice.round_key, BreakoutChoice.session_id)
+    if people is not None:
+        query = query.where(col(BreakoutChoice.person_id).in_(list(people)))
     choices: Choices = {}
-    for row in session.exec(select(BreakoutChoice)).all():
-        choices.setdefault(row.person_id, {})[row.round_key] = row.session_id
+    for person_id, round_key, session_id in session.exec(query).all():
+        choices.setdefault(person_id, {})[round_key] = session_id
     return choices
 
 
@@ -190,14 +194,15 @@ class Coverage:
         """Coverage over the same event, database and clock as `agenda`."""
         return cls(event=agenda.event, engine=agenda.engine, clock=agenda.clock)
 
-    def _choices(self) -> Choices:
+    def _choices(self, people: Iterable[str] | None = None) -> Choices:
         with reading(self.engine) as session:
-            return read_choices(session)
+            return read_choices(session, people)
 
     def of_person(self, person: Person) -> list[TeamCoverage]:
         """The coverage of each of a person's teams that has breakouts."""
-        choices = self._choices()
         teams = [self.event.teams[t] for t in person.teams if t in self.event.teams]
+        # Only their teammates' choices count: read those, not the whole event's.
+        choices = self._choices({p.id for team in teams for p in members_of(self.event, team)})
         return [c for c in (team_coverage(self.event, t, choices) for t in teams) if c.rounds]
 
     def every_team(self) -> list[TeamCoverage]:
