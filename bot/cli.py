@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -384,6 +385,7 @@ def rehearse(
 
     from bot.devkit import rehearse_event
 
+    started = time.monotonic()  # the whole wait: checking the file, playing, writing what happened
     _load(event_file)  # problems in the file are reported the usual way
     out.mkdir(parents=True, exist_ok=True)
     database = database or f"sqlite:///{(out / 'rehearsal.db').resolve()}"
@@ -409,11 +411,7 @@ def rehearse(
                 task, completed=done, description=f"Rehearsing {what[:60]:<60}"
             ),
         )
-    console.print(
-        f"Rehearsed in {result.seconds:.1f} s: {result.messages} messages sent, "
-        f"{result.requests} requests from simulated participants.",
-        highlight=False,
-    )
+    console.print("What the simulated participants did:", highlight=False)
     for line in result.activity:
         console.print(f"  • {esc(line)}", highlight=False, soft_wrap=True)
     console.print(f"Timeline, summaries, report and findings are in {out}/", highlight=False, soft_wrap=True)
@@ -431,6 +429,14 @@ def rehearse(
             console.print(f"  …and {more} in {out / 'findings.md'}", highlight=False, soft_wrap=True)
     else:
         console.print("[green]No findings: nothing to fix before the day.[/green]")
+    seconds = time.monotonic() - started
+    console.print(
+        f"Rehearsed in {seconds:.1f} s: {result.messages:,} messages sent, "
+        f"{result.requests:,} requests from simulated participants "
+        f"({(result.messages + result.requests) / seconds:,.0f} a second).",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @db_app.command("upgrade")
