@@ -238,13 +238,8 @@ class Dispatcher:
 
     def next_due(self) -> datetime | None:
         """When the earliest pending row becomes due (None if nothing is pending)."""
-        with Session(self.engine) as session:
-            value = session.exec(
-                select(Outbox.not_before)
-                .where(Outbox.status == "pending")
-                .order_by(col(Outbox.not_before))
-                .limit(1)
-            ).first()
+        with reading(self.engine) as session:
+            value = session.execute(_NEXT_DUE).scalar()
         return utc(value) if value else None
 
     # ------------------------------------------------------------ sending
@@ -291,14 +286,12 @@ class Dispatcher:
             return done
 
     def _due_rows(self, *, replies: bool = True) -> list[_Due]:
-        query = select(Outbox.id, Outbox.kind, Outbox.channel, Outbox.not_before).where(
-            Outbox.status == "pending", col(Outbox.not_before) <= self.clock.now()
-        )
-        if not replies:
-            query = query.where(col(Outbox.kind).not_in(list(BATCHED)))
-        with Session(self.engine) as session:
-            rows = session.exec(query.order_by(col(Outbox.id)).limit(500)).all()
-        return [(r[0], r[1], r[2], utc(r[3] or self.clock.now())) for r in rows if r[0] is not None]
+        # Asked after every send and every step of a rehearsal: a bare statement built once, no
+        # model objects.
+        now = self.clock.now()
+        with reading(self.engine) as session:
+            rows = session.execute(_DUE if replies else _DUE_BUT_REPLIES, {"now": now}).all()
+        return [(r[0], r[1], r[2], utc(r[3] or now)) for r in rows if r[0] is not None]
 
     def _send_one(self, row_id: int) -> bool:
         """Claim, call, record one row; False if it was held back (retry or failure)."""
@@ -835,6 +828,19 @@ def _carries(row: Outbox, message: dict[str, Any]) -> bool:
 
 
 _OUTBOX = table_of(Outbox)
+_DUE = (
+    sa.select(_OUTBOX.c.id, _OUTBOX.c.kind, _OUTBOX.c.channel, _OUTBOX.c.not_before)
+    .where(_OUTBOX.c.status == "pending", _OUTBOX.c.not_before <= sa.bindparam("now"))
+    .order_by(_OUTBOX.c.id)
+    .limit(500)
+)
+_DUE_BUT_REPLIES = _DUE.where(_OUTBOX.c.kind.not_in(list(BATCHED)))
+_NEXT_DUE = (
+    sa.select(_OUTBOX.c.not_before)
+    .where(_OUTBOX.c.status == "pending")
+    .order_by(_OUTBOX.c.not_before)
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)
