@@ -685,6 +685,7 @@ def run_shell(event: Event, *, database: str | None = None, start_as: str | None
             database=database,
             clock=TravelClock(shell_start(event)),
             files_dir=Path("convene-files").resolve(),
+            in_process=True,  # the bot reaches the stand-in without sockets (bot.devkit.inprocess)
         )
     try:
         try:
