@@ -20,6 +20,7 @@ from slack_sdk.webhook import WebhookClient
 from bench.limits import BENCH_LIMITS
 from bot.core import ManualClock
 from bot.devkit import Call, SlackSandbox
+from bot.devkit.inprocess import InProcessWebClient, InProcessWebhooks, sandbox_opener
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "Poll: *what are you looking forward to?*"}}
 MODAL = {
@@ -55,9 +56,15 @@ def sandbox(clock: ManualClock) -> Iterator[SlackSandbox]:
         yield box
 
 
-@pytest.fixture
-def client(sandbox: SlackSandbox) -> WebClient:
-    return WebClient(base_url=sandbox.api_url, token=sandbox.bot_token)
+@pytest.fixture(params=["http", "in process"])
+def client(request: pytest.FixtureRequest, sandbox: SlackSandbox) -> WebClient:
+    """A real slack_sdk client, over loopback HTTP, and again handed to the sandbox in process (as
+    rehearsals and the shell reach it): every test with it holds for both."""
+    if request.param == "http":
+        return WebClient(base_url=sandbox.api_url, token=sandbox.bot_token)
+    return InProcessWebClient(
+        opener=sandbox_opener(sandbox), base_url=sandbox.api_url, token=sandbox.bot_token
+    )
 
 
 def error_of(call: Callable[[], object]) -> SlackApiError:
@@ -287,6 +294,38 @@ def test_response_url(sandbox: SlackSandbox, client: WebClient, clock: ManualClo
     clock.advance(30 * 60 + 1)
     gone = stale.send(text="too late")
     assert (gone.status_code, gone.body) == (404, "expired_url")
+
+
+def test_in_process_replies_and_drops_answer_as_over_http(sandbox: SlackSandbox, clock: ManualClock) -> None:
+    """Handed to the sandbox in process, a reply to a response_url is answered and recorded as
+    one over HTTP (404 and its reason once used up or expired), and a dropped answer is a closed
+    connection (an OSError the dispatcher counts as unanswered), not an error reply."""
+    opener = sandbox_opener(sandbox)
+    hooks = InProcessWebhooks(opener=opener)
+    channel_id = sandbox.channel_id("general")
+    url = sandbox.new_response_url(channel_id=channel_id, user_id="U1")
+
+    def post(text: str) -> tuple[int, str, Any]:
+        return hooks.run(hooks.post(url, {"text": text})).result(timeout=5)
+
+    assert post("Recorded")[:2] == (200, "ok")
+    assert sandbox.ephemerals[-1].text == "Recorded" and sandbox.ephemerals[-1].user == "U1"
+    for n in range(4):
+        assert post(f"again {n}")[0] == 200
+    assert post("sixth")[:2] == (404, "used_url")
+    stale = sandbox.new_response_url(channel_id=channel_id, user_id="U1")
+    clock.advance(30 * 60 + 1)
+    assert hooks.run(hooks.post(stale, {"text": "late"})).result(timeout=5)[:2] == (404, "expired_url")
+    assert [c.status for c in sandbox.calls_to("response_url")] == [200] * 5 + [404, 404]
+
+    bare = InProcessWebClient(
+        opener=opener, base_url=sandbox.api_url, token=sandbox.bot_token, retry_handlers=[]
+    )
+    sandbox.fail_next("chat.postMessage", drop_connection=True)
+    with pytest.raises(RemoteDisconnected):
+        bare.chat_postMessage(channel="#general", text="lost")
+    assert sandbox.calls[-1].response == {"ok": False, "error": "connection_dropped"}
+    assert sandbox.messages("general") == []
 
 
 def test_auth_and_unknown_method(sandbox: SlackSandbox, client: WebClient) -> None:
