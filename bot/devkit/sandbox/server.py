@@ -2,7 +2,8 @@
 
 Web API calls go through injected failures, authentication and rate limits
 before the method's family answers; upload and response URLs go to their
-endpoints. Every request is recorded before its reply is sent.
+endpoints. Every request is recorded before its reply is sent. Connections are
+kept alive between requests (HTTP/1.1), as Slack's are.
 """
 
 from __future__ import annotations
@@ -122,6 +123,9 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    # Keep-alive, as Slack answers: a client sends many calls over one connection. Every answer
+    # carries its Content-Length; a dropped one closes the connection under the client.
+    protocol_version = "HTTP/1.1"
     server: _Server
 
     def do_POST(self) -> None:  # noqa: N802 - name fixed by BaseHTTPRequestHandler
@@ -138,6 +142,7 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:
             log.exception("sandbox failed on %s", self.path)
             reply = _Reply(500, {"ok": False, "error": "fatal_error"})
+            self.close_connection = True  # the request's body may be left unread on the socket
         if reply.drop:
             # No status line, no body: the client sees the connection closed under it.
             self.close_connection = True
