@@ -46,7 +46,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.core import Clock, utc
-from bot.delivery.outbox import BATCHED, POSTS, REFRESHES, Delivery, Kind, Renderers, method_of
+from bot.delivery.outbox import (
+    BATCHED,
+    POSTS,
+    REFRESHES,
+    Delivery,
+    Kind,
+    Renderers,
+    hold_live_message,
+    method_of,
+)
 from bot.delivery.pacing import Pacer
 from bot.delivery.webhooks import Unanswered, Webhooks
 from storage.db import reading, transaction
@@ -185,6 +194,12 @@ class Dispatcher:
         self._wake.set()
         self._reply_wake.set()
 
+    def wake_replies(self) -> None:
+        """Tell the reply sender only: a click queued a reply, and at most a live message's
+        refresh, which the main loop finds on its next pass (it looks every 50 ms; a refresh
+        waits the 2 s interval anyway). A burst of votes then costs the main loop no pass each."""
+        self._reply_wake.set()
+
     def slack_silent_for(self) -> float:
         """Seconds since the earliest call that Slack has left unanswered (refused, reset, timed
         out) since it last answered one; 0 while Slack answers."""
@@ -302,6 +317,7 @@ class Dispatcher:
         """Claim, call, record one row; False if it was held back (retry or failure)."""
         now = self.clock.now()
         with transaction(self.engine) as session:
+            hold_live_message(session, row_id)
             # Locked (on PostgreSQL; SQLite's write transaction already is), so two
             # dispatchers on one database can never both claim a row.
             row = session.get(Outbox, row_id, with_for_update=True)
