@@ -108,8 +108,11 @@ class Connection:
         self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
 
     async def send(self, raw: bytes) -> float:
-        if self.writer is None or self.writer.is_closing():
-            await self.open()  # before the request: nothing is lost
+        # Closed by this side after an answer, or by the server while idle (uvicorn closes a
+        # kept-alive connection after 5 s; a spare one waits for the next double click):
+        # reopened before the request, so nothing is lost.
+        if self.writer is None or self.writer.is_closing() or (self.reader and self.reader.at_eof()):
+            await self.open()
         assert self.writer is not None
         sent = time.monotonic()
         self.writer.write(raw)
