@@ -171,22 +171,37 @@ class GroupCommit:
 
     def _commit(self, batch: list[_Write]) -> None:
         try:
-            with writing(self.engine) as conn:
-                for write in batch:
-                    savepoint = conn.begin_nested()
-                    try:
-                        write.result = write.work(conn)
-                    except BaseException as exc:  # noqa: BLE001 - handed to the write's own thread
-                        savepoint.rollback()
-                        write.error = exc
-                    else:
-                        savepoint.commit()
+            # Most batches have no write that fails: tried first without a savepoint per write
+            # (two statements each); if one fails, the transaction is undone and the batch run
+            # again, each write in its own savepoint.
+            if not self._try(batch, savepoints=False):
+                self._try(batch, savepoints=True)
         except BaseException as exc:  # the commit failed: nothing of the batch was written
             for write in batch:
                 write.error = write.error or exc
         finally:
             for write in batch:
                 write.done = True
+
+    def _try(self, batch: list[_Write], *, savepoints: bool) -> bool:
+        """Run the batch in one transaction; False (and nothing written) if a write failed
+        without savepoints."""
+        with writing(self.engine) as conn:
+            for write in batch:
+                write.result, write.error = None, None
+                savepoint = conn.begin_nested() if savepoints else None
+                try:
+                    write.result = write.work(conn)
+                except BaseException as exc:  # noqa: BLE001 - handed to the write's own thread
+                    if savepoint is None:
+                        conn.get_transaction().rollback()  # type: ignore[union-attr]
+                        return False
+                    savepoint.rollback()
+                    write.error = exc
+                else:
+                    if savepoint is not None:
+                        savepoint.commit()
+        return True
 
 
 class _Write:

@@ -67,9 +67,9 @@ MAX_ATTEMPTS = 8
 # Replies to clicks (response_url) go out side by side, this many in flight at once: each
 # waits a round trip on Slack, so one at a time would cap a burst's confirmations at a
 # few per second. drain() claims them a batch at a time.
-REPLY_IN_FLIGHT = 64
+REPLY_IN_FLIGHT = 128
 REPLY_BATCH = 200
-REPLY_CONNECTIONS = 64  # kept open to Slack; replies beyond them wait for one to be free
+REPLY_CONNECTIONS = 128  # kept open to Slack; replies beyond them wait for one to be free
 METADATA_TYPE = "convene_outbox"
 # How the error of a call Slack did not answer begins (it may or may not have reached Slack).
 _UNANSWERED = "connection:"
