@@ -332,6 +332,14 @@ class Load:
     def not_ok(self) -> int:
         return sum(1 for r in self.requests if r[3] != 200)
 
+    def statuses_not_ok(self) -> dict[str, int]:
+        """How many answers were not 200, by status (or "timeout", "error")."""
+        found: dict[str, int] = {}
+        for r in self.requests:
+            if r[3] != 200:
+                found[str(r[3])] = found.get(str(r[3]), 0) + 1
+        return found
+
     def cpu_share(self) -> float:
         return round(self.cpu_s / (self.wall_s * (os.cpu_count() or 1)), 3)
 
@@ -588,6 +596,7 @@ def convene_run(
                 "timeouts": load.timeouts,
                 "errors": load.errors + load.unsent,
                 "not_200": load.not_ok(),
+                "not_200_statuses": load.statuses_not_ok(),
                 "recorded": count,
                 "burst_s": round(load.burst_s, 2),
                 "votes_per_s": per_second(count, load.burst_s),
@@ -613,7 +622,8 @@ def describe(r: Figures) -> str:
         f"    Convene: {r['votes_per_s']} votes/s (recorded / burst wall time; {r['votes_per_s_span']} "
         f"first to last vote timestamp), recorded {r['recorded']}/{r['voters']}, burst {r['burst_s']} s\n"
         f"    ack p50 {r['ack_p50_ms']} ms, p95 {r['ack_p95_ms']} ms, p99 {r['ack_p99_ms']} ms over "
-        f"{r['requests']} requests ({r['timeouts']} timeouts, {r['errors']} errors, {r['not_200']} not 200)\n"
+        f"{r['requests']} requests ({r['timeouts']} timeouts, {r['errors']} errors, {r['not_200']} not 200: "
+        f"{r['not_200_statuses']})\n"
         f"    click to confirmation p50 {r['confirm_p50_s']} s, p99 {p99}; {r['confirmations_sent']} sent to "
         f"{r['voters_confirmed']} voters, {r['duplicates']} duplicates, {r['unconfirmed']} unconfirmed; "
         f"last {r['last_confirmation_after_last_vote_s']} s after the last vote, "

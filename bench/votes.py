@@ -123,10 +123,13 @@ def ceiling_run(bodies: list[tuple[str, str]], settings: Settings, folder: Path,
     }
 
 
-def one_run(voters: int, settings: Settings, ceiling_seconds: float) -> Figures:
+def one_run(voters: int, settings: Settings, ceiling_seconds: float, keep: bool) -> Figures:
     with tempfile.TemporaryDirectory(prefix="convene-votes-") as tmp:
-        figures, bodies = convene_run(voters, 1, settings, Path(tmp))
-        figures |= ceiling_run(bodies, settings, Path(tmp), ceiling_seconds)
+        folder = Path(tempfile.mkdtemp(prefix="convene-votes-")) if keep else Path(tmp)
+        figures, bodies = convene_run(voters, 1, settings, folder)
+        figures |= ceiling_run(bodies, settings, folder, ceiling_seconds)
+        if keep:
+            print(f"    kept the servers' logs and the requests in {folder}")
     ours, ceiling = figures["votes_per_s"], figures["ceiling_votes_per_s"]
     figures["ratio_to_ceiling"] = round(ours / ceiling, 3) if ours and ceiling else None
     return figures
@@ -140,6 +143,7 @@ def main() -> None:
     parser.add_argument(
         "--ceiling-seconds", type=float, default=5.0, help="how long wrk drives the ceiling (default 5)"
     )
+    parser.add_argument("--keep", action="store_true", help="keep each run's logs and files")
     args = parser.parse_args()
     settings = settings_from(args)
     where = "PostgreSQL" if settings.database else "SQLite"
@@ -148,7 +152,7 @@ def main() -> None:
     for voters in args.voters or [2000]:
         runs = []
         for n in range(1, args.runs + 1):
-            r = one_run(voters, settings, args.ceiling_seconds)
+            r = one_run(voters, settings, args.ceiling_seconds, args.keep)
             runs.append(r)
             print(
                 f"  {voters} voters, run {n}: Convene {r['votes_per_s']} votes/s, ceiling "
