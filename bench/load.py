@@ -17,8 +17,8 @@ The requests file has one request per line: tag<TAB>timestamp<TAB>signature<TAB>
 where tag names the request (the voter) and the next two are Slack's
 X-Slack-Request-Timestamp and X-Slack-Signature for the form-encoded body.
 Adjacent lines with the same tag are one person clicking twice at once: they go
-out together, each on a connection of its own (every worker keeps a spare
-connection for this), and only then are their answers read.
+out together, each on a connection of its own (the others opened for them just
+before), and only then are their answers read.
 
 The results file is JSON: {"anchor": wall minus monotonic, "cpu_s": this
 process's CPU time during the burst, "wall_s", "timeouts", "errors", "unsent",
@@ -142,28 +142,34 @@ async def burst(
     """Send every request once over `connections` connections; each one's (sent, answered, status).
 
     A group of requests with the same tag (a double click) goes out at once, each on a
-    connection of its own (the worker's own and its spares), before any answer is read."""
+    connection of its own (the worker's, and ones opened for the others), before any
+    answer is read."""
     results: list[tuple[float, float | None, int | str]] = [(0.0, None, "unsent")] * len(raw)
-    todo = groups(tags)
-    widest = max((len(g) for g in todo), default=1)
-    following = iter(todo)
+    following = iter(groups(tags))
     connected = asyncio.Barrier(connections + 1)  # every connection open before the first request
 
     async def worker() -> None:
-        own = [Connection(host, port) for _ in range(widest)]
+        own = Connection(host, port)
         try:
-            await asyncio.gather(*(c.open() for c in own))
+            await own.open()
         except OSError:
             await connected.abort()  # the burst cannot start as planned: fail, do not hang
             raise
         await connected.wait()
         for group in following:
-            sent = [await c.send(raw[i]) for c, i in zip(own, group, strict=False)]
-            answers = await asyncio.gather(*(c.answer(t, timeout) for c, t in zip(own, sent, strict=False)))
+            # A double click's other requests each get a connection opened for them now: a
+            # spare kept open would sit idle between double clicks, and the server closes
+            # idle connections (uvicorn after 5 s), possibly just as a request goes out.
+            extra = [Connection(host, port) for _ in group[1:]]
+            await asyncio.gather(*(c.open() for c in extra))
+            conns = [own, *extra]
+            sent = [await c.send(raw[i]) for c, i in zip(conns, group, strict=True)]
+            answers = await asyncio.gather(*(c.answer(t, timeout) for c, t in zip(conns, sent, strict=True)))
             for index, result in zip(group, answers, strict=True):
                 results[index] = result
-        for c in own:
-            c.close()
+            for c in extra:
+                c.close()
+        own.close()
 
     tasks = [asyncio.create_task(worker()) for _ in range(connections)]
     await connected.wait()
