@@ -3,8 +3,8 @@
 One run: a sandbox that answers a round trip away (`latency`) with Slack's rate
 limits (bench/limits.py), `convene serve --workers N` on a fresh database, one
 or more polls launched at once, then bench/load.py (its own process) sends one
-signed click per voter and then exactly a tenth of them again (double clicks,
-which must count once), every request once, every answer waited for. After
+signed click per voter, every tenth voter's twice at once on two connections
+(double clicks, which must count once), every request once, every answer waited for. After
 the burst it waits until confirmations stop arriving (none for `quiet`
 seconds) and the outbox has nothing left to send, or until `cap` seconds, and
 only then counts what reached the sandbox: confirmations per voter (click to
@@ -50,6 +50,7 @@ from storage.db import normalise_url  # noqa: E402
 SECRET = "bench-signing-secret"
 HERE = Path(__file__).resolve().parent
 CONFIRMATIONS = ("response_url", "chat.postEphemeral")
+DOUBLE_EVERY = 10  # every tenth voter double-clicks: two requests at once
 Figures = dict[str, Any]
 
 
@@ -275,14 +276,15 @@ def click(sandbox: SlackSandbox, i: int, poll: str, channel: str, ts: str) -> st
 def clicks(
     sandbox: SlackSandbox, live: list[Poll], launched: dict[str, tuple[str, str]], voters: int
 ) -> list[tuple[str, str]]:
-    """(voter, body) for every click of the burst: one per voter, polls interleaved, then exactly a
-    tenth of the voters again (double clicks, which must count once)."""
+    """(voter, body) for every click of the burst: one per voter, polls interleaved, and every
+    tenth voter's click twice in a row (a double click: bench/load.py sends the two at once, on
+    two connections; it must count once)."""
 
     def one(i: int) -> tuple[str, str]:
         poll = live[i % len(live)].id
         return voter(i), click(sandbox, i, poll, *launched[poll])
 
-    return [one(i) for i in range(voters)] + [one(i) for i in range(voters // 10)]
+    return [c for i in range(voters) for c in ([one(i), one(i)] if i % DOUBLE_EVERY == 0 else [one(i)])]
 
 
 def write_requests(path: Path, bodies: list[tuple[str, str]]) -> Path:
@@ -329,6 +331,14 @@ class Load:
 
     def not_ok(self) -> int:
         return sum(1 for r in self.requests if r[3] != 200)
+
+    def statuses_not_ok(self) -> dict[str, int]:
+        """How many answers were not 200, by status (or "timeout", "error")."""
+        found: dict[str, int] = {}
+        for r in self.requests:
+            if r[3] != 200:
+                found[str(r[3])] = found.get(str(r[3]), 0) + 1
+        return found
 
     def cpu_share(self) -> float:
         return round(self.cpu_s / (self.wall_s * (os.cpu_count() or 1)), 3)
@@ -586,6 +596,7 @@ def convene_run(
                 "timeouts": load.timeouts,
                 "errors": load.errors + load.unsent,
                 "not_200": load.not_ok(),
+                "not_200_statuses": load.statuses_not_ok(),
                 "recorded": count,
                 "burst_s": round(load.burst_s, 2),
                 "votes_per_s": per_second(count, load.burst_s),
@@ -611,7 +622,8 @@ def describe(r: Figures) -> str:
         f"    Convene: {r['votes_per_s']} votes/s (recorded / burst wall time; {r['votes_per_s_span']} "
         f"first to last vote timestamp), recorded {r['recorded']}/{r['voters']}, burst {r['burst_s']} s\n"
         f"    ack p50 {r['ack_p50_ms']} ms, p95 {r['ack_p95_ms']} ms, p99 {r['ack_p99_ms']} ms over "
-        f"{r['requests']} requests ({r['timeouts']} timeouts, {r['errors']} errors, {r['not_200']} not 200)\n"
+        f"{r['requests']} requests ({r['timeouts']} timeouts, {r['errors']} errors, {r['not_200']} not 200: "
+        f"{r['not_200_statuses']})\n"
         f"    click to confirmation p50 {r['confirm_p50_s']} s, p99 {p99}; {r['confirmations_sent']} sent to "
         f"{r['voters_confirmed']} voters, {r['duplicates']} duplicates, {r['unconfirmed']} unconfirmed; "
         f"last {r['last_confirmation_after_last_vote_s']} s after the last vote, "

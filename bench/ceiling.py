@@ -9,15 +9,23 @@ same requests, and divides Convene's votes per second by its own.
 
     CEILING_DATABASE=/tmp/ceiling.db SLACK_SIGNING_SECRET=... \\
         .venv/bin/python -m uvicorn --factory ceiling:create_app --app-dir bench --workers 2 --port 3001
+
+`run_wrk` drives it with wrk (Debian's `wrk` package) and bench/ceiling.lua: a
+client in C that replays the same pre-signed clicks far faster than the one
+Python process of bench/load.py, so the figure is the server's, not the
+client's. bench/votes.py prints both.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
+import subprocess
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs
 
 from slack_sdk.signature import SignatureVerifier
@@ -27,6 +35,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 DATABASE_ENV = "CEILING_DATABASE"
+WRK_SCRIPT = Path(__file__).resolve().parent / "ceiling.lua"
 UPSERT = (
     "INSERT INTO vote (voter, choice, at) VALUES (?, ?, ?)"
     " ON CONFLICT (voter) DO UPDATE SET choice = excluded.choice, at = excluded.at"
@@ -68,3 +77,16 @@ def create_app() -> Starlette:
         return PlainTextResponse("ok")
 
     return Starlette(routes=[Route("/slack/events", events, methods=["POST"]), Route("/healthz", healthz)])
+
+
+def run_wrk(base: str, target: str, requests: Path, connections: int, seconds: float) -> dict[str, Any]:
+    """wrk against `base`: the requests of a bench/load.py requests file, over and over on
+    `connections` kept-alive connections for `seconds`; answers per second and wrk's counts."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("the ceiling is measured with wrk: apt-get install wrk")
+    argv = [wrk, "-t1", f"-c{connections}", f"-d{seconds:g}s", "-s", str(WRK_SCRIPT), base]
+    out = subprocess.run([*argv, "--", str(requests), target], check=True, capture_output=True, text=True)
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    found["votes_per_s"] = round((found["requests"] - found["not_2xx"]) / found["duration_s"], 1)
+    return found

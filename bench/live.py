@@ -7,8 +7,8 @@
 Each run starts `convene serve --workers N` on a fresh database with one
 breakout session per poll, each in its own channel, launches every poll at
 once, and has bench/load.py send one click per voter (`--voters` per poll),
-the polls interleaved so that all of them take votes at the same moment, then
-exactly a tenth of the clicks again. The sandbox answers each call
+the polls interleaved so that all of them take votes at the same moment, every
+tenth voter's click twice at once (a double click). The sandbox answers each call
 `--latency` seconds late and holds the bot to Slack's Tier 3 for chat.update
 (50 a minute, shared by all the polls; bench/limits.py), answering 429 past it.
 

@@ -16,6 +16,9 @@ silently; it reports only once every request is answered or timed out.
 The requests file has one request per line: tag<TAB>timestamp<TAB>signature<TAB>body,
 where tag names the request (the voter) and the next two are Slack's
 X-Slack-Request-Timestamp and X-Slack-Signature for the form-encoded body.
+Adjacent lines with the same tag are one person clicking twice at once: they go
+out together, each on a connection of its own (the others opened for them just
+before), and only then are their answers read.
 
 The results file is JSON: {"anchor": wall minus monotonic, "cpu_s": this
 process's CPU time during the burst, "wall_s", "timeouts", "errors", "unsent",
@@ -76,46 +79,99 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
     return status, keep
 
 
-async def burst(
-    host: str, port: int, raw: list[bytes], connections: int, timeout: float
-) -> list[tuple[float, float | None, int | str]]:
-    """Send every request once over `connections` connections; each one's (sent, answered, status)."""
-    results: list[tuple[float, float | None, int | str]] = [(0.0, None, "unsent")] * len(raw)
-    following = iter(range(len(raw)))
-    connected = asyncio.Barrier(connections + 1)  # every connection open before the first request
+def groups(tags: list[str]) -> list[list[int]]:
+    """The requests' indices, adjacent requests with the same tag together: sent at once."""
+    found: list[list[int]] = []
+    for index, tag in enumerate(tags):
+        if found and tags[found[-1][0]] == tag:
+            found[-1].append(index)
+        else:
+            found.append([index])
+    return found
 
-    async def open_connection() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+
+class Connection:
+    """One kept-alive connection, reopened before a request if the server closed it."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def open(self) -> None:
         for attempt in range(50):
             try:
-                return await asyncio.open_connection(host, port)
+                self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+                return
             except OSError:
                 await asyncio.sleep(0.02 * (attempt + 1))
-        return await asyncio.open_connection(host, port)
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
 
-    async def connection() -> None:
+    async def send(self, raw: bytes) -> float:
+        # Closed by this side after an answer, or by the server while idle (uvicorn closes a
+        # kept-alive connection after 5 s; a spare one waits for the next double click):
+        # reopened before the request, so nothing is lost.
+        if self.writer is None or self.writer.is_closing() or (self.reader and self.reader.at_eof()):
+            await self.open()
+        assert self.writer is not None
+        sent = time.monotonic()
+        self.writer.write(raw)
+        return sent
+
+    async def answer(self, sent: float, timeout: float) -> tuple[float, float | None, int | str]:
+        assert self.reader is not None and self.writer is not None
         try:
-            reader, writer = await open_connection()
+            status, keep = await asyncio.wait_for(read_response(self.reader), timeout)
+            result: tuple[float, float | None, int | str] = (sent, time.monotonic(), status)
+        except TimeoutError:
+            result, keep = (sent, None, "timeout"), False
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            result, keep = (sent, None, "error"), False
+        if not keep:
+            self.writer.close()
+        return result
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def burst(
+    host: str, port: int, raw: list[bytes], tags: list[str], connections: int, timeout: float
+) -> list[tuple[float, float | None, int | str]]:
+    """Send every request once over `connections` connections; each one's (sent, answered, status).
+
+    A group of requests with the same tag (a double click) goes out at once, each on a
+    connection of its own (the worker's, and ones opened for the others), before any
+    answer is read."""
+    results: list[tuple[float, float | None, int | str]] = [(0.0, None, "unsent")] * len(raw)
+    following = iter(groups(tags))
+    connected = asyncio.Barrier(connections + 1)  # every connection open before the first request
+
+    async def worker() -> None:
+        own = Connection(host, port)
+        try:
+            await own.open()
         except OSError:
             await connected.abort()  # the burst cannot start as planned: fail, do not hang
             raise
         await connected.wait()
-        for index in following:
-            if writer.is_closing():
-                reader, writer = await open_connection()  # before the request: nothing is lost
-            sent = time.monotonic()
-            writer.write(raw[index])
-            try:
-                status, keep = await asyncio.wait_for(read_response(reader), timeout)
-                results[index] = (sent, time.monotonic(), status)
-            except TimeoutError:
-                results[index], keep = (sent, None, "timeout"), False
-            except (OSError, asyncio.IncompleteReadError, ValueError):
-                results[index], keep = (sent, None, "error"), False
-            if not keep:
-                writer.close()
-        writer.close()
+        for group in following:
+            # A double click's other requests each get a connection opened for them now: a
+            # spare kept open would sit idle between double clicks, and the server closes
+            # idle connections (uvicorn after 5 s), possibly just as a request goes out.
+            extra = [Connection(host, port) for _ in group[1:]]
+            await asyncio.gather(*(c.open() for c in extra))
+            conns = [own, *extra]
+            sent = [await c.send(raw[i]) for c, i in zip(conns, group, strict=True)]
+            answers = await asyncio.gather(*(c.answer(t, timeout) for c, t in zip(conns, sent, strict=True)))
+            for index, result in zip(group, answers, strict=True):
+                results[index] = result
+            for c in extra:
+                c.close()
+        own.close()
 
-    tasks = [asyncio.create_task(connection()) for _ in range(connections)]
+    tasks = [asyncio.create_task(worker()) for _ in range(connections)]
     await connected.wait()
     await asyncio.gather(*tasks)
     return results
@@ -141,7 +197,7 @@ def main() -> None:
     tags, raw = read_requests(args.requests, f"{host}:{port}", url.path or "/")
     before = resource.getrusage(resource.RUSAGE_SELF)
     wall = time.monotonic()
-    results = asyncio.run(burst(host, port, raw, args.connections, args.timeout))
+    results = asyncio.run(burst(host, port, raw, tags, args.connections, args.timeout))
     wall = time.monotonic() - wall
     after = resource.getrusage(resource.RUSAGE_SELF)
     report: dict[str, Any] = {

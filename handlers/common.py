@@ -127,10 +127,19 @@ def tell(core: Core, target: dict[str, Any], text: str) -> None:
     core.replies.tell(target, text)
 
 
-def answering(core: Core, body: dict[str, Any], ack: Callable[..., Any], work: Callable[[], None]) -> None:
+def answering(
+    core: Core,
+    body: dict[str, Any],
+    ack: Callable[..., Any],
+    work: Callable[[], None],
+    *,
+    replies_only: bool = False,
+) -> None:
     """Run a button's work, then ack; a UserError becomes an ephemeral note.
 
     The ack comes last so that Slack is answered only once the work is committed.
+    `replies_only`: the work queues nothing but a reply and a live message's refresh (a
+    vote), so only the sender of replies is woken.
     """
     try:
         work()
@@ -143,7 +152,7 @@ def answering(core: Core, body: dict[str, Any], ack: Callable[..., Any], work: C
         target = _safe_target(body)
         if target:
             tell(core, target, SORRY)
-    core.replies.wake()
+    (core.replies.wake_replies if replies_only else core.replies.wake)()
     ack()
 
 

@@ -51,7 +51,7 @@ def register(app: App, core: Core) -> None:
             poll_id, choices = parse_vote(action.get("value"))
             polls.vote(poll_id=poll_id, user_id=user_id(body), choices=choices, reply_to=reply_target(body))
 
-        answering(core, body, ack, work)
+        answering(core, body, ack, work, replies_only=True)
 
     @app.action("poll_answer")
     @app.action("poll_choose")

@@ -1,4 +1,5 @@
-"""Locks across the processes that share one database: the writer queue, the lead and start-up.
+"""Locks across the processes that share one database: the writer queue, the lead, start-up,
+and the guard on a live message's refresh row.
 
 `convene serve --workers N` runs N processes on one database. SQLite takes one
 writer at a time, and a writer that finds the lock taken polls it with sleeps of
@@ -144,6 +145,20 @@ def writer_queue(engine: Engine) -> Any:
         if key not in _QUEUES:
             _QUEUES[key] = WriterQueue(lock_path(engine))
         return _QUEUES[key]
+
+
+def guard_live_message(executor: Any, key: str, *, exclusive: bool) -> None:
+    """On PostgreSQL, a transaction-scoped advisory lock on the refresh row `key` of a live
+    message (a poll's, a Q&A's): shared by the writers that re-arm it, so that they never
+    queue on the row itself; exclusive for the dispatcher while it claims and renders the
+    refresh, so that it waits for the re-arms in progress and they, once it has committed,
+    see the row claimed and re-arm it. Taken before any lock on the row. Nothing on SQLite,
+    whose one writer at a time already orders them."""
+    dialect = executor.dialect if isinstance(executor, Connection) else executor.get_bind().dialect
+    if dialect.name != "postgresql":
+        return
+    take = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    executor.execute(text(f"SELECT {take}(:k)"), {"k": _pg_key(f"live:{key}")})
 
 
 class Lease:

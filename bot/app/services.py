@@ -203,7 +203,7 @@ class Services:
             event=event,
             clock=clock,
             directory=directory,
-            replies=Replies(engine=engine, clock=clock, wake=wake),
+            replies=Replies(engine=engine, clock=clock, wake=wake, wake_replies=dispatcher.wake_replies),
             polls=polls,
             qa=qa,
             headlines=headlines,

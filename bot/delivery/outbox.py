@@ -18,14 +18,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
+import sqlalchemy as sa
 from sqlalchemy import bindparam, case
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlmodel import Session
 
 from bot.core import Clock
 from storage.db import insert_for, transaction
+from storage.locks import guard_live_message
 from storage.models import Outbox, table_of
 
 log = logging.getLogger(__name__)
@@ -153,6 +155,14 @@ def _statements(dialect: str) -> dict[str, Any]:
             # Already pending: nothing to write, which keeps a vote burst cheap.
             where=table.c.status != "pending",
         ),
+        # PostgreSQL's ON CONFLICT DO UPDATE locks the row even where its WHERE is false, so
+        # there every vote of a burst would queue on the one refresh row. Instead: make the
+        # row if it is missing (DO NOTHING takes no lock), and update it only where it is not
+        # pending (an UPDATE locks only the rows its WHERE keeps), under guard_live_message.
+        "refresh_missing": insert.on_conflict_do_nothing(index_elements=[table.c.key]),
+        "refresh_rearm": sa.update(table)
+        .where(table.c.key == bindparam("key_"), table.c.status != "pending")
+        .values(status="pending", attempts=0, not_before=later),
     }
 
 
@@ -216,7 +226,28 @@ def _rearm(
         created_at=None,
         now_=now,
     )
-    session.execute(_statements(_dialect(session))["refresh_now" if immediate else "refresh"], values)
+    dialect = _dialect(session)
+    statements = _statements(dialect)
+    if immediate or dialect != "postgresql":
+        session.execute(statements["refresh_now" if immediate else "refresh"], values)
+        return
+    guard_live_message(session, key, exclusive=False)
+    rearmed = session.execute(statements["refresh_rearm"], {"key_": key, "now_": now})
+    if cast(CursorResult[Any], rearmed).rowcount == 0:
+        del values["now_"]
+        session.execute(statements["refresh_missing"], values)
+
+
+def hold_live_message(session: Session, row_id: int) -> None:
+    """Before the dispatcher locks a row to claim it: if it is a live message's refresh, wait
+    for the re-arms in progress (see `guard_live_message`), so that the counts it renders hold
+    every vote that found the refresh already pending."""
+    if _dialect(session) != "postgresql":
+        return  # SQLite's one writer at a time already orders them
+    t = table_of(Outbox)
+    found = session.execute(sa.select(t.c.key, t.c.kind).where(t.c.id == row_id)).first()
+    if found is not None and found.kind in REFRESHES:
+        guard_live_message(session, found.key, exclusive=True)
 
 
 def enqueue_notice(

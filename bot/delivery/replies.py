@@ -17,10 +17,19 @@ log = logging.getLogger(__name__)
 class Replies:
     """How the listeners answer one person, and wake the dispatcher once work is committed."""
 
-    def __init__(self, *, engine: Engine, clock: Clock, wake: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        clock: Clock,
+        wake: Callable[[], None],
+        wake_replies: Callable[[], None] | None = None,
+    ) -> None:
         self.engine = engine
         self.clock = clock
         self.wake = wake
+        # After a click: only the sender of replies needs waking (see Dispatcher.wake_replies).
+        self.wake_replies = wake_replies or wake
 
     def tell(self, target: dict[str, Any], text: str) -> None:
         """An ephemeral note, in a transaction of its own (see `outbox.enqueue_notice` for `target`)."""

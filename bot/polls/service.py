@@ -38,7 +38,7 @@ from bot.polls.ranking import check_ranking, ranking_text
 from bot.polls.tally import Tally, choice_labels, tally
 from bot.polls.team import TeamAnswer, TeamPolls, team_count
 from bot.slack import mrkdwn
-from storage.db import insert_for, reading, transaction, writing
+from storage.db import GroupCommit, insert_for, reading, transaction
 from storage.models import Poll, Response, table_of
 
 MAX_TEXT_ANSWER = 1000
@@ -85,6 +85,8 @@ class PollService:
         self.directory = directory
         self._secret = anonymity_secret
         self._definitions: dict[str, Poll] = {}
+        # A burst's votes are committed together, each acked once its batch has committed.
+        self._votes = GroupCommit(engine)
         self.teams = TeamPolls(event=event, engine=engine, clock=clock, directory=directory)
 
     # ------------------------------------------------------------ definitions
@@ -205,7 +207,9 @@ class PollService:
         This is the path a burst of a thousand clicks takes, so it is lean: the
         poll's definition comes from memory (it is fixed once launched), the
         voter's key and role are worked out before the write lock, and the
-        transaction runs a few pre-built statements on a bare connection.
+        transaction runs a few pre-built statements on a bare connection. Votes
+        that arrive together are committed together (`GroupCommit`), each in a
+        savepoint of its own, and each returns once its batch has committed.
         """
         now = self.clock.now()
         poll = self._definition(poll_id)
@@ -219,10 +223,11 @@ class PollService:
         self._check_may_answer(poll, person)
         for attempt in range(3):
             try:
-                with writing(self.engine) as conn:
-                    return self._record(
+                return self._votes.run(
+                    lambda conn: self._record(
                         conn, poll, key, person, user_id, choices, text, answers, reply_to, now=now
                     )
+                )
             except IntegrityError:
                 # An anonymous answer's random id was taken: draw another. Anything else is a bug.
                 if not poll.anonymous or attempt == 2:

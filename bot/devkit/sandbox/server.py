@@ -2,7 +2,8 @@
 
 Web API calls go through injected failures, authentication and rate limits
 before the method's family answers; upload and response URLs go to their
-endpoints. Every request is recorded before its reply is sent.
+endpoints. Every request is recorded before its reply is sent. Connections are
+kept alive between requests (HTTP/1.1), as Slack's are.
 """
 
 from __future__ import annotations
@@ -156,6 +157,9 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    # Keep-alive, as Slack answers: a client sends many calls over one connection. Every answer
+    # carries its Content-Length; a dropped one closes the connection under the client.
+    protocol_version = "HTTP/1.1"
     server: _Server
 
     def do_POST(self) -> None:  # noqa: N802 - name fixed by BaseHTTPRequestHandler
@@ -165,7 +169,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve()
 
     def _serve(self) -> None:
-        answer = self.server.sandbox._handle_http(self)
+        try:
+            answer = self.server.sandbox._handle_http(self)
+        except Exception:  # reading the request failed: its body may be left unread on the socket
+            log.exception("sandbox failed on %s", self.path)
+            body = json.dumps({"ok": False, "error": "fatal_error"}).encode("utf-8")
+            answer = Answer(500, {"Content-Type": "application/json; charset=utf-8"}, body)
+            self.close_connection = True
         if answer is None:
             # No status line, no body: the client sees the connection closed under it.
             self.close_connection = True
