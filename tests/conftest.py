@@ -3,40 +3,40 @@ the example event, and a sandbox workspace with a clock the test controls."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
 
 from bot.core import ManualClock
-from bot.devkit import Workspace, free_port, http_transport
+from bot.devkit import Workspace
 from bot.devkit.databases import scratch_database
 from bot.event import Event, load_event
 from storage.db import make_engine, normalise_url
 from storage.migrate import upgrade
+from tests.kit import EXAMPLE, empty, serving
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "symposium-2015" / "event.yaml"
-SCHEMA = ROOT / "tests" / "data" / "slack" / "manifest.schema.json"  # Slack's, with its licence beside it
+# Fixtures more than one test module uses, kept with the helpers they go with.
+pytest_plugins = ["tests.kit.qa"]
 
-# Property tests: a few hundred examples each in CI and on every run of the suite;
-# HYPOTHESIS_PROFILE=long tries many more, by hand.
+# Property tests come in three profiles. "ci" (200 examples each) is what CI runs: .ci/run
+# sets CI=true, as CI services do. "quick" (25 each) is every other run's default, so the loop
+# of edit and test stays short; the same properties run, on fewer examples.
+# HYPOTHESIS_PROFILE picks one by name, e.g. HYPOTHESIS_PROFILE=long tries 5000 each, by hand.
 settings.register_profile(
     "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
 )
+settings.register_profile(
+    "quick", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
 settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=list(HealthCheck))
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "quick"))
 
 
 @pytest.fixture(scope="session")
@@ -56,20 +56,6 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
-
-
-def empty(engine: Engine) -> Engine:
-    """Delete every row, the scheduler's job store included."""
-    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
-    if "apscheduler_jobs" in inspect(engine).get_table_names():
-        tables.append("apscheduler_jobs")
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
-    return engine
 
 
 @pytest.fixture
@@ -120,64 +106,6 @@ def any_engine(request: pytest.FixtureRequest) -> Engine:
     if request.param == "configured":
         return request.getfixturevalue("engine")
     return empty(request.getfixturevalue("postgres_engine"))
-
-
-def wait_until(check: Callable[[], object], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out")
-
-
-@contextlib.contextmanager
-def serving(
-    event: Event, engine: Engine, tmp_path: Path, *, workers: int = 1
-) -> Iterator[tuple[Workspace, str, Path]]:
-    """`convene serve` on the example event as a real process, with the sandbox as its Slack.
-
-    Yields the workspace, the server's URL and its log file.
-    """
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with Workspace(event, engine=engine, transport=http_transport(f"{url}/slack/events")) as ws:
-        env = {
-            **os.environ,
-            "DATABASE_URL": engine.url.render_as_string(hide_password=False),
-            "SLACK_API_URL": ws.sandbox.api_url,
-            "SLACK_BOT_TOKEN": ws.sandbox.bot_token,
-            "SLACK_SIGNING_SECRET": ws.signing_secret,
-            "CONVENE_PUBLIC_URL": url,
-            "CONVENE_FILES_DIR": str(tmp_path / "files"),
-            "CONVENE_LOG_LEVEL": "INFO",
-        }
-        # The server's log goes to a file: an unread pipe fills up and stalls the server.
-        log_path = tmp_path / "serve.log"
-        log = log_path.open("wb")
-        command = [sys.executable, "-m", "bot.cli", "serve", str(EXAMPLE), "--port", str(port)]
-        proc = subprocess.Popen(
-            [*command, "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-
-            def healthy() -> bool:
-                if proc.poll() is not None:
-                    raise AssertionError(log_path.read_text())
-                try:
-                    with urllib.request.urlopen(f"{url}/healthz", timeout=1) as r:
-                        return r.status == 200
-                except OSError:
-                    return False
-
-            # A guard against a server that never comes up, not a measure of its start: on a
-            # loaded 2-core machine, importing the app and migrating can take well over 20 s.
-            wait_until(healthy, timeout=90)
-            yield ws, url, log_path
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
-            log.close()
 
 
 @pytest.fixture

@@ -31,8 +31,8 @@ from bot.event import Event
 from bot.slack import COMMANDS
 from handlers.common import SORRY
 from storage.models import Outbox
-from tests.conftest import empty
-from tests.scenarios.boundary_kit import Http, Records, digest, recording, sign_bytes
+from tests.kit import empty
+from tests.kit.boundary import Http, Records, digest, recording, sign_bytes
 
 # Slack's ack deadline: an answer later than this is, to Slack, no answer.
 PROMPT = 3.0

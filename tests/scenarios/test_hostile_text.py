@@ -38,7 +38,7 @@ from bot.event import Event
 from bot.insights import write_export
 from bot.slack import html, markdown, mrkdwn, plain
 from storage.models import Poll
-from tests.conftest import empty
+from tests.kit import empty
 
 # Each text has a tag (QZ1...) to find it by, wherever it goes.
 QUESTION = "QZ1 <!channel> *bold* plans? <@U0BOSS>"

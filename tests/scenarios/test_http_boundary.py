@@ -19,7 +19,7 @@ from bot.devkit import Workspace, sign
 from bot.devkit.simulate import endpoint_transport
 from handlers.web import MAX_BODY, SlackEndpoint, build_asgi
 from storage.models import Headline, Response
-from tests.scenarios.boundary_kit import Http, Records, digest, payload_body, recording, sign_bytes
+from tests.kit.boundary import Http, Records, digest, payload_body, recording, sign_bytes
 
 PLENARY = "#lmi-plenary"
 FACILITATOR = "facilitator-lead"

@@ -42,7 +42,7 @@ from bot.event import Event
 from storage.db import make_engine
 from storage.locks import LEASE_SECONDS
 from storage.models import Outbox, Response
-from tests.conftest import EXAMPLE, ROOT, wait_until
+from tests.kit import EXAMPLE, ROOT, wait_until
 
 pytestmark = pytest.mark.slow
 

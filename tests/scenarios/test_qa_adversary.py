@@ -21,7 +21,7 @@ from bot.devkit import Workspace
 from handlers.common import UNREADABLE
 from handlers.qa import HELP
 from storage.models import Qa, Question, Upvote
-from tests.scenarios.test_qa import (
+from tests.kit.qa import (
     DURING_OPEN_PANEL,
     FACILITATOR,
     MODERATED,
@@ -30,9 +30,7 @@ from tests.scenarios.test_qa import (
     ask_values,
     command,
     live_message,
-    moderated,  # noqa: F401 - a fixture
     notes_to,
-    panel,  # noqa: F401 - a fixture
     participants,
     press,
     shown,

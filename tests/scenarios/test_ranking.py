@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlmodel import Session, select
@@ -14,12 +13,17 @@ from sqlmodel import Session, select
 from bot.core import ManualClock
 from bot.devkit import Workspace
 from storage.models import Outbox, Poll
-from tests.scenarios.test_display import client_for, display_path
-from tests.scenarios.test_event_file import EVENT, edit, only_problem, write
-from tests.scenarios.test_polls import click, launch, message_text, notes_to, poll_message, responses
+from tests.kit.display import client_for, display_path
+from tests.kit.event_file import EVENT, edit, only_problem, write
+from tests.kit.polls import click, launch, message_text, notes_to, poll_message, responses
+from tests.kit.ranking import (
+    POLL,
+    open_form,
+    rank,
+    values,
+)
 
 CLOSING = "#lmi-closing"
-POLL = "next-year-priorities"
 OPTIONS = [
     "Regional convenings between symposia",
     "Coaching for district teams from an external facilitator",
@@ -37,35 +41,6 @@ def people(ws: Workspace, role: str, n: int) -> list[str]:
     found = [p.id for p in ws.event.people.values() if p.role == role and p.team][:n]
     assert len(found) == n, role
     return found
-
-
-def values(order: list[int | None]) -> dict[str, Any]:
-    """The form's state: the option chosen at each position (None: left empty)."""
-    return {
-        f"rank_{position}": {
-            "option": {
-                "type": "static_select",
-                "selected_option": None
-                if i is None
-                else {"text": {"type": "plain_text", "text": str(i)}, "value": str(i)},
-            }
-        }
-        for position, i in enumerate(order)
-    }
-
-
-def open_form(ws: Workspace, who: str, poll_id: str = POLL) -> Any:
-    click(ws, who, poll_id, "poll_rank")
-    views = ws.sandbox.open_views(ws.user(who))
-    assert views, notes_to(ws, who)
-    return views[-1]
-
-
-def rank(ws: Workspace, who: str, order: list[int | None], poll_id: str = POLL) -> Any:
-    view = open_form(ws, who, poll_id)
-    reply = ws.driver.submit(ws.user(who), view.id, values(order))
-    assert reply.status == 200, reply.body
-    return reply
 
 
 def stored(ws: Workspace, poll_id: str = POLL) -> list[list[int] | None]:

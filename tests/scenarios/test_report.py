@@ -17,8 +17,8 @@ from sqlalchemy.engine import Engine
 from bot.core import ManualClock
 from bot.devkit import Workspace
 from bot.event import load_event
-from tests.conftest import EXAMPLE
-from tests.scenarios.test_summaries import launch_and_vote, people_with_role
+from tests.kit import EXAMPLE, SUMMER
+from tests.kit.summaries import launch_and_vote, people_with_role
 
 
 def run_the_event(ws: Workspace) -> dict[str, int]:
@@ -131,7 +131,7 @@ def test_report_and_export_commands(ws: Workspace, tmp_path: Path) -> None:
 
 
 def test_the_report_reads_dates_times_and_counts_as_people_write_them(ws: Workspace, tmp_path: Path) -> None:
-    from tests.scenarios.test_survey import take_survey
+    from tests.kit.survey import take_survey
 
     ws.run_until(datetime(2015, 5, 9, 22, 31, tzinfo=UTC))  # the closing session: the survey is out
     take_survey(ws, "abc-usd-supt", [5, 4], [], "")
@@ -144,8 +144,7 @@ def test_the_report_reads_dates_times_and_counts_as_people_write_them(ws: Worksp
 
 
 def test_the_export_carries_survey_answers_and_times_with_their_offset(engine: Engine) -> None:
-    from tests.scenarios.test_audience import SUMMER
-    from tests.scenarios.test_survey import take_survey
+    from tests.kit.survey import take_survey
 
     clock = ManualClock(datetime(2026, 6, 22, 23, 1, tzinfo=UTC))
     with Workspace(load_event(SUMMER), clock=clock, engine=engine) as ws:
@@ -168,7 +167,7 @@ def test_the_export_carries_survey_answers_and_times_with_their_offset(engine: E
 
 
 def test_the_export_of_an_anonymous_survey_keeps_every_answer_and_no_time(ws: Workspace) -> None:
-    from tests.scenarios.test_survey import take_survey
+    from tests.kit.survey import take_survey
 
     ws.run_until(datetime(2015, 5, 9, 22, 31, tzinfo=UTC))  # the closing session: the survey is out
     take_survey(ws, "abc-usd-supt", [5, 4], [0, 5], "Thank you")

@@ -15,7 +15,7 @@ from bot.core import ManualClock
 from bot.devkit import Workspace
 from bot.event import Event, load_event, plan
 from storage.models import BreakoutChoice, JobRun
-from tests.conftest import EXAMPLE
+from tests.kit import EXAMPLE
 
 PT = "America/Los_Angeles"
 

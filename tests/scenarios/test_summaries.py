@@ -15,32 +15,12 @@ from bot.event import load_event
 from bot.insights import poll_result
 from bot.insights.summaries import NO_POLLS
 from storage.models import Poll
-from tests.conftest import ROOT
-
-PLENARY = "#lmi-closing"
-SUMMER = ROOT / "examples" / "summer-institute" / "event.yaml"
-
-
-def launch_and_vote(ws: Workspace, poll_id: str, votes: dict[str, int]) -> None:
-    """votes: roster id -> option index."""
-    ws.driver.command(ws.user("facilitator-lead"), f"/poll launch {poll_id}", channel=PLENARY)
-    ws.deliver()
-    with Session(ws.engine) as session:
-        poll = session.get(Poll, poll_id)
-        assert poll is not None and poll.message_ts
-        channel, ts = poll.channel_id, poll.message_ts
-    for person, option in votes.items():
-        reply = ws.driver.click(
-            ws.user(person),
-            channel=channel,
-            message_ts=ts,  # type: ignore[arg-type]
-            action_id=f"poll_vote_{option}",
-        )
-        assert reply.status == 200
-
-
-def people_with_role(ws: Workspace, role: str, n: int) -> list[str]:
-    return [p.id for p in ws.event.people.values() if p.role == role][:n]
+from tests.kit import SUMMER
+from tests.kit.summaries import (
+    PLENARY,
+    launch_and_vote,
+    people_with_role,
+)
 
 
 def result_of(ws: Workspace, poll_id: str):  # type: ignore[no-untyped-def]

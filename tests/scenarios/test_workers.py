@@ -23,7 +23,7 @@ from bot.event import Event
 from storage.db import transaction
 from storage.locks import Lease
 from storage.models import Outbox, Poll
-from tests.conftest import ROOT, serving, wait_until
+from tests.kit import ROOT, serving, wait_until
 
 HOLD_LEAD = """
 import sys

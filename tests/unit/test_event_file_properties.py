@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.event import Event, EventFileError, load_event, plan
-from tests.unit.test_event_checks import EVENT, ROSTER
+from tests.kit.event_checks import EVENT, ROSTER
 
 BASE: dict[str, Any] = yaml.safe_load(EVENT)
 SECONDS = 5.0  # per example, generously: a hang or a blow-up takes far longer
