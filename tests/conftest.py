@@ -1,5 +1,8 @@
-"""Shared fixtures: a real database (SQLite, or PostgreSQL when DATABASE_URL says so),
-the example event, and a sandbox workspace with a clock the test controls."""
+"""The suite's own fixtures and settings. The event's bot against a sandbox workspace (`ws`),
+its database (`engine`) and the example event come from Convene's pytest plugin
+(bot/devkit/pytest_plugin.py), pointed at the example event by `convene_event` in
+pyproject.toml; this file sets the clock those tests start at, PostgreSQL beside the configured
+database, `convene serve` as a real process, and the property tests' profiles."""
 
 from __future__ import annotations
 
@@ -15,14 +18,15 @@ from sqlalchemy.engine import Engine
 
 from bot.core import ManualClock
 from bot.devkit import Workspace
-from bot.devkit.databases import scratch_database
-from bot.event import Event, load_event
+from bot.devkit.databases import empty, scratch_database
+from bot.event import Event
 from storage.db import make_engine, normalise_url
 from storage.migrate import upgrade
-from tests.kit import EXAMPLE, empty, serving
+from tests.kit import serving
 
-# Fixtures more than one test module uses, kept with the helpers they go with.
-pytest_plugins = ["tests.kit.qa"]
+# pytest's own pytester (for the test of Convene's plugin), and fixtures more than one test
+# module uses, kept with the helpers they go with.
+pytest_plugins = ["pytester", "tests.kit.qa"]
 
 # Property tests come in three profiles. "ci" (200 examples each) is what CI runs: .ci/run
 # sets CI=true, as CI services do. "quick" (25 each) is every other run's default, so the loop
@@ -39,54 +43,17 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true")
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "quick"))
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL tests run against: DATABASE_URL's server (in a fresh database) or a SQLite file."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql")):
-        with scratch_database(url, "convene_test") as database:
-            yield database
-    else:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'convene.db'}"
-
-
-@pytest.fixture(scope="session")
-def migrated_engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def engine(migrated_engine: Engine) -> Engine:
-    """The migrated database, emptied before each test."""
-    return empty(migrated_engine)
-
-
-@pytest.fixture(scope="session")
-def example_event() -> Event:
-    return load_event(EXAMPLE)
-
-
 @pytest.fixture
 def clock() -> ManualClock:
     # 9 am in San Diego on April 30, 2015: before anything on the event's schedule.
     return ManualClock(datetime(2015, 4, 30, 16, 0, tzinfo=UTC))
 
 
-@pytest.fixture
-def ws(example_event: Event, engine: Engine, clock: ManualClock) -> Iterator[Workspace]:
-    """The example event's bot against a sandbox workspace, driven in-process through Bolt."""
-    with Workspace(example_event, clock=clock, engine=engine) as workspace:
-        yield workspace
-
-
 @pytest.fixture(scope="session")
 def postgres_engine() -> Iterator[Engine]:
     """A migrated PostgreSQL database even on the SQLite run; skips if no server answers."""
     if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql")):
-        pytest.skip("the whole suite is already running on PostgreSQL")
+        pytest.skip("this run is on PostgreSQL already: the configured database is PostgreSQL")
     url = os.environ.get("CONVENE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
     try:
         with create_engine(normalise_url(url)).connect():

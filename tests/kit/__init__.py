@@ -1,4 +1,4 @@
-"""What the tests share: paths, waiting, emptying the database, serving the bot for real.
+"""What the tests share: paths, waiting, serving the bot for real.
 
 Test modules import helpers from `tests.kit`, never from one another.
 """
@@ -14,9 +14,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
 
 from bot.devkit import Workspace, free_port, http_transport
 from bot.event import Event
@@ -25,20 +23,6 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "symposium-2015" / "event.yaml"
 SUMMER = ROOT / "examples" / "summer-institute" / "event.yaml"
 SCHEMA = ROOT / "tests" / "data" / "slack" / "manifest.schema.json"  # Slack's, with its licence beside it
-
-
-def empty(engine: Engine) -> Engine:
-    """Delete every row, the scheduler's job store included."""
-    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
-    if "apscheduler_jobs" in inspect(engine).get_table_names():
-        tables.append("apscheduler_jobs")
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
-    return engine
 
 
 def wait_until(check: Callable[[], object], timeout: float = 20.0) -> None:

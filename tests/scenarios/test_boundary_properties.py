@@ -27,11 +27,11 @@ from sqlmodel import Session, func, select
 
 from bot.core import ManualClock
 from bot.devkit import Workspace
+from bot.devkit.databases import empty
 from bot.event import Event
 from bot.slack import COMMANDS
 from handlers.common import SORRY
 from storage.models import Outbox
-from tests.kit import empty
 from tests.kit.boundary import Http, Records, digest, recording, sign_bytes
 
 # Slack's ack deadline: an answer later than this is, to Slack, no answer.
@@ -65,7 +65,7 @@ ACTIONS = (
 VIEWS = ("poll_answer", "poll_choose", "poll_survey", "poll_new", "headline_submit", "nope")
 SETTINGS = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"), pytest.mark.database]
 
 
 # ---------------------------------------------------------------- the bot under test
@@ -323,24 +323,38 @@ def test_any_slash_command_is_answered_and_never_fails(bot: Bot, data: st.DataOb
     assert exchange.answered
 
 
-@SETTINGS
-@given(data=st.data())
-def test_any_button_press_is_answered_and_never_fails(bot: Bot, data: st.DataObject) -> None:
-    payload = data.draw(block_actions(bot))
-    exchange = bot.send(interactive(payload), dict(FORM))
-    if exchange.status == 200 and payload["response_url"]:
-        assert exchange.answered, payload
+def test_any_button_press_is_answered_and_never_fails(bot: Bot) -> None:
+    accepted = []  # presses taken with a reply link: each must be answered
+
+    @SETTINGS
+    @given(data=st.data())
+    def press(data: st.DataObject) -> None:
+        payload = data.draw(block_actions(bot))
+        exchange = bot.send(interactive(payload), dict(FORM))
+        if exchange.status == 200 and payload["response_url"]:
+            accepted.append(payload)
+            assert exchange.answered, payload
+
+    press()
+    assert accepted, "no press was accepted: the check of its answer never ran"
 
 
-@SETTINGS
-@given(data=st.data())
-def test_any_form_submission_is_answered_and_never_fails(bot: Bot, data: st.DataObject) -> None:
-    payload = data.draw(view_submissions(bot))
-    exchange = bot.send(interactive(payload), dict(FORM))
-    if exchange.status == 200 and exchange.text:
-        answer = json.loads(exchange.text)
-        if answer.get("response_action") == "errors":
-            assert all(isinstance(m, str) and m for m in answer["errors"].values()), answer
+def test_any_form_submission_is_answered_and_never_fails(bot: Bot) -> None:
+    refused = []  # forms answered with errors: each error must say something
+
+    @SETTINGS
+    @given(data=st.data())
+    def submit(data: st.DataObject) -> None:
+        payload = data.draw(view_submissions(bot))
+        exchange = bot.send(interactive(payload), dict(FORM))
+        if exchange.status == 200 and exchange.text:
+            answer = json.loads(exchange.text)
+            if answer.get("response_action") == "errors":
+                refused.append(answer)
+                assert all(isinstance(m, str) and m for m in answer["errors"].values()), answer
+
+    submit()
+    assert refused, "no form was answered with errors: the check of their wording never ran"
 
 
 @SETTINGS
@@ -353,8 +367,7 @@ def test_any_event_is_acknowledged_and_never_fails(bot: Bot, data: st.DataObject
     assert exchange.status in (200, 400, 404)
 
 
-@SETTINGS
-@given(
+GARBAGE = dict(
     body=st.one_of(
         st.binary(max_size=300),
         st.text(max_size=300).map(str.encode),
@@ -366,12 +379,21 @@ def test_any_event_is_acknowledged_and_never_fails(bot: Bot, data: st.DataObject
     signed=st.booleans(),
     timestamp=st.one_of(st.none(), odd_text, st.integers().map(str)),
 )
-def test_garbage_is_refused_with_a_4xx_and_changes_nothing(
-    bot: Bot, body: bytes, content_type: str, signed: bool, timestamp: str | None
-) -> None:
-    headers: dict[str, str | bytes] = {"Content-Type": content_type} if content_type else {}
-    if not signed and timestamp is not None:
-        headers |= {"X-Slack-Request-Timestamp": timestamp.encode(), "X-Slack-Signature": b"v0=00"}
-    exchange = bot.send(body, headers, signed=signed)
-    if not signed:
-        assert exchange.status in (401, 413)
+
+
+def test_garbage_is_refused_with_a_4xx_and_changes_nothing(bot: Bot) -> None:
+    unsigned = []  # requests sent without a valid signature: each must be refused
+
+    @SETTINGS
+    @given(**GARBAGE)
+    def send(body: bytes, content_type: str, signed: bool, timestamp: str | None) -> None:
+        headers: dict[str, str | bytes] = {"Content-Type": content_type} if content_type else {}
+        if not signed and timestamp is not None:
+            headers |= {"X-Slack-Request-Timestamp": timestamp.encode(), "X-Slack-Signature": b"v0=00"}
+        exchange = bot.send(body, headers, signed=signed)
+        if not signed:
+            unsigned.append(body)
+            assert exchange.status in (401, 413)
+
+    send()
+    assert unsigned, "no request went unsigned: the check that it is refused never ran"
