@@ -358,6 +358,7 @@ def test_logs_never_quote_a_bad_body_or_a_user_id(ws: Workspace, http: Http, log
     assert logs.troubles() == []
 
 
+@pytest.mark.database
 def test_a_redelivered_event_publishes_the_home_tab_once(ws: Workspace, http: Http) -> None:
     user = ws.user(VOTER)
     home = {"type": "app_home_opened", "user": user, "tab": "home"}
@@ -372,6 +373,7 @@ def test_a_redelivered_event_publishes_the_home_tab_once(ws: Workspace, http: Ht
     assert len(ws.sandbox.calls_to("views.publish")) == 2
 
 
+@pytest.mark.database
 def test_an_event_is_handled_once_across_worker_processes(ws: Workspace) -> None:
     """Two workers share one database: a retry that reaches the other one is still a repeat."""
     other = create_app(ws.settings, ws.services)

@@ -44,7 +44,7 @@ from storage.locks import LEASE_SECONDS
 from storage.models import Outbox, Response
 from tests.kit import EXAMPLE, ROOT, wait_until
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.database]
 
 HOSTS = 3
 PORT = 3000  # every host has its own namespace, so all listen on the same port

@@ -158,6 +158,7 @@ def test_closing_a_poll_answered_by_dm_does_not_speak_of_its_message(ws: Workspa
 # ---------------------------------------------------------------- voting
 
 
+@pytest.mark.database
 def test_vote_is_recorded_confirmed_and_shown(ws: Workspace) -> None:
     launch(ws, "capacity-project")
     voter = participants(ws, 1)[0]
@@ -175,6 +176,7 @@ def test_vote_is_recorded_confirmed_and_shown(ws: Workspace) -> None:
     assert "1 · 100%" in text and "1 response" in text
 
 
+@pytest.mark.database
 def test_changing_a_vote_moves_it(ws: Workspace, clock: ManualClock) -> None:
     launch(ws, "capacity-project")
     voter = participants(ws, 1)[0]
@@ -189,6 +191,7 @@ def test_changing_a_vote_moves_it(ws: Workspace, clock: ManualClock) -> None:
     assert "0 · 0%" in option_texts[0] and "1 · 100%" in option_texts[4]
 
 
+@pytest.mark.database
 def test_double_click_and_retry_count_once(ws: Workspace) -> None:
     launch(ws, "capacity-project")
     voter = participants(ws, 1)[0]
@@ -224,6 +227,7 @@ def test_bad_option_value_is_refused_and_nothing_recorded(ws: Workspace) -> None
     assert notes[4] == "That poll no longer exists."
 
 
+@pytest.mark.database
 def test_multiple_choice_through_the_modal(ws: Workspace) -> None:
     launch(ws, "priority-topics")
     voter = participants(ws, 1)[0]
@@ -400,6 +404,7 @@ def test_a_close_while_slack_is_slow_to_answer_a_refresh_still_shows_the_final_r
     assert message.text.startswith("Closed: ") and "2 responses" in message_text(message)
 
 
+@pytest.mark.database
 def test_close_shows_exact_final_results_and_refuses_late_votes(ws: Workspace, clock: ManualClock) -> None:
     launch(ws, "capacity-project")
     voters = participants(ws, 3)
@@ -451,6 +456,7 @@ def test_hidden_results_stay_hidden_until_close(ws: Workspace) -> None:
     assert "Partners raise graduation rates" in message_text(poll_message(ws, "first-step"))
 
 
+@pytest.mark.database
 def test_anonymous_poll_keeps_no_link_between_person_and_answer(ws: Workspace) -> None:
     launch(ws, "eval-useful", channel="#lmi-closing")
     voters = participants(ws, 3)

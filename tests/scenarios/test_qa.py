@@ -144,6 +144,7 @@ def test_the_event_file_opens_and_closes_qa_on_schedule(ws: Workspace) -> None:
 # ---------------------------------------------------------------- asking
 
 
+@pytest.mark.database
 def test_a_question_is_recorded_confirmed_and_shown(ws: Workspace, panel: str, clock: ManualClock) -> None:
     asker = participants(ws, 1)[0]
     view = ask_form(ws, asker, panel)
@@ -204,6 +205,7 @@ def test_a_tampered_form_changes_nothing(ws: Workspace, panel: str) -> None:
         assert session.exec(select(Question)).all() == []
 
 
+@pytest.mark.database
 def test_an_anonymous_question_keeps_no_name_time_or_order(ws: Workspace, panel: str) -> None:
     askers = participants(ws, 4)
     asked = [
@@ -229,6 +231,7 @@ def test_an_anonymous_question_keeps_no_name_time_or_order(ws: Workspace, panel:
 # ---------------------------------------------------------------- upvoting
 
 
+@pytest.mark.database
 def test_one_upvote_per_person_whatever_the_clicks(ws: Workspace, panel: str, clock: ManualClock) -> None:
     asker, voter, other = participants(ws, 3)
     question = ask(ws, asker, panel, "What would you do differently?")
@@ -260,6 +263,7 @@ def test_upvoting_ones_own_question_is_refused_with_a_reason(ws: Workspace, pane
     assert upvotes(ws, question.id) == 0
 
 
+@pytest.mark.database
 def test_taking_an_upvote_back_is_its_own_form(ws: Workspace, panel: str, clock: ManualClock) -> None:
     asker, voter = participants(ws, 2)
     first = ask(ws, asker, panel, "First question")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.core import ManualClock
@@ -105,6 +106,7 @@ def test_a_redelivered_question_is_recorded_once(ws: Workspace, panel: str) -> N
     assert recorded(ws) == before and len(before[1]) == 1
 
 
+@pytest.mark.database
 def test_double_clicks_at_the_same_instant_count_once(ws: Workspace, panel: str, clock: ManualClock) -> None:  # noqa: F811
     asker, *voters = participants(ws, 13)
     first = ask(ws, asker, panel, "First of two questions")

@@ -92,6 +92,7 @@ def test_the_example_event_has_a_ranking_poll_at_its_closing_session(ws: Workspa
 # ---------------------------------------------------------------- ranking in the form
 
 
+@pytest.mark.database
 def test_a_ranking_is_recorded_confirmed_and_shown_best_first(ws: Workspace) -> None:
     launch(ws, POLL, channel=CLOSING)
     message = poll_message(ws, POLL)
@@ -146,6 +147,7 @@ def test_a_ranking_is_recorded_confirmed_and_shown_best_first(ws: Workspace) -> 
     assert "3 responses" in message_text(poll_message(ws, POLL))
 
 
+@pytest.mark.database
 def test_the_form_shows_the_current_ranking_and_a_change_replaces_it(ws: Workspace) -> None:
     launch(ws, POLL, channel=CLOSING)
     (voter,) = people(ws, "board_member", 1)
@@ -210,6 +212,7 @@ def test_a_repeated_option_or_an_empty_position_is_named_in_the_form_and_nothing
     assert stored(ws) == [[0, 1, 2, 3, 4]]
 
 
+@pytest.mark.database
 def test_a_double_click_and_a_redelivered_submission_record_one_ranking(ws: Workspace) -> None:
     launch(ws, POLL, channel=CLOSING)
     (voter,) = people(ws, "classified_union_president", 1)
@@ -249,6 +252,7 @@ def test_a_ranking_after_close_is_refused_and_changes_nothing(ws: Workspace) -> 
 # ---------------------------------------------------------------- anonymous, by side and role
 
 
+@pytest.mark.database
 def test_an_anonymous_ranking_from_poll_new_keeps_no_link_and_shows_only_large_groups(
     ws: Workspace, clock: ManualClock
 ) -> None:

@@ -12,6 +12,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import Engine
 
 from bot.core import ManualClock
@@ -64,6 +65,7 @@ def test_the_report_has_the_shape_of_the_2015_summary(ws: Workspace, tmp_path: P
             assert ws.user(person) not in text and ws.event.people[person].name not in text
 
 
+@pytest.mark.database
 def test_the_export_names_people_only_for_named_polls(ws: Workspace, tmp_path: Path) -> None:
     from bot.insights import write_export
 
@@ -130,6 +132,7 @@ def test_report_and_export_commands(ws: Workspace, tmp_path: Path) -> None:
     assert time.monotonic() - started < 60
 
 
+@pytest.mark.database
 def test_the_report_reads_dates_times_and_counts_as_people_write_them(ws: Workspace, tmp_path: Path) -> None:
     from tests.kit.survey import take_survey
 
@@ -143,6 +146,7 @@ def test_the_report_reads_dates_times_and_counts_as_people_write_them(ws: Worksp
     assert "1 person answered \\(anonymous\\)." in md and "1 people" not in md
 
 
+@pytest.mark.database
 def test_the_export_carries_survey_answers_and_times_with_their_offset(engine: Engine) -> None:
     from tests.kit.survey import take_survey
 
@@ -166,6 +170,7 @@ def test_the_export_carries_survey_answers_and_times_with_their_offset(engine: E
     }
 
 
+@pytest.mark.database
 def test_the_export_of_an_anonymous_survey_keeps_every_answer_and_no_time(ws: Workspace) -> None:
     from tests.kit.survey import take_survey
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from sqlmodel import select as sql_select
@@ -29,6 +30,7 @@ def result_of(ws: Workspace, poll_id: str):  # type: ignore[no-untyped-def]
         return poll_result(session, ws.services.polls, poll)
 
 
+@pytest.mark.database
 def test_anonymous_results_never_show_a_group_under_five(ws: Workspace) -> None:
     votes = {p: 4 for p in people_with_role(ws, "superintendent", 6)}
     votes |= {p: 0 for p in people_with_role(ws, "board_member", 3)}
@@ -109,6 +111,7 @@ def answer_by_dm(ws: Workspace, person: str, question: str, text: str) -> None:
     assert ws.driver.submit(user, view.id, answer).status == 200
 
 
+@pytest.mark.database
 def test_the_digest_counts_the_pre_event_poll_and_everyone_it_was_for(engine: Engine) -> None:
     clock = ManualClock(datetime(2026, 6, 14, 16, 0, tzinfo=UTC))
     with Workspace(load_event(SUMMER), clock=clock, engine=engine) as ws:

@@ -25,6 +25,9 @@ from storage.locks import Lease
 from storage.models import Outbox, Poll
 from tests.kit import ROOT, serving, wait_until
 
+# The PostgreSQL pass of CI runs these: the leader's lock and processes sharing one database.
+pytestmark = pytest.mark.database
+
 HOLD_LEAD = """
 import sys
 from storage.db import make_engine
@@ -39,6 +42,7 @@ from datetime import UTC, datetime
 from bot.delivery import outbox
 from storage.db import make_engine, transaction
 from storage.locks import writer_queue
+
 engine = make_engine(sys.argv[1])
 with writer_queue(engine):
     print("holding", flush=True)
