@@ -10,23 +10,22 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, settings
-from sqlalchemy import create_engine
-from sqlalchemy.engine import Engine
 
-from bot.core import ManualClock
-from bot.devkit import Workspace
-from bot.devkit.databases import empty, scratch_database
-from bot.event import Event
-from storage.db import make_engine, normalise_url
-from storage.migrate import upgrade
-from tests.kit import serving
+from bot.devkit.pytest_plugin import is_postgres
 
-# pytest's own pytester (for the test of Convene's plugin), and fixtures more than one test
-# module uses, kept with the helpers they go with.
-pytest_plugins = ["pytester", "tests.kit.qa"]
+if TYPE_CHECKING:  # the bot is imported by the fixtures that need it: the unit tier starts light
+    from sqlalchemy.engine import Engine
+
+    from bot.core import ManualClock
+    from bot.devkit import Workspace
+    from bot.event import Event
+
+# pytest's own pytester, for the test of Convene's plugin.
+pytest_plugins = ["pytester"]
 
 # Property tests come in three profiles. "ci" (200 examples each) is what CI runs: .ci/run
 # sets CI=true, as CI services do. "quick" (25 each) is every other run's default, so the loop
@@ -45,6 +44,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI els
 
 @pytest.fixture
 def clock() -> ManualClock:
+    from bot.core import ManualClock
+
     # 9 am in San Diego on April 30, 2015: before anything on the event's schedule.
     return ManualClock(datetime(2015, 4, 30, 16, 0, tzinfo=UTC))
 
@@ -52,7 +53,13 @@ def clock() -> ManualClock:
 @pytest.fixture(scope="session")
 def postgres_engine() -> Iterator[Engine]:
     """A migrated PostgreSQL database even on the SQLite run; skips if no server answers."""
-    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql")):
+    from sqlalchemy import create_engine
+
+    from bot.devkit.databases import scratch_database
+    from storage.db import make_engine, normalise_url
+    from storage.migrate import upgrade
+
+    if is_postgres(os.environ.get("DATABASE_URL", "")):
         pytest.skip("this run is on PostgreSQL already: the configured database is PostgreSQL")
     url = os.environ.get("CONVENE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
     try:
@@ -70,6 +77,8 @@ def postgres_engine() -> Iterator[Engine]:
 @pytest.fixture(params=["configured", "postgresql"])
 def any_engine(request: pytest.FixtureRequest) -> Engine:
     """The configured database, then PostgreSQL: for tests of behaviour that differs by dialect."""
+    from bot.devkit.databases import empty
+
     if request.param == "configured":
         return request.getfixturevalue("engine")
     return empty(request.getfixturevalue("postgres_engine"))
@@ -78,5 +87,7 @@ def any_engine(request: pytest.FixtureRequest) -> Engine:
 @pytest.fixture
 def served(example_event: Event, engine: Engine, tmp_path: Path) -> Iterator[tuple[Workspace, str]]:
     """`convene serve` on the example event as a real process, with the sandbox as its Slack."""
+    from tests.kit.serve import serving
+
     with serving(example_event, engine, tmp_path) as (ws, url, _log):
         yield ws, url

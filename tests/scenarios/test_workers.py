@@ -23,7 +23,8 @@ from bot.event import Event
 from storage.db import transaction
 from storage.locks import Lease
 from storage.models import Outbox, Poll
-from tests.kit import ROOT, serving, wait_until
+from tests.kit import ROOT, wait_until
+from tests.kit.serve import serving
 
 # The PostgreSQL pass of CI runs these: the leader's lock and processes sharing one database.
 pytestmark = pytest.mark.database
