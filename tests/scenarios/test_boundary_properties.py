@@ -326,26 +326,41 @@ def test_any_slash_command_is_answered_and_never_fails(bot: Bot, data: st.DataOb
 def test_any_button_press_is_answered_and_never_fails(bot: Bot) -> None:
     accepted = []  # presses taken with a reply link: each must be answered
 
-    @SETTINGS
-    @given(data=st.data())
-    def press(data: st.DataObject) -> None:
-        payload = data.draw(block_actions(bot))
+    def press(payload: dict[str, Any]) -> None:
         exchange = bot.send(interactive(payload), dict(FORM))
         if exchange.status == 200 and payload["response_url"]:
             accepted.append(payload)
             assert exchange.answered, payload
 
-    press()
-    assert accepted, "no press was accepted: the check of its answer never ran"
+    @SETTINGS
+    @given(data=st.data())
+    def any_press(data: st.DataObject) -> None:
+        press(data.draw(block_actions(bot)))
+
+    # Few random presses are well formed enough to be taken; this one always is.
+    channel = bot.channels[0]
+    vote = {"action_id": "poll_vote_0", "block_id": "b0", "type": "button"}
+    press(
+        {
+            "type": "block_actions",
+            "user": {"id": bot.users[3]},
+            "api_app_id": "A0CONVENE",
+            "team": {"id": bot.ws.sandbox.team_id},
+            "container": {"type": "message", "channel_id": channel, "message_ts": "1.2"},
+            "channel": {"id": channel},
+            "trigger_id": "1.2.bogus",
+            "response_url": "https://hooks.slack.invalid/x",
+            "actions": [vote | {"value": json.dumps({"poll": "capacity-project", "choices": [0]})}],
+        }
+    )
+    assert accepted, "the well-formed press was not taken"
+    any_press()
 
 
 def test_any_form_submission_is_answered_and_never_fails(bot: Bot) -> None:
     refused = []  # forms answered with errors: each error must say something
 
-    @SETTINGS
-    @given(data=st.data())
-    def submit(data: st.DataObject) -> None:
-        payload = data.draw(view_submissions(bot))
+    def submit(payload: dict[str, Any]) -> None:
         exchange = bot.send(interactive(payload), dict(FORM))
         if exchange.status == 200 and exchange.text:
             answer = json.loads(exchange.text)
@@ -353,8 +368,31 @@ def test_any_form_submission_is_answered_and_never_fails(bot: Bot) -> None:
                 refused.append(answer)
                 assert all(isinstance(m, str) and m for m in answer["errors"].values()), answer
 
-    submit()
-    assert refused, "no form was answered with errors: the check of their wording never ran"
+    @SETTINGS
+    @given(data=st.data())
+    def any_form(data: st.DataObject) -> None:
+        submit(data.draw(view_submissions(bot)))
+
+    # An empty answer to an open question is always refused with an error to read.
+    blank = {"answer": {"text": {"type": "plain_text_input", "value": ""}}}
+    submit(
+        {
+            "type": "view_submission",
+            "team": {"id": bot.ws.sandbox.team_id},
+            "user": {"id": bot.users[3]},
+            "api_app_id": "A0CONVENE",
+            "trigger_id": "1.2.bogus",
+            "view": {
+                "id": "V0NOPE",
+                "type": "modal",
+                "callback_id": "poll_answer",
+                "private_metadata": json.dumps({"poll": "looking-forward"}),
+                "state": {"values": blank},
+            },
+        }
+    )
+    assert refused, "the empty answer was not refused with an error"
+    any_form()
 
 
 @SETTINGS
