@@ -19,9 +19,8 @@ from bot.devkit import Workspace
 from bot.event import Event, load_event
 from bot.insights import poll_result
 from storage.models import Poll, Response
-from tests.conftest import ROOT
+from tests.kit import ROOT, SUMMER
 
-SUMMER = ROOT / "examples" / "summer-institute" / "event.yaml"
 REGIONAL = ROOT / "examples" / "regional-series" / "event.yaml"
 NEW_TEAMS = ("bayview-usd", "cedar-esd")
 

@@ -27,12 +27,12 @@ from sqlmodel import Session, func, select
 
 from bot.core import ManualClock
 from bot.devkit import Workspace
+from bot.devkit.databases import empty
 from bot.event import Event
 from bot.slack import COMMANDS
 from handlers.common import SORRY
 from storage.models import Outbox
-from tests.conftest import empty
-from tests.scenarios.boundary_kit import Http, Records, digest, recording, sign_bytes
+from tests.kit.boundary import Http, Records, digest, recording, sign_bytes
 
 # Slack's ack deadline: an answer later than this is, to Slack, no answer.
 PROMPT = 3.0
@@ -65,7 +65,7 @@ ACTIONS = (
 VIEWS = ("poll_answer", "poll_choose", "poll_survey", "poll_new", "headline_submit", "nope")
 SETTINGS = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"), pytest.mark.database]
 
 
 # ---------------------------------------------------------------- the bot under test
@@ -323,24 +323,76 @@ def test_any_slash_command_is_answered_and_never_fails(bot: Bot, data: st.DataOb
     assert exchange.answered
 
 
-@SETTINGS
-@given(data=st.data())
-def test_any_button_press_is_answered_and_never_fails(bot: Bot, data: st.DataObject) -> None:
-    payload = data.draw(block_actions(bot))
-    exchange = bot.send(interactive(payload), dict(FORM))
-    if exchange.status == 200 and payload["response_url"]:
-        assert exchange.answered, payload
+def test_any_button_press_is_answered_and_never_fails(bot: Bot) -> None:
+    accepted = []  # presses taken with a reply link: each must be answered
+
+    def press(payload: dict[str, Any]) -> None:
+        exchange = bot.send(interactive(payload), dict(FORM))
+        if exchange.status == 200 and payload["response_url"]:
+            accepted.append(payload)
+            assert exchange.answered, payload
+
+    @SETTINGS
+    @given(data=st.data())
+    def any_press(data: st.DataObject) -> None:
+        press(data.draw(block_actions(bot)))
+
+    # Few random presses are well formed enough to be taken; this one always is.
+    channel = bot.channels[0]
+    vote = {"action_id": "poll_vote_0", "block_id": "b0", "type": "button"}
+    press(
+        {
+            "type": "block_actions",
+            "user": {"id": bot.users[3]},
+            "api_app_id": "A0CONVENE",
+            "team": {"id": bot.ws.sandbox.team_id},
+            "container": {"type": "message", "channel_id": channel, "message_ts": "1.2"},
+            "channel": {"id": channel},
+            "trigger_id": "1.2.bogus",
+            "response_url": "https://hooks.slack.invalid/x",
+            "actions": [vote | {"value": json.dumps({"poll": "capacity-project", "choices": [0]})}],
+        }
+    )
+    assert accepted, "the well-formed press was not taken"
+    any_press()
 
 
-@SETTINGS
-@given(data=st.data())
-def test_any_form_submission_is_answered_and_never_fails(bot: Bot, data: st.DataObject) -> None:
-    payload = data.draw(view_submissions(bot))
-    exchange = bot.send(interactive(payload), dict(FORM))
-    if exchange.status == 200 and exchange.text:
-        answer = json.loads(exchange.text)
-        if answer.get("response_action") == "errors":
-            assert all(isinstance(m, str) and m for m in answer["errors"].values()), answer
+def test_any_form_submission_is_answered_and_never_fails(bot: Bot) -> None:
+    refused = []  # forms answered with errors: each error must say something
+
+    def submit(payload: dict[str, Any]) -> None:
+        exchange = bot.send(interactive(payload), dict(FORM))
+        if exchange.status == 200 and exchange.text:
+            answer = json.loads(exchange.text)
+            if answer.get("response_action") == "errors":
+                refused.append(answer)
+                assert all(isinstance(m, str) and m for m in answer["errors"].values()), answer
+
+    @SETTINGS
+    @given(data=st.data())
+    def any_form(data: st.DataObject) -> None:
+        submit(data.draw(view_submissions(bot)))
+
+    # An empty answer to an open question is always refused with an error to read.
+    blank = {"answer": {"text": {"type": "plain_text_input", "value": ""}}}
+    submit(
+        {
+            "type": "view_submission",
+            "team": {"id": bot.ws.sandbox.team_id},
+            "user": {"id": bot.users[3]},
+            "api_app_id": "A0CONVENE",
+            "trigger_id": "1.2.bogus",
+            "view": {
+                "id": "V0NOPE",
+                "type": "modal",
+                "callback_id": "poll_answer",
+                "private_metadata": json.dumps({"poll": "looking-forward"}),
+                "state": {"values": blank},
+            },
+        }
+    )
+    assert refused, "the empty answer was not refused with an error"
+    any_form()
 
 
 @SETTINGS
@@ -353,8 +405,7 @@ def test_any_event_is_acknowledged_and_never_fails(bot: Bot, data: st.DataObject
     assert exchange.status in (200, 400, 404)
 
 
-@SETTINGS
-@given(
+GARBAGE = dict(
     body=st.one_of(
         st.binary(max_size=300),
         st.text(max_size=300).map(str.encode),
@@ -366,12 +417,21 @@ def test_any_event_is_acknowledged_and_never_fails(bot: Bot, data: st.DataObject
     signed=st.booleans(),
     timestamp=st.one_of(st.none(), odd_text, st.integers().map(str)),
 )
-def test_garbage_is_refused_with_a_4xx_and_changes_nothing(
-    bot: Bot, body: bytes, content_type: str, signed: bool, timestamp: str | None
-) -> None:
-    headers: dict[str, str | bytes] = {"Content-Type": content_type} if content_type else {}
-    if not signed and timestamp is not None:
-        headers |= {"X-Slack-Request-Timestamp": timestamp.encode(), "X-Slack-Signature": b"v0=00"}
-    exchange = bot.send(body, headers, signed=signed)
-    if not signed:
-        assert exchange.status in (401, 413)
+
+
+def test_garbage_is_refused_with_a_4xx_and_changes_nothing(bot: Bot) -> None:
+    unsigned = []  # requests sent without a valid signature: each must be refused
+
+    @SETTINGS
+    @given(**GARBAGE)
+    def send(body: bytes, content_type: str, signed: bool, timestamp: str | None) -> None:
+        headers: dict[str, str | bytes] = {"Content-Type": content_type} if content_type else {}
+        if not signed and timestamp is not None:
+            headers |= {"X-Slack-Request-Timestamp": timestamp.encode(), "X-Slack-Signature": b"v0=00"}
+        exchange = bot.send(body, headers, signed=signed)
+        if not signed:
+            unsigned.append(body)
+            assert exchange.status in (401, 413)
+
+    send()
+    assert unsigned, "no request went unsigned: the check that it is refused never ran"

@@ -9,8 +9,11 @@ from datetime import UTC, datetime
 from PIL import Image
 
 from bot.devkit import Workspace
+from tests.kit.closing import (
+    PLENARY,
+    submit_headline,
+)
 
-PLENARY = "#lmi-plenary"
 ANSWERS = [
     "Learning how other districts build trust between labor and management",
     "Building trust with our union partners and student achievement",
@@ -30,20 +33,6 @@ def answer_open_poll(ws: Workspace, poll_id: str, answers: list[str]) -> None:
         (view,) = ws.sandbox.open_views(user)
         ws.driver.submit(user, view.id, {"answer": {"text": {"type": "plain_text_input", "value": text}}})
     ws.deliver()
-
-
-def submit_headline(ws: Workspace, person: str, text: str) -> None:
-    user = ws.user(person)
-    ws.driver.command(user, "/headline", channel=PLENARY)
-    (view,) = ws.sandbox.open_views(user)
-    ws.driver.submit(
-        user,
-        view.id,
-        {
-            "headline": {"value": {"type": "plain_text_input", "value": text}},
-            "explanation": {"value": {"type": "plain_text_input", "value": None}},
-        },
-    )
 
 
 def test_wordcloud_posts_a_png_with_alt_text(ws: Workspace) -> None:

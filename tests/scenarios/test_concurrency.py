@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -12,6 +13,9 @@ from bot.core import ManualClock
 from bot.devkit import Workspace
 from bot.event import Event
 from storage.models import Outbox, Poll, Response
+
+# The PostgreSQL pass of CI runs these: concurrent writers.
+pytestmark = pytest.mark.database
 
 
 def test_concurrent_votes_are_each_recorded_once(

@@ -15,7 +15,7 @@ from bot.core import ManualClock
 from bot.devkit import Workspace
 from bot.event import Event, EventFileError, load_event, plan
 from storage.models import JobRun, Outbox
-from tests.conftest import EXAMPLE
+from tests.kit import EXAMPLE
 
 R1, R2 = "20150509T1700Z", "20150509T1815Z"  # 10:00 and 11:15 AM, Saturday, May 9
 PLENARY = "#lmi-plenary"

@@ -24,6 +24,9 @@ from bot.event import Event
 from storage.db import transaction
 from storage.models import Outbox, table_of
 
+# The PostgreSQL pass of CI runs these: the outbox's claims, transactions and exactly-once sends.
+pytestmark = pytest.mark.database
+
 
 def queue_dms(ws: Workspace, people: list[str], text: str = "hello") -> None:
     with transaction(ws.engine) as session:

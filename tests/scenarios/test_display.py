@@ -13,25 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
 from bot.devkit import Workspace
-from handlers.web import build_asgi
-from tests.conftest import ROOT, wait_until
-from tests.scenarios.test_closing import submit_headline
+from tests.kit import ROOT, wait_until
+from tests.kit.closing import submit_headline
+from tests.kit.display import (
+    client_for,
+    display_path,
+)
 
 PLENARY = "#lmi-plenary"
 ARTIFACTS = Path(os.environ.get("CONVENE_TEST_ARTIFACTS", ROOT / "test-artifacts"))
-
-
-def client_for(ws: Workspace) -> TestClient:
-    return TestClient(build_asgi(ws.app, ws.signing_secret, displays=ws.services.displays))
-
-
-def display_path(reply_text: str) -> str:
-    match = re.search(r"https?://[^/\s]+(/display/[\w-]+)", reply_text)
-    assert match, reply_text
-    return match.group(1)
 
 
 def posted(ws: Workspace, poll_id: str) -> bool:
@@ -226,7 +218,7 @@ def test_the_page_renders_in_chromium_and_follows_a_vote(served: tuple[Workspace
 def test_a_ranking_on_the_room_screen_keeps_each_options_figures_on_one_line(
     served: tuple[Workspace, str],
 ) -> None:
-    from tests.scenarios.test_ranking import rank
+    from tests.kit.ranking import rank
 
     ws, url = served
     staff = ws.user("facilitator-lead")

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.devkit import rehearse_event
-from tests.conftest import ROOT
+from tests.kit import ROOT
 
 EXAMPLES = ROOT / "examples"
 KINDS = ["summer-institute", "regional-series", "fall-weekend"]

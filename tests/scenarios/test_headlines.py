@@ -14,7 +14,7 @@ from bot.devkit import Workspace
 from bot.event import load_event
 from bot.headlines import wall_messages
 from storage.models import Headline
-from tests.conftest import EXAMPLE
+from tests.kit import EXAMPLE
 
 CHANNEL = "#lmi-team-time"
 

@@ -34,11 +34,14 @@ from sqlmodel import Session, select
 
 from bot.core import ManualClock
 from bot.devkit import Workspace
+from bot.devkit.databases import empty
 from bot.event import Event
 from bot.insights import write_export
 from bot.slack import html, markdown, mrkdwn, plain
 from storage.models import Poll
-from tests.conftest import empty
+
+# The PostgreSQL pass of CI runs these: any text a person types, stored and read back.
+pytestmark = pytest.mark.database
 
 # Each text has a tag (QZ1...) to find it by, wherever it goes.
 QUESTION = "QZ1 <!channel> *bold* plans? <@U0BOSS>"

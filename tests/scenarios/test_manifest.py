@@ -11,7 +11,7 @@ import pytest
 
 from bot.event import Event
 from bot.slack import build_manifest
-from tests.conftest import EXAMPLE, SCHEMA
+from tests.kit import EXAMPLE, SCHEMA
 
 
 @pytest.fixture(scope="module")

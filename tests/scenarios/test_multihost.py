@@ -42,9 +42,9 @@ from bot.event import Event
 from storage.db import make_engine
 from storage.locks import LEASE_SECONDS
 from storage.models import Outbox, Response
-from tests.conftest import EXAMPLE, ROOT, wait_until
+from tests.kit import EXAMPLE, ROOT, wait_until
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.database]
 
 HOSTS = 3
 PORT = 3000  # every host has its own namespace, so all listen on the same port

@@ -15,47 +15,17 @@ from sqlmodel import Session, select
 from bot.core import ManualClock
 from bot.devkit import Workspace, live_polls_event
 from bot.event import Event, load_event
-from storage.models import Outbox, Poll, Response
-
-PLENARY = "#lmi-plenary"
-FACILITATOR = "facilitator-lead"
-
-
-def launch(ws: Workspace, poll_id: str, *, channel: str = PLENARY, who: str = FACILITATOR) -> Any:
-    reply = ws.driver.command(ws.user(who), f"/poll launch {poll_id}", channel=channel)
-    assert reply.status == 200
-    ws.deliver()
-    return reply
-
-
-def poll_message(ws: Workspace, poll_id: str) -> Any:
-    with Session(ws.engine) as session:
-        poll = session.get(Poll, poll_id)
-        assert poll is not None and poll.message_ts, f"{poll_id} was not posted"
-        return ws.sandbox.message(poll.channel_id, poll.message_ts)
-
-
-def message_text(message: Any) -> str:
-    return json.dumps(message.blocks, ensure_ascii=False)
-
-
-def click(ws: Workspace, who: str, poll_id: str, action_id: str, value: str | None = None) -> Any:
-    message = poll_message(ws, poll_id)
-    reply = ws.driver.click(
-        ws.user(who), channel=message.channel, message_ts=message.ts, action_id=action_id, value=value
-    )
-    assert reply.status == 200, reply.body
-    return reply
-
-
-def notes_to(ws: Workspace, who: str) -> list[str]:
-    uid = ws.user(who)
-    return [e.text for e in ws.sandbox.ephemerals if e.user == uid]
-
-
-def responses(ws: Workspace, poll_id: str) -> list[Response]:
-    with Session(ws.engine) as session:
-        return list(session.exec(select(Response).where(Response.poll_id == poll_id)))
+from storage.models import Outbox, Poll
+from tests.kit.polls import (
+    FACILITATOR,
+    PLENARY,
+    click,
+    launch,
+    message_text,
+    notes_to,
+    poll_message,
+    responses,
+)
 
 
 def participants(ws: Workspace, n: int) -> list[str]:
@@ -188,6 +158,7 @@ def test_closing_a_poll_answered_by_dm_does_not_speak_of_its_message(ws: Workspa
 # ---------------------------------------------------------------- voting
 
 
+@pytest.mark.database
 def test_vote_is_recorded_confirmed_and_shown(ws: Workspace) -> None:
     launch(ws, "capacity-project")
     voter = participants(ws, 1)[0]
@@ -205,6 +176,7 @@ def test_vote_is_recorded_confirmed_and_shown(ws: Workspace) -> None:
     assert "1 · 100%" in text and "1 response" in text
 
 
+@pytest.mark.database
 def test_changing_a_vote_moves_it(ws: Workspace, clock: ManualClock) -> None:
     launch(ws, "capacity-project")
     voter = participants(ws, 1)[0]
@@ -219,6 +191,7 @@ def test_changing_a_vote_moves_it(ws: Workspace, clock: ManualClock) -> None:
     assert "0 · 0%" in option_texts[0] and "1 · 100%" in option_texts[4]
 
 
+@pytest.mark.database
 def test_double_click_and_retry_count_once(ws: Workspace) -> None:
     launch(ws, "capacity-project")
     voter = participants(ws, 1)[0]
@@ -254,6 +227,7 @@ def test_bad_option_value_is_refused_and_nothing_recorded(ws: Workspace) -> None
     assert notes[4] == "That poll no longer exists."
 
 
+@pytest.mark.database
 def test_multiple_choice_through_the_modal(ws: Workspace) -> None:
     launch(ws, "priority-topics")
     voter = participants(ws, 1)[0]
@@ -430,6 +404,7 @@ def test_a_close_while_slack_is_slow_to_answer_a_refresh_still_shows_the_final_r
     assert message.text.startswith("Closed: ") and "2 responses" in message_text(message)
 
 
+@pytest.mark.database
 def test_close_shows_exact_final_results_and_refuses_late_votes(ws: Workspace, clock: ManualClock) -> None:
     launch(ws, "capacity-project")
     voters = participants(ws, 3)
@@ -481,6 +456,7 @@ def test_hidden_results_stay_hidden_until_close(ws: Workspace) -> None:
     assert "Partners raise graduation rates" in message_text(poll_message(ws, "first-step"))
 
 
+@pytest.mark.database
 def test_anonymous_poll_keeps_no_link_between_person_and_answer(ws: Workspace) -> None:
     launch(ws, "eval-useful", channel="#lmi-closing")
     voters = participants(ws, 3)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.core import ManualClock
@@ -21,7 +22,7 @@ from bot.devkit import Workspace
 from handlers.common import UNREADABLE
 from handlers.qa import HELP
 from storage.models import Qa, Question, Upvote
-from tests.scenarios.test_qa import (
+from tests.kit.qa import (
     DURING_OPEN_PANEL,
     FACILITATOR,
     MODERATED,
@@ -30,9 +31,7 @@ from tests.scenarios.test_qa import (
     ask_values,
     command,
     live_message,
-    moderated,  # noqa: F401 - a fixture
     notes_to,
-    panel,  # noqa: F401 - a fixture
     participants,
     press,
     shown,
@@ -107,6 +106,7 @@ def test_a_redelivered_question_is_recorded_once(ws: Workspace, panel: str) -> N
     assert recorded(ws) == before and len(before[1]) == 1
 
 
+@pytest.mark.database
 def test_double_clicks_at_the_same_instant_count_once(ws: Workspace, panel: str, clock: ManualClock) -> None:  # noqa: F811
     asker, *voters = participants(ws, 13)
     first = ask(ws, asker, panel, "First of two questions")

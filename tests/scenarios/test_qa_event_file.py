@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.event import Problem, load_event, plan
-from tests.scenarios.test_event_file import EVENT, edit, only_problem, write
+from tests.kit.event_file import EVENT, edit, only_problem, write
 
 PLENARY = "    kind: plenary\n    room: Hall\n"
 

@@ -14,7 +14,7 @@ from bot.core import TravelClock
 from bot.devkit import Shell, Workspace
 from bot.event import Event
 from storage.models import Question, Upvote
-from tests.scenarios.test_shell import Terminal
+from tests.kit.shell import Terminal
 
 DURING_PANEL = datetime(2015, 5, 9, 0, 50, tzinfo=UTC)  # 5:50 PM Friday: "What IS Possible" is on
 ORGANIZER = "cdef-events-lead"

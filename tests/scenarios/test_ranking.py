@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlmodel import Session, select
@@ -14,12 +13,17 @@ from sqlmodel import Session, select
 from bot.core import ManualClock
 from bot.devkit import Workspace
 from storage.models import Outbox, Poll
-from tests.scenarios.test_display import client_for, display_path
-from tests.scenarios.test_event_file import EVENT, edit, only_problem, write
-from tests.scenarios.test_polls import click, launch, message_text, notes_to, poll_message, responses
+from tests.kit.display import client_for, display_path
+from tests.kit.event_file import EVENT, edit, only_problem, write
+from tests.kit.polls import click, launch, message_text, notes_to, poll_message, responses
+from tests.kit.ranking import (
+    POLL,
+    open_form,
+    rank,
+    values,
+)
 
 CLOSING = "#lmi-closing"
-POLL = "next-year-priorities"
 OPTIONS = [
     "Regional convenings between symposia",
     "Coaching for district teams from an external facilitator",
@@ -37,35 +41,6 @@ def people(ws: Workspace, role: str, n: int) -> list[str]:
     found = [p.id for p in ws.event.people.values() if p.role == role and p.team][:n]
     assert len(found) == n, role
     return found
-
-
-def values(order: list[int | None]) -> dict[str, Any]:
-    """The form's state: the option chosen at each position (None: left empty)."""
-    return {
-        f"rank_{position}": {
-            "option": {
-                "type": "static_select",
-                "selected_option": None
-                if i is None
-                else {"text": {"type": "plain_text", "text": str(i)}, "value": str(i)},
-            }
-        }
-        for position, i in enumerate(order)
-    }
-
-
-def open_form(ws: Workspace, who: str, poll_id: str = POLL) -> Any:
-    click(ws, who, poll_id, "poll_rank")
-    views = ws.sandbox.open_views(ws.user(who))
-    assert views, notes_to(ws, who)
-    return views[-1]
-
-
-def rank(ws: Workspace, who: str, order: list[int | None], poll_id: str = POLL) -> Any:
-    view = open_form(ws, who, poll_id)
-    reply = ws.driver.submit(ws.user(who), view.id, values(order))
-    assert reply.status == 200, reply.body
-    return reply
 
 
 def stored(ws: Workspace, poll_id: str = POLL) -> list[list[int] | None]:
@@ -117,6 +92,7 @@ def test_the_example_event_has_a_ranking_poll_at_its_closing_session(ws: Workspa
 # ---------------------------------------------------------------- ranking in the form
 
 
+@pytest.mark.database
 def test_a_ranking_is_recorded_confirmed_and_shown_best_first(ws: Workspace) -> None:
     launch(ws, POLL, channel=CLOSING)
     message = poll_message(ws, POLL)
@@ -171,6 +147,7 @@ def test_a_ranking_is_recorded_confirmed_and_shown_best_first(ws: Workspace) -> 
     assert "3 responses" in message_text(poll_message(ws, POLL))
 
 
+@pytest.mark.database
 def test_the_form_shows_the_current_ranking_and_a_change_replaces_it(ws: Workspace) -> None:
     launch(ws, POLL, channel=CLOSING)
     (voter,) = people(ws, "board_member", 1)
@@ -235,6 +212,7 @@ def test_a_repeated_option_or_an_empty_position_is_named_in_the_form_and_nothing
     assert stored(ws) == [[0, 1, 2, 3, 4]]
 
 
+@pytest.mark.database
 def test_a_double_click_and_a_redelivered_submission_record_one_ranking(ws: Workspace) -> None:
     launch(ws, POLL, channel=CLOSING)
     (voter,) = people(ws, "classified_union_president", 1)
@@ -274,6 +252,7 @@ def test_a_ranking_after_close_is_refused_and_changes_nothing(ws: Workspace) -> 
 # ---------------------------------------------------------------- anonymous, by side and role
 
 
+@pytest.mark.database
 def test_an_anonymous_ranking_from_poll_new_keeps_no_link_and_shows_only_large_groups(
     ws: Workspace, clock: ManualClock
 ) -> None:

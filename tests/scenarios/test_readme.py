@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from bot.event import Event, load_event
 from bot.event.load import TOP_LEVEL
-from tests.conftest import ROOT
+from tests.kit import ROOT
 
 QUICKSTART = ROOT / "examples" / "quickstart"
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.kit import ROOT
 
 QUICKSTART = ROOT / "examples" / "quickstart"
 EXAMPLE = ROOT / "examples" / "symposium-2015" / "event.yaml"

@@ -12,13 +12,14 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import Engine
 
 from bot.core import ManualClock
 from bot.devkit import Workspace
 from bot.event import load_event
-from tests.conftest import EXAMPLE
-from tests.scenarios.test_summaries import launch_and_vote, people_with_role
+from tests.kit import EXAMPLE, SUMMER
+from tests.kit.summaries import launch_and_vote, people_with_role
 
 
 def run_the_event(ws: Workspace) -> dict[str, int]:
@@ -64,6 +65,7 @@ def test_the_report_has_the_shape_of_the_2015_summary(ws: Workspace, tmp_path: P
             assert ws.user(person) not in text and ws.event.people[person].name not in text
 
 
+@pytest.mark.database
 def test_the_export_names_people_only_for_named_polls(ws: Workspace, tmp_path: Path) -> None:
     from bot.insights import write_export
 
@@ -130,8 +132,9 @@ def test_report_and_export_commands(ws: Workspace, tmp_path: Path) -> None:
     assert time.monotonic() - started < 60
 
 
+@pytest.mark.database
 def test_the_report_reads_dates_times_and_counts_as_people_write_them(ws: Workspace, tmp_path: Path) -> None:
-    from tests.scenarios.test_survey import take_survey
+    from tests.kit.survey import take_survey
 
     ws.run_until(datetime(2015, 5, 9, 22, 31, tzinfo=UTC))  # the closing session: the survey is out
     take_survey(ws, "abc-usd-supt", [5, 4], [], "")
@@ -143,9 +146,9 @@ def test_the_report_reads_dates_times_and_counts_as_people_write_them(ws: Worksp
     assert "1 person answered \\(anonymous\\)." in md and "1 people" not in md
 
 
+@pytest.mark.database
 def test_the_export_carries_survey_answers_and_times_with_their_offset(engine: Engine) -> None:
-    from tests.scenarios.test_audience import SUMMER
-    from tests.scenarios.test_survey import take_survey
+    from tests.kit.survey import take_survey
 
     clock = ManualClock(datetime(2026, 6, 22, 23, 1, tzinfo=UTC))
     with Workspace(load_event(SUMMER), clock=clock, engine=engine) as ws:
@@ -167,8 +170,9 @@ def test_the_export_carries_survey_answers_and_times_with_their_offset(engine: E
     }
 
 
+@pytest.mark.database
 def test_the_export_of_an_anonymous_survey_keeps_every_answer_and_no_time(ws: Workspace) -> None:
-    from tests.scenarios.test_survey import take_survey
+    from tests.kit.survey import take_survey
 
     ws.run_until(datetime(2015, 5, 9, 22, 31, tzinfo=UTC))  # the closing session: the survey is out
     take_survey(ws, "abc-usd-supt", [5, 4], [0, 5], "Thank you")

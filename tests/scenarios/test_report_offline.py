@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from bot.devkit import Workspace
-from tests.conftest import EXAMPLE
-from tests.scenarios.test_summaries import launch_and_vote
+from tests.kit import EXAMPLE
+from tests.kit.summaries import launch_and_vote
 
 GUEST = "UGUEST0001"
 

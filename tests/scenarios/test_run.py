@@ -25,7 +25,7 @@ from bot.devkit import SlackSandbox, free_port, seed_sandbox
 from bot.devkit.simulate import SlackDriver, Transport
 from bot.devkit.workspace import sandbox_user_id
 from bot.event import Event
-from tests.conftest import EXAMPLE
+from tests.kit import EXAMPLE
 
 
 def socket_mode(bolt: App) -> Transport:

@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -15,7 +16,7 @@ from bot.core import ManualClock
 from bot.devkit import Workspace
 from bot.event import Event, load_event, plan
 from storage.models import BreakoutChoice, JobRun
-from tests.conftest import EXAMPLE
+from tests.kit import EXAMPLE
 
 PT = "America/Los_Angeles"
 
@@ -60,6 +61,7 @@ def test_reminder_times_hold_across_a_daylight_saving_change(tmp_path: Path) -> 
     }
 
 
+@pytest.mark.database
 def test_day_one_reminders_arrive_in_order_at_the_right_instants(ws: Workspace) -> None:
     ran = ws.run_until(datetime(2015, 5, 9, 6, 0, tzinfo=UTC))  # through Friday night
     assert [j for j in ran if j.startswith("reminder:")] == [
@@ -111,6 +113,7 @@ def test_personal_reminders_go_only_to_the_people_concerned(ws: Workspace) -> No
     assert not any("Your session *Team time 1" in t for t in dms_to(ws, "cdef-events-lead"))
 
 
+@pytest.mark.database
 def test_a_late_job_within_grace_runs_and_says_delayed(ws: Workspace, clock: ManualClock) -> None:
     ws.run_until(datetime(2015, 5, 8, 22, 0, tzinfo=UTC))  # the pre-event poll's jobs, on time
     clock.set(datetime(2015, 5, 8, 22, 50, tzinfo=UTC))  # five minutes after the welcome reminder was due
@@ -123,6 +126,7 @@ def test_a_late_job_within_grace_runs_and_says_delayed(ws: Workspace, clock: Man
         assert run.status == "delayed"
 
 
+@pytest.mark.database
 def test_a_job_older_than_grace_is_skipped_and_organizers_told(ws: Workspace, clock: ManualClock) -> None:
     ws.run_until(datetime(2015, 5, 8, 22, 0, tzinfo=UTC))
     clock.set(datetime(2015, 5, 8, 23, 5, tzinfo=UTC))  # 20 minutes late, grace is 10
@@ -139,6 +143,7 @@ def test_a_job_older_than_grace_is_skipped_and_organizers_told(ws: Workspace, cl
         assert run.status == "skipped"
 
 
+@pytest.mark.database
 def test_restart_reconciles_moved_and_removed_sessions(
     example_event: Event, engine: Engine, clock: ManualClock, tmp_path: Path
 ) -> None:
@@ -173,6 +178,7 @@ def test_restart_reconciles_moved_and_removed_sessions(
             assert conn.execute(text("SELECT count(*) FROM apscheduler_jobs")).scalar() == len(pending)
 
 
+@pytest.mark.database
 def test_a_job_never_runs_twice(ws: Workspace, clock: ManualClock) -> None:
     scheduler = ws.services.scheduler
     assert scheduler is not None

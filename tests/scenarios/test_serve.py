@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from bot.devkit import Workspace
 from storage.models import Response
-from tests.conftest import wait_until
+from tests.kit import wait_until
 
 pytestmark = pytest.mark.slow
 

@@ -15,16 +15,9 @@ from sqlalchemy.engine import Engine
 
 from bot.core import ManualClock
 from bot.devkit import Workspace
-from tests.scenarios.test_event_file import (
-    EVENT,
-    ROOT,
-    Problem,
-    edit,
-    load_event,
-    only_problem,
-    problems,
-    write,
-)
+from bot.event import Problem, load_event
+from tests.kit import ROOT
+from tests.kit.event_file import EVENT, edit, only_problem, problems, write
 
 SESSION_INFO = """\
     description: Why the summit, and what it will do.

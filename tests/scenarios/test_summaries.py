@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from sqlmodel import select as sql_select
@@ -15,32 +16,12 @@ from bot.event import load_event
 from bot.insights import poll_result
 from bot.insights.summaries import NO_POLLS
 from storage.models import Poll
-from tests.conftest import ROOT
-
-PLENARY = "#lmi-closing"
-SUMMER = ROOT / "examples" / "summer-institute" / "event.yaml"
-
-
-def launch_and_vote(ws: Workspace, poll_id: str, votes: dict[str, int]) -> None:
-    """votes: roster id -> option index."""
-    ws.driver.command(ws.user("facilitator-lead"), f"/poll launch {poll_id}", channel=PLENARY)
-    ws.deliver()
-    with Session(ws.engine) as session:
-        poll = session.get(Poll, poll_id)
-        assert poll is not None and poll.message_ts
-        channel, ts = poll.channel_id, poll.message_ts
-    for person, option in votes.items():
-        reply = ws.driver.click(
-            ws.user(person),
-            channel=channel,
-            message_ts=ts,  # type: ignore[arg-type]
-            action_id=f"poll_vote_{option}",
-        )
-        assert reply.status == 200
-
-
-def people_with_role(ws: Workspace, role: str, n: int) -> list[str]:
-    return [p.id for p in ws.event.people.values() if p.role == role][:n]
+from tests.kit import SUMMER
+from tests.kit.summaries import (
+    PLENARY,
+    launch_and_vote,
+    people_with_role,
+)
 
 
 def result_of(ws: Workspace, poll_id: str):  # type: ignore[no-untyped-def]
@@ -49,6 +30,7 @@ def result_of(ws: Workspace, poll_id: str):  # type: ignore[no-untyped-def]
         return poll_result(session, ws.services.polls, poll)
 
 
+@pytest.mark.database
 def test_anonymous_results_never_show_a_group_under_five(ws: Workspace) -> None:
     votes = {p: 4 for p in people_with_role(ws, "superintendent", 6)}
     votes |= {p: 0 for p in people_with_role(ws, "board_member", 3)}
@@ -129,6 +111,7 @@ def answer_by_dm(ws: Workspace, person: str, question: str, text: str) -> None:
     assert ws.driver.submit(user, view.id, answer).status == 200
 
 
+@pytest.mark.database
 def test_the_digest_counts_the_pre_event_poll_and_everyone_it_was_for(engine: Engine) -> None:
     clock = ManualClock(datetime(2026, 6, 14, 16, 0, tzinfo=UTC))
     with Workspace(load_event(SUMMER), clock=clock, engine=engine) as ws:

@@ -111,6 +111,7 @@ def test_a_member_answers_for_the_team_and_every_member_gets_its_focus_questions
     assert "one answer per team" in shown
 
 
+@pytest.mark.database
 def test_a_double_click_or_a_teammate_choosing_the_same_sends_nothing_more(team_time: Workspace) -> None:
     ws = team_time
     answer(ws, "abc-usd-supt", 1)
@@ -124,6 +125,7 @@ def test_a_double_click_or_a_teammate_choosing_the_same_sends_nothing_more(team_
     assert len(answers(ws)) == 1
 
 
+@pytest.mark.database
 def test_a_teammate_replaces_the_answer_the_team_is_told_and_gets_the_new_set(team_time: Workspace) -> None:
     ws = team_time
     answer(ws, "abc-usd-supt", 1)
@@ -283,6 +285,7 @@ def test_the_home_tab_shows_the_team_answer_and_its_focus_questions_during_team_
 # ---------------------------------------------------------------- two at once
 
 
+@pytest.mark.database
 @pytest.mark.parametrize("same", [False, True], ids=["different answers", "the same answer"])
 def test_two_teammates_answering_at_the_same_moment(
     example_event: Event, any_engine: Engine, clock: ManualClock, same: bool

@@ -23,7 +23,11 @@ from bot.event import Event
 from storage.db import transaction
 from storage.locks import Lease
 from storage.models import Outbox, Poll
-from tests.conftest import ROOT, serving, wait_until
+from tests.kit import ROOT, wait_until
+from tests.kit.serve import serving
+
+# The PostgreSQL pass of CI runs these: the leader's lock and processes sharing one database.
+pytestmark = pytest.mark.database
 
 HOLD_LEAD = """
 import sys
@@ -39,6 +43,7 @@ from datetime import UTC, datetime
 from bot.delivery import outbox
 from storage.db import make_engine, transaction
 from storage.locks import writer_queue
+
 engine = make_engine(sys.argv[1])
 with writer_queue(engine):
     print("holding", flush=True)

@@ -23,13 +23,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.event import Event, EventFileError, load_event, plan
-from tests.unit.test_event_checks import EVENT, ROSTER
+from tests.kit.event_checks import EVENT, ROSTER
 
 BASE: dict[str, Any] = yaml.safe_load(EVENT)
 SECONDS = 5.0  # per example, generously: a hang or a blow-up takes far longer
@@ -175,28 +175,39 @@ zones = st.one_of(
 clock = st.builds(lambda h, m: f"{h:02d}:{m:02d}", st.integers(0, 23), st.integers(0, 59))
 
 
-@given(zone=zones, day=st.one_of(transition_days, st.dates()), start=clock, end=clock, nudge=clock)
-def test_any_time_zone_and_any_wall_time(
-    folder: Path, zone: str, day: date, start: str, end: str, nudge: str
-) -> None:
-    data = replaced(BASE, ("event", "timezone"), zone)
-    data = replaced(data, ("event", "days"), [day])
-    for index in range(len(data["sessions"])):
-        data = replaced(data, ("sessions", index, "day"), day)
-    data = replaced(data, ("sessions", 0, "start"), start)
-    data = replaced(data, ("sessions", 0, "end"), end)
-    before = day - timedelta(days=1)
-    data = replaced(data, ("polls", 0, "pre_event", "nudges"), [f"{before.isoformat()} {nudge}"])
-    event = answers_cleanly(write(folder, dumped(data)))
-    if event is not None:
-        # Loaded: every wall time exists, and each one that happens twice was warned of.
-        zone_info = ZoneInfo(event.info.timezone)
-        for s in event.sessions.values():
-            for at in (s.start, s.end):
-                local = datetime.combine(s.day, at)
-                fold0, fold1 = local.replace(tzinfo=zone_info), local.replace(tzinfo=zone_info, fold=1)
-                if fold0.utcoffset() != fold1.utcoffset():
-                    assert any(f"{at:%H:%M} happens twice" in w.message for w in event.warnings)
+def test_any_time_zone_and_any_wall_time(folder: Path) -> None:
+    loaded = []  # files that loaded: their wall times are checked
+
+    # One file that loads, with a session starting at a wall time that happens twice.
+    @example(zone="America/Los_Angeles", day=date(2026, 11, 1), start="01:30", end="02:30", nudge="08:00")
+    @given(zone=zones, day=st.one_of(transition_days, st.dates()), start=clock, end=clock, nudge=clock)
+    def load(zone: str, day: date, start: str, end: str, nudge: str) -> None:
+        data = replaced(BASE, ("event", "timezone"), zone)
+        data = replaced(data, ("event", "days"), [day])
+        for index in range(len(data["sessions"])):
+            data = replaced(data, ("sessions", index, "day"), day)
+        data = replaced(data, ("sessions", 0, "start"), start)
+        data = replaced(data, ("sessions", 0, "end"), end)
+        # The week before the day: the pre-event poll opens, is nudged the day before, closes.
+        before, week = day - timedelta(days=1), day - timedelta(days=7)
+        window = {"opens": f"{week.isoformat()} 00:00", "closes": f"{before.isoformat()} 23:59"}
+        for key, value in window.items():
+            data = replaced(data, ("polls", 0, "pre_event", key), value)
+        data = replaced(data, ("polls", 0, "pre_event", "nudges"), [f"{before.isoformat()} {nudge}"])
+        event = answers_cleanly(write(folder, dumped(data)))
+        if event is not None:
+            loaded.append(event)
+            # Loaded: every wall time exists, and each one that happens twice was warned of.
+            zone_info = ZoneInfo(event.info.timezone)
+            for s in event.sessions.values():
+                for at in (s.start, s.end):
+                    local = datetime.combine(s.day, at)
+                    fold0, fold1 = local.replace(tzinfo=zone_info), local.replace(tzinfo=zone_info, fold=1)
+                    if fold0.utcoffset() != fold1.utcoffset():
+                        assert any(f"{at:%H:%M} happens twice" in w.message for w in event.warnings)
+
+    load()
+    assert loaded, "no file loaded: the check of its wall times never ran"
 
 
 # --------------------------------------------------------------------------- the YAML text itself
