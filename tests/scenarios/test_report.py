@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -102,7 +101,6 @@ def test_report_and_export_commands(ws: Workspace, tmp_path: Path) -> None:
         "DATABASE_URL": ws.engine.url.render_as_string(hide_password=False),
         "CONVENE_FILES_DIR": str(tmp_path / "files"),
     }
-    started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "report", str(EXAMPLE), "--out", str(tmp_path / "r")],
         env=env,
@@ -129,7 +127,6 @@ def test_report_and_export_commands(ws: Workspace, tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"Wrote 11 responses to {tmp_path / 'x.json'}"
-    assert time.monotonic() - started < 60
 
 
 @pytest.mark.database
