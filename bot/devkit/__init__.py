@@ -1,7 +1,8 @@
 """The same bot with no Slack behind it: the Slack sandbox (`sandbox/`), request
-signing (`simulate`), workspace seeding (`workspace`), the shell, the rehearsal,
-synthetic events and scratch databases for tests and benchmarks, and Convene's pytest
-plugin (`pytest_plugin`).
+signing (`simulate`), workspace seeding (`workspace`), the bot's calls to the
+sandbox without sockets (`inprocess`), the shell, the rehearsal, synthetic events
+and scratch databases for tests and benchmarks, and Convene's pytest plugin
+(`pytest_plugin`).
 
 May import `bot.app` and everything below it; nothing in the product imports it but the CLI.
 

@@ -15,7 +15,9 @@ The package owns the emulator and nothing else:
 - `state`, `records`, `controls`: the workspace's state (users, channels,
   messages, views, files, recorded calls), what is kept of it, and what tests
   call to set it up and read it back;
-- `server`, `params`: the HTTP server, request routing and argument parsing;
+- `server`, `params`: the HTTP server, request routing and argument parsing
+  (`answer`: one request in, its reply out, for the server's threads and for a
+  client in the same process alike);
 - `auth`, `chat`, `conversations`, `users`, `views`, `files`, `response_url`:
   one module per Web API family, with `blockkit` checking what they are sent;
 - `limits`: rate limits, injected failures and slow calls, the 429s and `limit_floor`.
