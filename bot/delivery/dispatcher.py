@@ -1,11 +1,17 @@
 """The outbox dispatcher: the one place that sends to Slack.
 
-Each row goes through three steps, each its own transaction:
+Each row goes through three steps:
 
 1. claim: pending -> sending (committed before any byte goes to Slack);
 2. call Slack;
 3. record: sending -> sent (with channel and ts), back to pending (retry
    later), or failed (with the reason, reported to organizers).
+
+A pass claims every due row the pacer allows in one transaction, calls Slack for
+each in order, and records those Slack took in one transaction a batch (every
+RECORD_EVERY rows or RECORD_AFTER seconds, and at the end of the pass). A live
+message's refresh is never claimed in the same batch as a post whose record it
+reads (the message's ts): it waits for the next pass.
 
 A crash between 1 and 3 leaves the row in `sending`: the message may or may
 not have reached Slack. Every chat.postMessage carries the row's key as
