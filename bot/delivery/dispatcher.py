@@ -1,11 +1,17 @@
 """The outbox dispatcher: the one place that sends to Slack.
 
-Each row goes through three steps, each its own transaction:
+Each row goes through three steps:
 
 1. claim: pending -> sending (committed before any byte goes to Slack);
 2. call Slack;
 3. record: sending -> sent (with channel and ts), back to pending (retry
    later), or failed (with the reason, reported to organizers).
+
+A pass claims every due row the pacer allows in one transaction, calls Slack for
+each in order, and records those Slack took in one transaction a batch (every
+RECORD_EVERY rows or RECORD_AFTER seconds, and at the end of the pass). A live
+message's refresh is never claimed in the same batch as a post whose record it
+reads (the message's ts): it waits for the next pass.
 
 A crash between 1 and 3 leaves the row in `sending`: the message may or may
 not have reached Slack. Every chat.postMessage carries the row's key as
@@ -34,10 +40,11 @@ import queue
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import sqlalchemy as sa
 from slack_sdk import WebClient
@@ -70,6 +77,10 @@ MAX_ATTEMPTS = 8
 REPLY_IN_FLIGHT = 128
 REPLY_BATCH = 200
 REPLY_CONNECTIONS = 128  # kept open to Slack; replies beyond them wait for one to be free
+# What Slack took in a pass is recorded a batch at a time: every this many rows, or once this
+# many seconds have passed since the last record, so a long pass holds no result back for long.
+RECORD_EVERY = 100
+RECORD_AFTER = 0.25
 METADATA_TYPE = "convene_outbox"
 # How the error of a call Slack did not answer begins (it may or may not have reached Slack).
 _UNANSWERED = "connection:"
@@ -262,12 +273,13 @@ class Dispatcher:
     def drain(self, limit: int | None = None, *, replies: bool = True) -> int:
         """Send every row that is due and allowed by the rate limits now; return how many were tried.
 
+        Each pass claims every due row the pacer allows (one transaction), calls Slack for them in
+        order, and records what Slack took a batch at a time (see `_send_claimed`).
         With `replies=False`, replies to clicks are left to the background reply sender."""
         with self._lock:
             done = 0
             while (limit is None or done < limit) and self._fence():
                 sent_this_pass = 0
-                blocked: set[str] = set()
                 due = _longest_waiting_refresh_first(self._due_rows(replies=replies))
                 batch = [row_id for row_id, kind, _, _ in due if kind in BATCHED]
                 # Held like any other method after a 429 (Pacer.hold in _failed).
@@ -278,24 +290,13 @@ class Dispatcher:
                     done += tried
                     if limit is not None and done >= limit:
                         return done
-                for row_id, kind, channel, _ in due:
-                    if kind in BATCHED:
-                        continue
-                    lane = channel or f"row:{row_id}"
-                    if lane in blocked:
-                        continue
-                    if not self._fence():
-                        return done
-                    method = method_of(kind)
-                    if self.pacer.delay(method, channel) > 0:
-                        blocked.add(lane)  # keep per-channel order: later rows wait too
-                        continue
-                    if not self._send_one(row_id):
-                        blocked.add(lane)
-                    sent_this_pass += 1
-                    done += 1
-                    if limit is not None and done >= limit:
-                        return done
+                others = [row for row in due if row[1] not in BATCHED]
+                if others:
+                    claimed, tried = self._claim_due(others, None if limit is None else limit - done)
+                    sent_this_pass += tried
+                    done += tried
+                    if claimed and not self._send_claimed(claimed):
+                        return done  # fenced off
                 if sent_this_pass == 0:
                     return done
             return done
@@ -308,75 +309,185 @@ class Dispatcher:
             rows = session.execute(_DUE if replies else _DUE_BUT_REPLIES, {"now": now}).all()
         return [(r[0], r[1], r[2], utc(r[3] or now)) for r in rows if r[0] is not None]
 
-    def _send_one(self, row_id: int) -> bool:
-        """Claim, call, record one row; False if it was held back (retry or failure)."""
+    def _claim_due(self, due: list[_Due], room: int | None) -> tuple[list[_Claimed], int]:
+        """Claim, in one transaction, the due rows (in order) that the pacer allows now, counting
+        those claimed before them, and render each; return them and how many rows were tried.
+
+        A channel whose next row must wait keeps its later rows waiting too (its order). A live
+        message's refresh is not claimed after a post whose bookkeeping (`Delivery.after`, the
+        message's ts) is in this batch: it waits for the next pass, once that is recorded."""
         now = self.clock.now()
+        blocked: set[str] = set()
+        planned: Counter[str] = Counter()
+        candidates: list[_Due] = []
+        for entry in due:
+            row_id, kind, channel, _ = entry
+            lane = channel or f"row:{row_id}"
+            if room is not None and len(candidates) >= room:
+                break
+            if lane in blocked:
+                continue
+            method = method_of(kind)
+            if self.pacer.delay(method, channel, planned=planned) > 0:
+                blocked.add(lane)  # keep per-channel order: later rows wait too
+                continue
+            self.pacer.plan(method, channel, planned)
+            candidates.append(entry)
+        if not candidates:
+            return [], 0
+        claimed: list[_Claimed] = []
+        tried = 0
+        deferred: set[str] = set()
         with transaction(self.engine) as session:
-            hold_live_message(session, row_id)
-            # Locked (on PostgreSQL; SQLite's write transaction already is), so two
+            for row_id, kind, _, _ in candidates:
+                if kind in REFRESHES:
+                    hold_live_message(session, row_id)
+            # Locked (on PostgreSQL, in id order; SQLite's write transaction already is), so two
             # dispatchers on one database can never both claim a row.
-            row = session.get(Outbox, row_id, with_for_update=True)
-            if row is None or row.status != "pending" or utc(row.not_before or now) > now:
-                return True
-            renderer = self.renderers.get(row.kind)
-            delivery = renderer(session, row) if renderer else None
-            if renderer is None:
-                row.status, row.last_error = "failed", f"no renderer for {row.kind}"
-                return True
-            if delivery is None:  # nothing to send (a refresh for a poll with no channel message)
-                row.status = "sent"
-                return True
-            # A post whose last call went unanswered may have reached Slack: look before sending.
-            unconfirmed = row.kind in POSTS and (row.last_error or "").startswith(_UNANSWERED)
-            earlier_claim = row.claimed_at
-            if row.kind in REFRESHES:
-                # Re-rendered from the database every time, so a refresh is
-                # safe to repeat; claiming it as sent now means a vote that
-                # lands during the call re-arms it rather than being missed.
-                # The interval counts again from Slack's answer (_next_refresh).
-                row.status, row.sent_at, row.not_before = "sent", now, now + self.refresh_interval
-            else:
-                row.status, row.claimed_at = "sending", now
-            row.claimed_by = self.claim_id
-            row.attempts += 1
-            if delivery.method == "chat.postMessage":
-                delivery.args["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"key": row.key}}
-            channel = row.channel
-        if not self._fence():
-            self._unclaim([row_id])
-            return False
+            rows = {
+                row.id: row
+                for row in session.exec(
+                    select(Outbox)
+                    .where(col(Outbox.id).in_([entry[0] for entry in candidates]))
+                    .order_by(col(Outbox.id))
+                    .with_for_update()
+                ).all()
+            }
+            bookkeeping = False  # a claimed post records its message when Slack answers
+            for row_id, kind, channel, _ in candidates:
+                lane = channel or f"row:{row_id}"
+                if lane in deferred:
+                    continue
+                if kind in REFRESHES and bookkeeping:
+                    deferred.add(lane)
+                    continue
+                tried += 1
+                row = rows.get(row_id)
+                if row is None or row.status != "pending" or utc(row.not_before or now) > now:
+                    continue
+                renderer = self.renderers.get(row.kind)
+                delivery = renderer(session, row) if renderer else None
+                if renderer is None:
+                    row.status, row.last_error = "failed", f"no renderer for {row.kind}"
+                    continue
+                if delivery is None:  # nothing to send (a refresh for a poll with no channel message)
+                    row.status = "sent"
+                    continue
+                # A post whose last call went unanswered may have reached Slack: look before sending.
+                unconfirmed = row.kind in POSTS and (row.last_error or "").startswith(_UNANSWERED)
+                earlier_claim = row.claimed_at
+                if row.kind in REFRESHES:
+                    # Re-rendered from the database every time, so a refresh is
+                    # safe to repeat; claiming it as sent now means a vote that
+                    # lands during the call re-arms it rather than being missed.
+                    # The interval counts again from Slack's answer (_next_refresh).
+                    row.status, row.sent_at, row.not_before = "sent", now, now + self.refresh_interval
+                else:
+                    row.status, row.claimed_at = "sending", now
+                row.claimed_by = self.claim_id
+                row.attempts += 1
+                if delivery.method == "chat.postMessage":
+                    key = {"key": row.key}
+                    delivery.args["metadata"] = {"event_type": METADATA_TYPE, "event_payload": key}
+                bookkeeping = bookkeeping or delivery.after is not None
+                claimed.append(_Claimed(row_id, row, lane, delivery, unconfirmed, earlier_claim))
+        return claimed, tried
+
+    def _send_claimed(self, claimed: list[_Claimed]) -> bool:
+        """Call Slack for claimed rows in order, recording what it took every RECORD_EVERY rows or
+        RECORD_AFTER seconds and at the end; False if the fence stopped the pass.
+
+        The fence and the pacer are asked just before each call: rows fenced off, or held since
+        their claim (a 429 in this pass), go back to the queue. A row that fails holds back the
+        rest of its channel's rows in this pass, which go back too."""
+        sent: list[_Sent] = []
+        back: list[int] = []
+        stopped: set[str] = set()
+        recorded = time.monotonic()
+        at = 0
         try:
-            found = self._find_delivered(row, since=earlier_claim) if unconfirmed else None
-            if found:
-                with transaction(self.engine) as session:
-                    current = session.get(Outbox, row_id)
-                    if current is not None and self._owns(current):
-                        self._settle_found(session, current, found)
-                return True
-            result = self._call(delivery)
-        except _Failure as failure:
-            self.pacer.note(delivery.method, channel)
-            return self._failed(row_id, delivery, channel, failure)
-        # Noted once Slack has answered: the latest moment it can have counted the
-        # call, so the window never opens before Slack's does.
-        self.pacer.note(delivery.method, channel)
-        self._worked(delivery.method)
-        self._record_sent(row_id, delivery, result)
-        return True
+            for at, item in enumerate(claimed):
+                if item.lane in stopped:
+                    back.append(item.row_id)
+                    continue
+                if not self._fence():
+                    back += [later.row_id for later in claimed[at:]]
+                    at = len(claimed)
+                    return False
+                channel = item.row.channel
+                if self.pacer.delay(item.delivery.method, channel) > 0:
+                    stopped.add(item.lane)
+                    back.append(item.row_id)
+                    continue
+                try:
+                    found = item.unconfirmed and self._find_delivered(item.row, since=item.earlier_claim)
+                    if found:
+                        with transaction(self.engine) as session:
+                            current = session.get(Outbox, item.row_id)
+                            if current is not None and self._owns(current):
+                                self._settle_found(session, current, found)
+                        continue
+                    result = self._call(item.delivery)
+                except _Failure as failure:
+                    self.pacer.note(item.delivery.method, channel)
+                    self._failed(item.row_id, item.delivery, channel, failure)
+                    stopped.add(item.lane)
+                    continue
+                # Noted once Slack has answered: the latest moment it can have counted the
+                # call, so the window never opens before Slack's does.
+                self.pacer.note(item.delivery.method, channel)
+                self._worked(item.delivery.method)
+                sent.append(_Sent(item.row_id, item.delivery, result, self.clock.now()))
+                if len(sent) >= RECORD_EVERY or time.monotonic() - recorded >= RECORD_AFTER:
+                    batch, sent = sent, []
+                    self._record_sent(batch)
+                    recorded = time.monotonic()
+            at = len(claimed)
+            return True
+        finally:
+            # Also on the way out of an error: what Slack took is recorded (or left in `sending`
+            # for recover() if that fails too); the row being sent stays in `sending`, and the
+            # rows not reached yet go back to the queue.
+            batch, sent = sent, []
+            back += [later.row_id for later in claimed[at + 1 :]]
+            try:
+                if batch:
+                    self._record_sent(batch)
+            finally:
+                if back:
+                    self._unclaim(back)
 
-    def _record_sent(self, row_id: int, delivery: Delivery, result: dict[str, Any]) -> None:
+    def _record_sent(self, sent: list[_Sent]) -> None:
+        """Record, in one transaction, the rows Slack took; a row taken over while it was being
+        sent is left to its new sender."""
         with transaction(self.engine) as session:
-            row = session.get(Outbox, row_id)
-            if row is None or not self._owns(row):
-                log.info("row %s was taken over while it was being sent; its new sender records it", row_id)
-                return
-            self._mark_sent(session, row, delivery, result)
+            rows = {
+                row.id: row
+                for row in session.exec(
+                    select(Outbox).where(col(Outbox.id).in_([item.row_id for item in sent]))
+                ).all()
+            }
+            for item in sent:
+                row = rows.get(item.row_id)
+                if row is None or not self._owns(row):
+                    log.info("row %s was taken over while being sent; its new sender records it", item.row_id)
+                    continue
+                self._mark_sent(session, row, item.delivery, item.result, answered=item.answered)
 
-    def _mark_sent(self, session: Session, row: Outbox, delivery: Delivery, result: dict[str, Any]) -> None:
+    def _mark_sent(
+        self,
+        session: Session,
+        row: Outbox,
+        delivery: Delivery,
+        result: dict[str, Any],
+        *,
+        answered: datetime | None = None,
+    ) -> None:
+        answered = answered or self.clock.now()
         if row.kind in REFRESHES:
-            self._next_refresh(row, answered=self.clock.now())
+            self._next_refresh(row, answered=answered)
         else:
-            row.status, row.sent_at = "sent", self.clock.now()
+            row.status, row.sent_at = "sent", answered
         row.last_error = None
         row.result_channel = result.get("channel")
         row.result_ts = result.get("ts")
@@ -812,6 +923,27 @@ class Dispatcher:
 
 
 _Due = tuple[int, str, str | None, datetime]  # id, kind, channel, due since
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    """A row claimed in a pass, rendered, waiting for its call to Slack."""
+
+    row_id: int
+    row: Outbox  # as claimed (detached): where it goes, its key, its previous claim
+    lane: str  # its channel, whose order it keeps
+    delivery: Delivery
+    unconfirmed: bool  # its last call went unanswered: look in the channel before sending
+    earlier_claim: datetime | None
+
+
+class _Sent(NamedTuple):
+    """A row Slack took, waiting to be recorded with the others of its batch."""
+
+    row_id: int
+    delivery: Delivery
+    result: dict[str, Any]
+    answered: datetime  # when Slack answered (a refresh's next interval counts from it)
 
 
 def _longest_waiting_refresh_first(due: list[_Due]) -> list[_Due]:

@@ -8,7 +8,7 @@ method and channel ("chat.postMessage:per_channel"). A 429 holds the method
 from __future__ import annotations
 
 import threading
-from collections import deque
+from collections import Counter, deque
 from datetime import datetime, timedelta
 
 from bot.core import Clock
@@ -48,8 +48,9 @@ class Pacer:
             keys.append((per_channel, f"{per_channel}:{channel}"))
         return keys
 
-    def delay(self, method: str, channel: str | None = None) -> float:
-        """Seconds until a call to `method` in `channel` is allowed (0 if now)."""
+    def delay(self, method: str, channel: str | None = None, *, planned: Counter[str] | None = None) -> float:
+        """Seconds until a call to `method` in `channel` is allowed (0 if now); with `planned`,
+        counting the calls `plan` put in it as made now too."""
         now = self.clock.now()
         wait = 0.0
         with self._lock:
@@ -60,14 +61,21 @@ class Pacer:
             for limit_key, window_key in self._keys(method, channel):
                 count, seconds = self.limits[limit_key]
                 calls = self._calls.get(window_key)
-                if not calls:
+                ahead = planned[window_key] if planned else 0
+                if not calls and not ahead:
                     continue
                 horizon = now - timedelta(seconds=seconds)
                 while calls and calls[0] <= horizon:
                     calls.popleft()
-                if len(calls) >= count:
-                    wait = max(wait, (calls[0] + timedelta(seconds=seconds) - now).total_seconds())
+                if len(calls or ()) + ahead >= count:
+                    oldest = calls[0] if calls else now
+                    wait = max(wait, (oldest + timedelta(seconds=seconds) - now).total_seconds())
         return wait
+
+    def plan(self, method: str, channel: str | None, planned: Counter[str]) -> None:
+        """Count a call about to be made (claimed, not yet sent) in `planned`, for `delay`."""
+        for _, window_key in self._keys(method, channel):
+            planned[window_key] += 1
 
     def note(self, method: str, channel: str | None = None) -> None:
         """Record that a call was made now."""

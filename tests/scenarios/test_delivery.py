@@ -218,7 +218,7 @@ def test_not_in_channel_joins_and_retries(ws: Workspace, clock: ManualClock) -> 
 class DiesAfterSending(Dispatcher):
     """A dispatcher that dies between Slack's answer and recording it: the window at stake."""
 
-    def _record_sent(self, row_id, delivery, result):  # type: ignore[no-untyped-def]
+    def _record_sent(self, sent):  # type: ignore[no-untyped-def]
         raise SystemExit("killed")
 
 
@@ -366,9 +366,10 @@ def test_a_late_answer_to_a_leader_that_lost_the_row_changes_nothing(
                 old._retry(row_id, "unanswered: timed out", timedelta(seconds=1), count=False)
             super()._settle(done)
 
-        def _record_sent(self, row_id, delivery, result):  # type: ignore[no-untyped-def]
-            old._retry(row_id, "unanswered: timed out", timedelta(seconds=1), count=False)
-            super()._record_sent(row_id, delivery, result)
+        def _record_sent(self, sent):  # type: ignore[no-untyped-def]
+            for row_id, *_ in sent:
+                old._retry(row_id, "unanswered: timed out", timedelta(seconds=1), count=False)
+            super()._record_sent(sent)
 
     new = Next(engine=ws.engine, client=real.client, clock=ws.clock, renderers=real.renderers)
     new.recover()
