@@ -129,7 +129,9 @@ def main() -> None:
         default=2000,
         help="generated participants for the large rehearsal; 0 skips it (default 2000)",
     )
-    parser.add_argument("--large-runs", type=int, default=3, help="runs of the large rehearsal (default 3)")
+    parser.add_argument(
+        "--large-runs", type=int, default=3, help="runs of the large rehearsal; 0 skips it (default 3)"
+    )
     parser.add_argument("--json", type=Path, help="also write every run and the medians here")
     args = parser.parse_args()
     print(
@@ -138,7 +140,7 @@ def main() -> None:
     started = load_average()
     print(f"  [{machine()}]  load average {started}", flush=True)
     report = [series(args.event, None, args.runs)]
-    if args.participants:
+    if args.participants and args.large_runs > 0:
         report.append(series(args.event, args.participants, args.large_runs))
         ratio = report[1]["median_wall_s"] / report[0]["median_wall_s"]
         work = report[1]["messages_and_requests"] / (report[0]["messages_and_requests"] or 1)
