@@ -84,9 +84,9 @@ REPLY_CONNECTIONS = 128  # kept open to Slack; replies beyond them wait for one 
 # to the queue unsent). A post ends within REPLY_TIMEOUT, and its outcome is recorded in the next
 # moments; so a claim of that kind still unsettled after STALE_OWN_CLAIM belongs to a process that
 # died or lost the database, and the leader takes the row over and sends it.
-OWN_POST_WITHIN = 5.0
+OWN_POST_WITHIN = 2.0
 REPLY_TIMEOUT = 10.0
-STALE_OWN_CLAIM = timedelta(seconds=20)
+STALE_OWN_CLAIM = timedelta(seconds=15)
 OWN_CLAIM = "own-"  # how such a claim begins
 TAKE_OVER_EVERY = 1.0  # seconds between the leader's looks for them
 METADATA_TYPE = "convene_outbox"
