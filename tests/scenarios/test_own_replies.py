@@ -9,11 +9,13 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.core import ManualClock, utc
 from bot.delivery.outbox import Kind
 from bot.devkit import Workspace
 from bot.event import Event
@@ -133,3 +135,34 @@ def test_a_vote_whose_process_dies_before_confirming_is_confirmed_once_by_the_le
         (text,) = confirmations(ws, voter)
         assert text.startswith("Recorded your answer")
         assert "took over 1 replies" in log.read_text()
+
+
+def test_a_confirmation_waits_while_slack_holds_replies_back_then_goes_once(
+    ws: Workspace, clock: ManualClock
+) -> None:
+    ws.services.send_own_replies()
+    facilitator = ws.user("facilitator-lead")
+    assert (
+        ws.driver.command(facilitator, "/poll launch capacity-project", channel="#lmi-plenary").status == 200
+    )
+    ws.deliver()
+    (message,) = ws.sandbox.messages("#lmi-plenary")
+    voter = ws.user(next(p.id for p in ws.event.people.values() if p.team))
+    # As after a 429 to a response_url: replies are held for 5 s, for every sender of this process.
+    ws.services.dispatcher.pacer.hold("response_url", None, 5, whole_method=True)
+    click = ws.driver.click(voter, channel="#lmi-plenary", message_ts=message.ts, action_id="poll_vote_1")
+    assert click.status == 200
+
+    # Not posted: back in the queue, due when the hold ends.
+    wait_until(lambda: [r.status for r in reply_rows(ws.engine)] == ["pending"])
+    (row,) = reply_rows(ws.engine)
+    assert row.not_before is not None and utc(row.not_before) >= clock.now() + timedelta(seconds=4)
+    ws.deliver()
+    assert ws.sandbox.calls_to("response_url") == [] and confirmations(ws, voter) == []
+
+    clock.advance(timedelta(seconds=6))
+    ws.deliver()
+    ws.deliver()
+    (text,) = confirmations(ws, voter)
+    assert text.startswith("Recorded your answer")
+    assert reply_rows(ws.engine) == []
