@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from bot.core import ManualClock, utc
 from bot.delivery.outbox import Kind
 from bot.devkit import Workspace
+from bot.devkit.sandbox import Message
 from bot.event import Event
 from storage.models import Outbox
 from tests.conftest import EXAMPLE, ROOT, serving, wait_until
@@ -59,7 +60,8 @@ def confirmations(ws: Workspace, user: str) -> list[str]:
     return [e.text for e in ws.sandbox.ephemerals if e.user == user and e.source == "response_url"]
 
 
-def test_the_process_that_takes_a_vote_posts_its_confirmation_itself_once(ws: Workspace) -> None:
+def launched_with_own_replies(ws: Workspace) -> Message:
+    """The poll launched and posted, in a workspace whose process sends its votes' confirmations."""
     ws.services.send_own_replies()
     facilitator = ws.user("facilitator-lead")
     assert (
@@ -67,6 +69,11 @@ def test_the_process_that_takes_a_vote_posts_its_confirmation_itself_once(ws: Wo
     )
     ws.deliver()
     (message,) = ws.sandbox.messages("#lmi-plenary")
+    return message
+
+
+def test_the_process_that_takes_a_vote_posts_its_confirmation_itself_once(ws: Workspace) -> None:
+    message = launched_with_own_replies(ws)
     voters = [ws.user(p.id) for p in ws.event.people.values() if p.team][:30]
     for i, voter in enumerate(voters):
         click = ws.driver.click(
@@ -140,13 +147,7 @@ def test_a_vote_whose_process_dies_before_confirming_is_confirmed_once_by_the_le
 def test_a_confirmation_waits_while_slack_holds_replies_back_then_goes_once(
     ws: Workspace, clock: ManualClock
 ) -> None:
-    ws.services.send_own_replies()
-    facilitator = ws.user("facilitator-lead")
-    assert (
-        ws.driver.command(facilitator, "/poll launch capacity-project", channel="#lmi-plenary").status == 200
-    )
-    ws.deliver()
-    (message,) = ws.sandbox.messages("#lmi-plenary")
+    message = launched_with_own_replies(ws)
     voter = ws.user(next(p.id for p in ws.event.people.values() if p.team))
     # As after a 429 to a response_url: replies are held for 5 s, for every sender of this process.
     ws.services.dispatcher.pacer.hold("response_url", None, 5, whole_method=True)
