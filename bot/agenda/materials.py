@@ -96,7 +96,10 @@ def announce(
                     "urls": urls,
                 }
                 key = f"{KEY}:{spec.id}:{person_id}:{digest}"
-                queued += enqueue(session, kind=Kind.DM, key=key, channel=user, payload=payload, now=now)
+                queued += (
+                    enqueue(session, kind=Kind.DM, key=key, channel=user, payload=payload, now=now)
+                    is not None
+                )
     return queued
 
 

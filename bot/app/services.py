@@ -62,6 +62,8 @@ class Services:
     scheduler: Scheduler
     core: Core
     leadership: Leadership | None = field(default=None)
+    # Sends the confirmations of the votes this process takes (see `start`).
+    own_replies: Dispatcher | None = field(default=None)
 
     @property
     def files_dir(self) -> Path:
@@ -254,6 +256,7 @@ class Services:
         if missing:
             log.warning("channels not found in Slack: %s", ", ".join(f"#{m}" for m in missing))
         if background:
+            self.send_own_replies()
             self.leadership = Leadership(
                 Lease(self.engine),
                 on_lead=self._lead,
@@ -266,6 +269,24 @@ class Services:
         else:
             self.dispatcher.recover()
             self.scheduler.start(paused=True)
+
+    def send_own_replies(self) -> None:
+        """From now on, leader or not, this process posts the confirmations of the votes it takes
+        itself, each once its vote has committed, over its own kept-alive connections; the leader
+        takes over any that such a process leaves unsettled (it died, or lost the database)."""
+        if self.own_replies is not None:
+            return
+        self.own_replies = Dispatcher(
+            engine=self.engine,
+            client=self.client,
+            clock=self.clock,
+            renderers=self.dispatcher.renderers,
+            pacer=self.dispatcher.pacer,  # a 429 holds the method for both senders of this process
+            on_failure=self.dispatcher.on_failure,
+            own_replies=True,
+        )
+        self.own_replies.start()
+        self.polls.own_replies = self.own_replies
 
     def _lead(self) -> None:
         assert self.leadership is not None
@@ -284,3 +305,6 @@ class Services:
             self.leadership.stop()
         self.scheduler.shutdown()
         self.dispatcher.stop()
+        if self.own_replies is not None:
+            self.polls.own_replies = None
+            self.own_replies.stop()

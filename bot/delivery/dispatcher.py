@@ -30,6 +30,14 @@ With several hosts, only the leader sends, and only while its lease is valid:
 database stops sending before another can take over. A row claimed but fenced
 off goes back to the queue, or, if the database is out of reach too, stays in
 `sending` for the next leader's `recover()`.
+
+A vote's confirmation skips the queue: the vote's transaction inserts it already claimed
+by the process that took the vote, which posts it once the vote has committed
+(`send_claimed`, a dispatcher made with `own_replies`, in every serving process) and
+records the outcome like the leader does. If that process dies or loses the database
+first, the claim is never settled; once it is STALE_OWN_CLAIM old, the leader puts the row
+back in the queue and sends it. A reply cannot be looked up in Slack, so one that was
+posted at the very moment its process died arrives twice.
 """
 
 from __future__ import annotations
@@ -57,6 +65,7 @@ from bot.delivery.outbox import (
     BATCHED,
     POSTS,
     REFRESHES,
+    Claimed,
     Delivery,
     Kind,
     Renderers,
@@ -81,6 +90,16 @@ REPLY_CONNECTIONS = 128  # kept open to Slack; replies beyond them wait for one 
 # many seconds have passed since the last record, so a long pass holds no result back for long.
 RECORD_EVERY = 100
 RECORD_AFTER = 0.25
+# A reply the process that took the click queued already claimed (see `send_claimed`) is posted by
+# that process, and only if its post begins within OWN_POST_WITHIN of the claim (else it goes back
+# to the queue unsent). A post ends within REPLY_TIMEOUT, and its outcome is recorded in the next
+# moments; so a claim of that kind still unsettled after STALE_OWN_CLAIM belongs to a process that
+# died or lost the database, and the leader takes the row over and sends it.
+OWN_POST_WITHIN = 2.0
+REPLY_TIMEOUT = 10.0
+STALE_OWN_CLAIM = timedelta(seconds=15)
+OWN_CLAIM = "own-"  # how such a claim begins
+TAKE_OVER_EVERY = 1.0  # seconds between the leader's looks for them
 METADATA_TYPE = "convene_outbox"
 # How the error of a call Slack did not answer begins (it may or may not have reached Slack).
 _UNANSWERED = "connection:"
@@ -141,8 +160,12 @@ class Dispatcher:
         pacer: Pacer | None = None,
         on_failure: Callable[[Session, Outbox, str], None] | None = None,
         webhooks: Webhooks | None = None,
+        own_replies: bool = False,
     ) -> None:
-        """`webhooks` posts replies to response_urls (default: over HTTP, REPLY_CONNECTIONS kept open)."""
+        """`webhooks` posts replies to response_urls (default: over HTTP, REPLY_CONNECTIONS kept
+        open). With `own_replies`, this dispatcher sends only the replies its process queued
+        claimed for itself (`send_claimed`, under its `claim_id`), whether or not the process
+        leads; it claims nothing from the queue."""
         self.engine = engine
         self.client = client
         self.clock = clock
@@ -154,16 +177,22 @@ class Dispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._webhooks = webhooks or Webhooks(connections=REPLY_CONNECTIONS, timeout=10)
+        self._webhooks = webhooks or Webhooks(connections=REPLY_CONNECTIONS, timeout=REPLY_TIMEOUT)
         self._reply_thread: threading.Thread | None = None
         self._reply_wake = threading.Event()
         self._in_flight: set[str] = set()  # lanes (people) with a reply on its way
+        # Replies of this process's own claims waiting for their person's earlier one, by lane.
+        self._waiting: dict[str, list[tuple[int, Delivery]]] = {}
+        # time.monotonic() by which each of this process's own claims must be posted, if at all.
+        self._post_by: dict[int, float] = {}
+        self._next_takeover = 0.0
         self._flight = threading.Lock()
         self._settled: queue.SimpleQueue[tuple[int, Delivery, Any]] = queue.SimpleQueue()
         self._fence: Callable[[], bool] = lambda: True
         # Written into every row this dispatcher claims: an outcome is recorded only over its own
         # claim, never over a row that a leader which took over has claimed since.
-        self.claim_id = uuid.uuid4().hex
+        self.claim_id = _own_claim() if own_replies else uuid.uuid4().hex
+        self.own_replies = own_replies
         # time.monotonic() of the earliest call left unanswered since Slack last answered one.
         self._silent_since: float | None = None
         self._last_answer = 0.0
@@ -178,6 +207,12 @@ class Dispatcher:
         each call to Slack goes out only if `fence()` says so at that moment (the lead's lease)."""
         self._stop.clear()
         self._fence = fence or (lambda: True)
+        if self.own_replies:  # only the recording of its own replies' outcomes runs in the background
+            self._reply_thread = threading.Thread(
+                target=self._run_replies, name="convene-own-replies", daemon=True
+            )
+            self._reply_thread.start()
+            return
         self.claim_id = uuid.uuid4().hex  # a late answer to the last run's claims settles nothing
         with self._health:
             self._silent_since = None
@@ -593,8 +628,9 @@ class Dispatcher:
         outcome: Slack's answer, its _Failure, or _FENCED if the fence held it back."""
         outcomes: list[tuple[int, Any]] = []
         for row_id, delivery in lane:
-            if not self._fence():
-                outcomes.append((row_id, _FENCED))
+            post_by = self._post_by.pop(row_id, None)
+            if not self._fence() or (post_by is not None and time.monotonic() > post_by):
+                outcomes.append((row_id, _FENCED))  # back to the queue, unsent
                 continue
             args = dict(delivery.args)
             url = args.pop("url")
@@ -630,9 +666,14 @@ class Dispatcher:
                 done.append(self._settled.get_nowait())
             except queue.Empty:
                 break
+        if not self.own_replies and time.monotonic() >= self._next_takeover and self._fence():
+            self._next_takeover = time.monotonic() + TAKE_OVER_EVERY
+            self._take_over_stale()
         with self._flight:
             free, busy = REPLY_IN_FLIGHT - len(self._in_flight), set(self._in_flight)
-        sending = free > 0 and self._fence() and self.pacer.delay(Kind.RESPOND.method) <= 0
+        sending = (
+            not self.own_replies and free > 0 and self._fence() and self.pacer.delay(Kind.RESPOND.method) <= 0
+        )
         # A read first: this runs 20 times a second, and with nothing to record or send it must
         # not take the database's write lock (SQLite has one, which every vote waits for).
         if not done and not (sending and self._replies_due()):
@@ -649,21 +690,95 @@ class Dispatcher:
         for lane, ids in lanes.items():
             with self._flight:
                 self._in_flight.add(lane)
-            future = self._webhooks.run(self._send_lane([(i, claimed[i]) for i in ids]))
-            future.add_done_callback(functools.partial(self._landed, lane, ids, claimed))
+            self._launch(lane, [(i, claimed[i]) for i in ids])
 
-    def _landed(self, lane: str, ids: list[int], claimed: dict[int, Delivery], future: Any) -> None:
-        """A lane's replies are back (on a pool thread): queue their outcomes to be recorded."""
+    def _launch(self, lane: str, replies: list[tuple[int, Delivery]]) -> None:
+        """Send one lane's replies on the webhooks' loop (the lane is already in flight)."""
+        future = self._webhooks.run(self._send_lane(replies))
+        future.add_done_callback(functools.partial(self._landed, lane, dict(replies)))
+
+    def _landed(self, lane: str, claimed: dict[int, Delivery], future: Any) -> None:
+        """A lane's replies are back (on a pool thread): queue their outcomes to be recorded, and
+        send that person's next reply of this process's own, if one waits."""
         try:
             outcomes = future.result()
         except Exception as exc:  # noqa: BLE001 - a bug in sending: the rows are retried
             log.exception("a reply could not be sent")
-            outcomes = [(row_id, _Failure(f"internal: {type(exc).__name__}", 0)) for row_id in ids]
+            outcomes = [(row_id, _Failure(f"internal: {type(exc).__name__}", 0)) for row_id in claimed]
         for row_id, outcome in outcomes:
             self._settled.put((row_id, claimed[row_id], outcome))
         with self._flight:
-            self._in_flight.discard(lane)
+            following = self._waiting.pop(lane, None)
+            if not following:
+                self._in_flight.discard(lane)
+        if following:
+            self._launch(lane, following)
         self._reply_wake.set()
+
+    def send_claimed(self, claimed: Claimed) -> None:
+        """Post a reply this process queued already claimed under this dispatcher's `claim_id`
+        (`outbox.enqueue_notice` with `claimed_by`), once the transaction that queued it has
+        committed; without waiting for Slack. One person's replies go one after another; the
+        outcome is recorded in the background with the others that came back meanwhile. A reply
+        that cannot go out at once (the method is held after a 429) goes back to the queue, for
+        the leader to send when Slack allows."""
+        row = cast(Outbox, _ReplyRow(claimed.id, claimed.kind, claimed.payload))
+        # A reply's renderer reads only the row's payload: no session to open on the vote's path.
+        delivery = self.renderers[claimed.kind](cast(Session, None), row)
+        if delivery is None:  # nothing to send: the leader settles it once the claim is stale
+            return
+        held = self.pacer.delay(delivery.method)
+        if held > 0:
+            self._settled.put((claimed.id, delivery, _Failure("ratelimited", 429, held)))
+            self._reply_wake.set()
+            return
+        self._post_by[claimed.id] = time.monotonic() + OWN_POST_WITHIN
+        lane = str(claimed.payload.get("lane") or f"row:{claimed.id}")
+        with self._flight:
+            if lane in self._in_flight:  # that person's earlier reply is on its way: this one follows
+                self._waiting.setdefault(lane, []).append((claimed.id, delivery))
+                return
+            self._in_flight.add(lane)
+        self._launch(lane, [(claimed.id, delivery)])
+
+    def _fresh_own_claim(self) -> Any:
+        """The condition on a row that a process claimed for itself (`send_claimed`) less than
+        STALE_OWN_CLAIM ago: it is on its way from there."""
+        t = _OUTBOX
+        return sa.and_(
+            sa.func.coalesce(t.c.claimed_by, "").like(f"{OWN_CLAIM}%"),
+            t.c.claimed_at.is_not(None),
+            t.c.claimed_at >= self.clock.now() - STALE_OWN_CLAIM,
+        )
+
+    def _take_over_stale(self) -> int:
+        """Put back in the queue the replies a process claimed for itself and never settled (it
+        died, or lost the database): they are sent again. One that process posted at the very
+        moment it died is then posted twice, as Slack keeps no record of replies to look in."""
+        t = _OUTBOX
+        stale = sa.and_(
+            t.c.status == "sending",
+            t.c.kind.in_(list(BATCHED)),
+            sa.func.coalesce(t.c.claimed_by, "").like(f"{OWN_CLAIM}%"),
+            t.c.claimed_at < self.clock.now() - STALE_OWN_CLAIM,
+        )
+        # A read first: the leader looks every second, and must not take the write lock for nothing.
+        with reading(self.engine) as session:
+            if session.execute(sa.select(t.c.id).where(stale).limit(1)).first() is None:
+                return 0
+        with transaction(self.engine) as session:
+            result = session.execute(
+                sa.update(t)
+                .where(stale)
+                .values(
+                    status="pending", not_before=self.clock.now(), last_error="interrupted; sending again"
+                )
+            )
+            taken = cast(sa.CursorResult[Any], result).rowcount
+        if taken:
+            log.info("took over %d replies whose sending process stopped before recording them", taken)
+        self._reply_wake.set()
+        return taken
 
     def _settle(self, done: list[tuple[int, Delivery, Any]]) -> None:
         """Record replies' outcomes in one transaction; then retry or report the failed ones."""
@@ -863,7 +978,11 @@ class Dispatcher:
     def recover(self) -> int:
         """Settle rows a crash left in `sending`; return how many were found already delivered."""
         with Session(self.engine) as session:
-            stuck = session.exec(select(Outbox).where(Outbox.status == "sending")).all()
+            # A reply another process claimed for itself a moment ago is on its way from there:
+            # left to it, and taken over only once its claim is stale (_take_over_stale).
+            stuck = session.exec(
+                select(Outbox).where(Outbox.status == "sending", sa.not_(self._fresh_own_claim()))
+            ).all()
         delivered = 0
         for row in stuck:
             found = self._find_delivered(row) if row.kind in POSTS else None
@@ -989,6 +1108,11 @@ _NEXT_DUE = (
     .order_by(_OUTBOX.c.not_before)
     .limit(1)
 )
+
+
+def _own_claim() -> str:
+    """A claim id for replies a process sends itself, told apart by its beginning (OWN_CLAIM)."""
+    return OWN_CLAIM + uuid.uuid4().hex[: 32 - len(OWN_CLAIM)]
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,15 @@ class Delivery:
 Renderer = Callable[[Session, Outbox], Delivery | None]
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """A row queued already claimed by the process that queued it, for it to send itself."""
+
+    id: int
+    kind: Kind
+    payload: dict[str, Any]
+
+
 class Renderers:
     """How each kind becomes a Slack call, registered once by the feature that queues it.
 
@@ -180,8 +189,11 @@ def enqueue(
     key: str | None = None,
     channel: str | None = None,
     not_before: datetime | None = None,
-) -> bool:
-    """Queue a send inside the caller's transaction; a repeated `key` is ignored (returns False)."""
+    claimed_by: str | None = None,
+) -> int | None:
+    """Queue a send inside the caller's transaction: the new row's id, or None if `key` was
+    taken (a repeated key is ignored). With `claimed_by`, the row goes in already claimed by
+    that dispatcher (see `enqueue_notice`)."""
     values = dict(
         key=key or f"{kind}:{uuid.uuid4().hex}",
         kind=kind,
@@ -192,7 +204,10 @@ def enqueue(
         attempts=0,
         created_at=now,
     )
-    return session.execute(_statements(_dialect(session))["enqueue"], values).first() is not None
+    if claimed_by is not None:
+        values.update(status="sending", claimed_by=claimed_by, claimed_at=now, attempts=1)
+    found = session.execute(_statements(_dialect(session))["enqueue"], values).first()
+    return None if found is None else int(found[0])
 
 
 def request_refresh(session: Executor, *, poll_id: str, now: datetime, immediate: bool = False) -> None:
@@ -251,8 +266,14 @@ def hold_live_message(session: Session, row_id: int) -> None:
 
 
 def enqueue_notice(
-    session: Executor, reply_to: dict[str, Any], text: str, *, now: datetime, replace: bool = False
-) -> None:
+    session: Executor,
+    reply_to: dict[str, Any],
+    text: str,
+    *,
+    now: datetime,
+    replace: bool = False,
+    claimed_by: str | None = None,
+) -> Claimed | None:
     """Queue an ephemeral note to one person.
 
     `reply_to` is {"response_url": ..., "user": ...} (preferred: not rate-limited
@@ -262,6 +283,10 @@ def enqueue_notice(
     that they tried to answer an anonymous poll). With `replace`, a note through a
     response_url takes the place of the message the click came from (a moderator's
     direct message, once its question is settled).
+
+    With `claimed_by` (a claim of `Dispatcher.own_claim`), a note through a response_url is
+    queued already claimed, for the process that took the request to post once its
+    transaction has committed: returned as `Claimed` for `Dispatcher.send_claimed`.
     """
     payload: dict[str, Any] = {"text": text, "private": True}
     if reply_to.get("response_url"):
@@ -270,10 +295,13 @@ def enqueue_notice(
             payload["replace"] = True
         if reply_to.get("user"):
             payload["lane"] = reply_to["user"]
-        enqueue(session, kind=Kind.RESPOND, payload=payload, now=now)
+        row_id = enqueue(session, kind=Kind.RESPOND, payload=payload, now=now, claimed_by=claimed_by)
+        if claimed_by is not None and row_id is not None:
+            return Claimed(row_id, Kind.RESPOND, payload)
     else:
         payload.update(channel=reply_to["channel"], user=reply_to["user"])
         enqueue(session, kind=Kind.EPHEMERAL, channel=reply_to["channel"], payload=payload, now=now)
+    return None
 
 
 def tell_later(
@@ -319,6 +347,7 @@ def enqueue_dm(
         payload["private"] = True
     if blocks:
         payload["blocks"] = blocks
-    return enqueue(
+    queued = enqueue(
         session, kind=Kind.DM, key=key, channel=user, payload=payload, now=now, not_before=not_before
     )
+    return queued is not None

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -22,7 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.core import Clock, FieldErrors, UserError
-from bot.delivery import Kind, outbox
+from bot.delivery import Dispatcher, Kind, outbox
+from bot.delivery.outbox import Claimed
 from bot.event import (
     MAX_OPTION_CHARS,
     MAX_OPTIONS,
@@ -55,6 +56,8 @@ class Receipt:
     answer: str
     changed: bool
     repeated: bool
+    # The confirmation, queued claimed for this process to post (see `PollService.own_replies`).
+    reply: Claimed | None = None
 
     def message(self) -> str:
         question = mrkdwn(self.poll.question)
@@ -88,6 +91,9 @@ class PollService:
         # A burst's votes are committed together, each acked once its batch has committed.
         self._votes = GroupCommit(engine)
         self.teams = TeamPolls(event=event, engine=engine, clock=clock, directory=directory)
+        # When set (a serving process), a vote's confirmation is queued claimed by this dispatcher
+        # and posted by it once the vote has committed, instead of waiting for the leader's turn.
+        self.own_replies: Dispatcher | None = None
 
     # ------------------------------------------------------------ definitions
 
@@ -223,11 +229,14 @@ class PollService:
         self._check_may_answer(poll, person)
         for attempt in range(3):
             try:
-                return self._votes.run(
+                receipt = self._votes.run(
                     lambda conn: self._record(
                         conn, poll, key, person, user_id, choices, text, answers, reply_to, now=now
                     )
                 )
+                if receipt.reply is not None and self.own_replies is not None:
+                    self.own_replies.send_claimed(receipt.reply)  # committed: post it, not waiting
+                return receipt
             except IntegrityError:
                 # An anonymous answer's random id was taken: draw another. Anything else is a bug.
                 if not poll.anonymous or attempt == 2:
@@ -293,7 +302,9 @@ class PollService:
             repeated=repeated,
         )
         if reply_to:
-            outbox.enqueue_notice(conn, reply_to, receipt.message(), now=now)
+            claim = self.own_replies.claim_id if self.own_replies is not None else None
+            reply = outbox.enqueue_notice(conn, reply_to, receipt.message(), now=now, claimed_by=claim)
+            return replace(receipt, reply=reply)
         return receipt
 
     def _definition(self, poll_id: str) -> Poll:

@@ -214,6 +214,22 @@ class Cluster:
         with ThreadPoolExecutor(max_workers=8) as pool:
             return list(pool.map(one, range(len(voters))))
 
+    def misclicks(self, voters: list[str], hosts: list[Host]) -> list[int]:
+        """Clicks that are not votes (a button value Convene did not make), sent in turn to
+        `hosts`: each is answered by a note the leader sends (a vote's confirmation is sent by
+        the host that took the vote). Return the host that took each."""
+
+        def one(i: int) -> int:
+            host = hosts[i % len(hosts)]
+            reply = self.drivers[host.index].click(
+                voters[i], channel=CHANNEL, message_ts=self.message_ts, action_id="poll_vote_0", value="{}"
+            )
+            assert reply.status == 200
+            return host.index
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return list(pool.map(one, range(len(voters))))
+
     def calls_from(self, host: Host, method: str | None = None) -> list[Call]:
         return [
             c
@@ -350,7 +366,8 @@ def test_a_leader_cut_off_from_postgresql_stops_sending_and_another_host_leads(c
     old = cluster.leader()
     others = [h for h in cluster.alive() if h is not old]
     # Replies answered slowly: the leader is still sending a burst of them when the cut comes,
-    # and could go on for seconds after it if nothing stopped it.
+    # and could go on for seconds after it if nothing stopped it. They answer clicks that are
+    # not votes: a vote's confirmation goes from the host that took it, not from the leader.
     replying = threading.Event()
 
     def slow(call: Call) -> None:
@@ -360,7 +377,7 @@ def test_a_leader_cut_off_from_postgresql_stops_sending_and_another_host_leads(c
             time.sleep(1.5)
 
     stop_slowing = cluster.on_each_call(slow)
-    burst = cluster.votes(cluster.voters(40), others)
+    burst = cluster.misclicks(cluster.voters(40), others)
     assert replying.wait(15), "the leader never began replying"
     cut, heal = cut_off(cluster, old, "pg")
     try:
