@@ -12,6 +12,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -21,7 +22,11 @@ from bot.devkit import Workspace
 from bot.devkit.sandbox import Message
 from bot.event import Event
 from storage.models import Outbox
-from tests.conftest import EXAMPLE, ROOT, serving, wait_until
+from tests.kit import EXAMPLE, ROOT, wait_until
+from tests.kit.serve import serving
+
+# Claims, takeovers and exactly-once sends: what the database can change.
+pytestmark = pytest.mark.database
 
 # A process that takes one vote and is killed the moment the vote has committed, before its
 # confirmation goes out.
