@@ -133,11 +133,12 @@ def wait_until(check: Callable[[], object], timeout: float = 20.0) -> None:
 
 @contextlib.contextmanager
 def serving(
-    event: Event, engine: Engine, tmp_path: Path, *, workers: int = 1
+    event: Event, engine: Engine, tmp_path: Path, *, workers: int = 1, env: dict[str, str] | None = None
 ) -> Iterator[tuple[Workspace, str, Path]]:
     """`convene serve` on the example event as a real process, with the sandbox as its Slack.
 
-    Yields the workspace, the server's URL and its log file.
+    Yields the workspace, the server's URL and its log file; `env` overrides the server's
+    environment (SLACK_API_URL, say).
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -151,6 +152,7 @@ def serving(
             "CONVENE_PUBLIC_URL": url,
             "CONVENE_FILES_DIR": str(tmp_path / "files"),
             "CONVENE_LOG_LEVEL": "INFO",
+            **(env or {}),
         }
         # The server's log goes to a file: an unread pipe fills up and stalls the server.
         log_path = tmp_path / "serve.log"
