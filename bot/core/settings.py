@@ -103,15 +103,22 @@ class OncePerInterval(logging.Filter):
 def configure_logging() -> None:
     """Log to stderr at CONVENE_LOG_LEVEL (INFO by default); each server worker process calls it too.
 
-    Every handler (uvicorn's too, when it has set up its own) writes a repeated message once
-    per `REPEAT_INTERVAL` with a count (`OncePerInterval`).
+    The handler it makes, and uvicorn's when uvicorn has set up its own, write a repeated
+    message once per `REPEAT_INTERVAL` with a count (`OncePerInterval`).
     """
+    root = logging.getLogger()
+    theirs = list(root.handlers)
     logging.basicConfig(
         level=os.environ.get("CONVENE_LOG_LEVEL", "INFO"),
         format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s",
     )
+    # Only the stream handler made here and uvicorn's own: a handler someone else set up (a
+    # test's log capture, say) keeps every record it is given.
+    ours = [h for h in root.handlers if h not in theirs]
     once = OncePerInterval()
-    for name in (None, "uvicorn", "uvicorn.error", "uvicorn.access"):
-        for handler in logging.getLogger(name).handlers:
-            if not any(isinstance(f, OncePerInterval) for f in handler.filters):
-                handler.addFilter(once)
+    uvicorns = [h for name in ("uvicorn", "uvicorn.error") for h in logging.getLogger(name).handlers]
+    for handler in ours + uvicorns:
+        if type(handler) is not logging.StreamHandler:
+            continue
+        if not any(isinstance(f, OncePerInterval) for f in handler.filters):
+            handler.addFilter(once)
