@@ -82,7 +82,13 @@ class DisplayServer:
 
     def start(self, displays: Displays) -> None:
         """Serve `displays` until stop()."""
-        config = uvicorn.Config(display_asgi(displays), log_level="warning", access_log=False, lifespan="off")
+        config = uvicorn.Config(
+            display_asgi(displays),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            http="bot.app.edge:HTTP",  # the same read deadline and connection cap as `convene serve`
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, name="convene-displays", daemon=True
