@@ -11,8 +11,10 @@ process's file table. So `convene serve` runs uvicorn with its own HTTP protocol
   seconds after the connection opened (or after the previous answer on a kept-alive
   connection) is closed. Once a request has arrived whole, the time is the app's, not the
   client's, and it is never cut;
-- a cap: past `max_connections` open connections in this process, a new one is closed the
-  moment it is accepted, so the server refuses quickly instead of running out of files.
+- caps: past `max_connections` open connections in this process, or past
+  `max_connections_per_address` from one client address (the proxy in front, on loopback,
+  is held only to the first), a new one is closed the moment it is accepted, so the server
+  refuses quickly instead of running out of files.
 
 Both work with uvicorn's h11 protocol and, when httptools is installed, its httptools one.
 """
@@ -23,6 +25,7 @@ import asyncio
 import logging
 import os
 import resource
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -57,6 +60,12 @@ def connection_cap(settings: Settings, open_files: int) -> int:
 _SETTINGS = Settings()
 READ_TIMEOUT = _SETTINGS.read_timeout
 MAX_CONNECTIONS = connection_cap(_SETTINGS, raise_open_file_limit())
+PER_ADDRESS = _SETTINGS.max_connections_per_address
+# The proxy in front (uvicorn trusts its forwarded headers from here too) speaks for every
+# client behind it, so it is held only to the cap in all.
+PROXIES = frozenset({"127.0.0.1", "::1"})
+# Open connections by client address, in this process (one event loop: no lock needed).
+_open_from: Counter[str] = Counter()
 
 
 class _Edge:
@@ -70,6 +79,7 @@ class _Edge:
 
     _deadline: asyncio.TimerHandle | None = None
     _armed_for: Any = None
+    _address: str | None = None
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)  # type: ignore[misc]
@@ -77,10 +87,27 @@ class _Edge:
             log.warning("refused a connection: %d are open, the most this process takes", MAX_CONNECTIONS)
             transport.abort()
             return
+        peer = transport.get_extra_info("peername")
+        address = str(peer[0]) if isinstance(peer, tuple) and peer else None
+        if address is not None and address not in PROXIES:
+            if _open_from[address] >= PER_ADDRESS:
+                # Never the address itself: it may be a person's.
+                log.warning(
+                    "refused a connection: %d are open from its address, the most one takes", PER_ADDRESS
+                )
+                transport.abort()
+                return
+            _open_from[address] += 1
+            self._address = address
         self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        if self._address is not None:
+            _open_from[self._address] -= 1
+            if _open_from[self._address] <= 0:
+                del _open_from[self._address]
+            self._address = None
         super().connection_lost(exc)  # type: ignore[misc]
 
     def on_response_complete(self) -> None:

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # and body; Slack sends each in one go), and the connections one process keeps open.
     read_timeout: float = Field(default=10.0, validation_alias="CONVENE_READ_TIMEOUT", gt=0)
     max_connections: int = Field(default=4096, validation_alias="CONVENE_MAX_CONNECTIONS", ge=16)
+    max_connections_per_address: int = Field(
+        default=256, validation_alias="CONVENE_MAX_CONNECTIONS_PER_ADDRESS", ge=1
+    )
 
     def anonymity_secret(self) -> bytes | None:
         """The key that turns a voter into an unlinkable de-duplication token (None if neither

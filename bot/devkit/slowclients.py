@@ -29,7 +29,8 @@ _OPENING = {
 
 
 class SlowClients:
-    """`count` connections to host:port, each of `kinds` in turn, kept unfinished until closed.
+    """`count` connections to host:port (from `source`'s address if given), each of `kinds` in
+    turn, kept unfinished until closed.
 
     `closed_by_server` counts the connections the server closed (or refused); the rest are
     still open from the server's side too.
@@ -43,8 +44,10 @@ class SlowClients:
         *,
         kinds: tuple[Kind, ...] = ("headers", "body"),
         every: float = 1.0,
+        source: str | None = None,
     ) -> None:
         self.address = (host, port)
+        self.source = source
         self.count = count
         self.kinds = kinds
         self.every = every
@@ -61,6 +64,8 @@ class SlowClients:
             sock = socket.socket()
             try:
                 sock.settimeout(5)
+                if self.source:
+                    sock.bind((self.source, 0))
                 sock.connect(self.address)
                 if _OPENING[kind]:
                     sock.sendall(_OPENING[kind])

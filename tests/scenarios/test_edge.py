@@ -103,6 +103,25 @@ def test_past_the_cap_new_connections_are_refused_at_once_and_then_served_again(
     assert text.count("refused a connection") <= 2
 
 
+def test_one_address_is_held_to_its_own_cap_and_the_proxy_on_loopback_is_not(
+    example_event: Event, engine: Engine, tmp_path: Path
+) -> None:
+    cap = {"CONVENE_MAX_CONNECTIONS_PER_ADDRESS": "20", "CONVENE_READ_TIMEOUT": "60"}
+    with serving(example_event, engine, tmp_path, env=cap) as (ws, url, _log):
+        with (
+            SlowClients("127.0.0.1", port_of(url), 30, kinds=("idle",), source="127.0.0.2") as one,
+            SlowClients("127.0.0.1", port_of(url), 30, kinds=("idle",), source="127.0.0.1") as proxy,
+        ):
+            time.sleep(1)
+            one.sweep()
+            proxy.sweep()
+            assert one.refused + one.closed_by_server == 10 and one.still_open == 20
+            assert proxy.still_open == 30
+            assert healthy(url)  # from loopback, as through the proxy
+        reply = ws.driver.command(ws.user("facilitator-lead"), "/poll list", channel="#lmi-plenary")
+        assert reply.status == 200
+
+
 def test_clients_that_go_away_mid_body_are_a_quiet_line_each_interval(
     edge: tuple[Workspace, str, Path],
 ) -> None:
