@@ -212,6 +212,15 @@ def write_event(folder: Path, live: list[Poll], voters: int) -> Path:
     return live_polls_event(folder, [(p.id, p.channel) for p in live], voters)
 
 
+def seed(sandbox: SlackSandbox, live: list[Poll], voters: int) -> None:
+    """The polls' channels, their host and `voters` voters, in the sandbox."""
+    for p in live:
+        sandbox.add_channel(name=p.channel)
+    sandbox.add_user(id="UHOST", name="host", email="host@votes.example.org")
+    for i in range(voters):
+        sandbox.add_user(id=voter(i), name=f"v{i:05d}")
+
+
 def post(url: str, fields: dict[str, str]) -> str:
     body = urlencode(fields).encode()
     headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(SECRET, body)}
@@ -556,11 +565,7 @@ def convene_run(
         fresh_database(settings.database, folder) as url_db,
     ):
         event_file = write_event(folder, live, voters)
-        for p in live:
-            sandbox.add_channel(name=p.channel)
-        sandbox.add_user(id="UHOST", name="host", email="host@votes.example.org")
-        for i in range(voters):
-            sandbox.add_user(id=voter(i), name=f"v{i:05d}")
+        seed(sandbox, live, voters)
         argv, env, port = serve_command(event_file, sandbox, url_db, folder, workers=settings.workers)
         with serving(argv, env, folder / "serve.log", port) as server:
             launched = launch(server.base, sandbox, live)

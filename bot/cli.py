@@ -201,6 +201,41 @@ def _services_for_slack(event_file: Path, need: tuple[str, ...]) -> tuple[Settin
     return settings, event
 
 
+def _check_token(settings: Settings, *, wait: bool) -> None:
+    """Ask Slack whether it takes SLACK_BOT_TOKEN: one line and exit 2 if it refuses it.
+
+    If Slack cannot be reached, `wait` asks again with backoff (a line per try) until it
+    answers; else one line says so and the command goes on (the server keeps asking).
+    """
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    from bot.app.reach import TokenRefused, check_token, wait_for_slack, why_unreachable
+    from bot.app.services import SLACK_TIMEOUT
+
+    client = WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=SLACK_TIMEOUT,
+        retry_handlers=[],
+    )
+    try:
+        if wait:
+            wait_for_slack(client)
+        else:
+            check_token(client)
+    except TokenRefused as exc:
+        errors.print(f"[red]error[/red] {esc(str(exc))}", soft_wrap=True, highlight=False)
+        raise typer.Exit(2) from None
+    except (OSError, SlackApiError) as exc:
+        errors.print(
+            f"Slack cannot be reached at {esc(settings.slack_api_url)} ({esc(why_unreachable(exc))}); "
+            "serving anyway, and asking Slack again until it answers.",
+            soft_wrap=True,
+            highlight=False,
+        )
+
+
 @app.command()
 def run(
     event_file: EventArg,
@@ -228,6 +263,8 @@ def run(
 
     settings, event = _services_for_slack(event_file, ("slack_bot_token", "slack_app_token"))
     configure_logging()
+    # Socket Mode's connection comes from Slack: nothing to serve until it answers.
+    _check_token(settings, wait=True)
     try:
         pages = DisplayServer(host=host, port=settings.display_port if port is None else port)
     except UserError as exc:
@@ -265,13 +302,17 @@ def serve(
         ),
     ] = 1,
 ) -> None:
-    """Run the bot in HTTP mode on uvicorn: POST /slack/events (signature checked) and GET /healthz.
+    """Run the bot in HTTP mode on uvicorn: POST /slack/events (signature checked), GET /healthz
+    (alive) and GET /readyz (database, Slack and the lead: 503 with what is missing).
 
-    Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.
+    Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET. Exits 2 at once if Slack refuses the token;
+    if Slack cannot be reached it serves anyway and asks again with backoff.
     """
     from bot.app import EVENT_ENV
 
-    _services_for_slack(event_file, ("slack_bot_token", "slack_signing_secret"))
+    settings, _event = _services_for_slack(event_file, ("slack_bot_token", "slack_signing_secret"))
+    configure_logging()
+    _check_token(settings, wait=False)
     os.environ[EVENT_ENV] = str(event_file.resolve())
     # The event file is checked; now become uvicorn itself. Its worker processes then
     # start from uvicorn, not from this command line and all it imported, and a signal
@@ -279,6 +320,8 @@ def serve(
     argv = [sys.executable, "-m", "uvicorn", "bot.app.serve:asgi_from_env", "--factory"]
     argv += ["--host", host, "--port", str(port), "--workers", str(workers)]
     argv += ["--log-level", "info", "--no-access-log"]
+    # uvicorn's protocol with a read deadline and a connection cap (bot.app.edge says why).
+    argv += ["--http", "bot.app.edge:HTTP"]
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, argv)

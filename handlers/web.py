@@ -1,4 +1,4 @@
-"""HTTP mode: a Starlette app serving /slack/events and /healthz, run by uvicorn.
+"""HTTP mode: a Starlette app serving /slack/events, /healthz and /readyz, run by uvicorn.
 
 Bolt's own adapters call the synchronous App on the event loop; here each
 request runs in the thread pool so one slow database write never stalls the
@@ -21,7 +21,7 @@ from slack_bolt.request.internals import build_context
 from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
@@ -143,14 +143,27 @@ def once_per_event(first_sight: Callable[[str], bool]) -> Callable[..., BoltResp
 
 
 def build_asgi(
-    app: App, signing_secret: str, *, on_shutdown: Any = None, displays: Displays | None = None
+    app: App,
+    signing_secret: str,
+    *,
+    on_shutdown: Any = None,
+    displays: Displays | None = None,
+    ready: Callable[[], dict[str, str]] | None = None,
 ) -> Starlette:
-    """Wrap a Bolt app for an ASGI server, with the room's-screen pages when `displays` is given."""
+    """Wrap a Bolt app for an ASGI server, with the room's-screen pages when `displays` is given.
+
+    /healthz answers while the process is alive; /readyz answers 503 with what is not ready
+    (`ready()`: the database, Slack, the lead, by part) until nothing is missing.
+    """
     endpoint = SlackEndpoint(app, signing_secret)
 
     async def slack_events(request: Request) -> Response:
         try:
             body = await read_body(request)
+        except ClientDisconnect:
+            # Nobody is left to answer, and nothing was read that could be recorded.
+            log.info("a client went away before its request was read whole")
+            return Response(status_code=400)
         except Refused as exc:
             log.info("refused a request: %s", exc.reason)
             status, headers, content = exc.answer()
@@ -162,6 +175,12 @@ def build_asgi(
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"ok": True})
+
+    async def readyz(request: Request) -> Response:
+        problems = await run_in_threadpool(ready) if ready is not None else {}
+        if problems:
+            return JSONResponse({"ready": False, "not": problems}, status_code=503)
+        return JSONResponse({"ready": True})
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -175,7 +194,11 @@ def build_asgi(
         if on_shutdown:
             on_shutdown()
 
-    routes = [Route("/slack/events", slack_events, methods=["POST"]), Route("/healthz", healthz)]
+    routes = [
+        Route("/slack/events", slack_events, methods=["POST"]),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
     if displays is not None:
         routes += display_routes(displays)
     return Starlette(routes=routes, lifespan=lifespan)

@@ -47,10 +47,17 @@ class Leadership:
         self._thread: threading.Thread | None = None
         self._leading = False
         self._stood_down = False
+        self._held_elsewhere = False
 
     @property
     def leading(self) -> bool:
         return self._leading
+
+    @property
+    def held(self) -> bool:
+        """Whether some process held the lead when this one last looked: this one, or another
+        that kept this one from taking it (a follower looks every `retry` seconds)."""
+        return self._leading or self._held_elsewhere
 
     def start(self) -> bool:
         """Try for the lead now (so a lone process leads before it answers anything), then keep
@@ -88,14 +95,15 @@ class Leadership:
                 # Released first: the lease stops this process's sends at once, and another
                 # host need not wait for the dispatcher's call in flight to time out.
                 self.lease.release()
-                self._leading, self._stood_down = False, True
+                self._leading, self._stood_down, self._held_elsewhere = False, True, False
                 self.on_lose()
             return
         if self._stood_down:
             if self.recovered is not None and not self.recovered():
                 return
             self._stood_down = False
-        if self.lease.try_acquire():
+        self._held_elsewhere = not self.lease.try_acquire()
+        if not self._held_elsewhere:
             log.info("this process leads: it runs the schedule and sends the outbox")
             self._leading = True
             try:

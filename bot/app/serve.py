@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import socket
 import threading
@@ -12,6 +13,7 @@ import uvicorn
 from slack_bolt import App
 from starlette.applications import Starlette
 
+from bot.app.reach import TokenRefused
 from bot.app.services import Services
 from bot.core import Settings, UserError, configure_logging
 from bot.displays import Displays
@@ -50,12 +52,18 @@ def asgi_from_env() -> Starlette:
     settings = Settings()
     services = Services.build(settings, load_event(os.environ[EVENT_ENV], check_colormap=False))
     app = create_app(settings, services)
-    services.start()
+    try:
+        services.start()
+    except TokenRefused as exc:
+        # `convene serve` asked Slack the same before starting uvicorn: the token was revoked since.
+        logging.getLogger("convene.start").error("%s", exc)
+        raise SystemExit(3) from None
     return build_asgi(
         app,
         settings.slack_signing_secret.get_secret_value(),
         on_shutdown=services.stop,
         displays=services.displays,
+        ready=services.readiness,
     )
 
 
@@ -74,7 +82,13 @@ class DisplayServer:
 
     def start(self, displays: Displays) -> None:
         """Serve `displays` until stop()."""
-        config = uvicorn.Config(display_asgi(displays), log_level="warning", access_log=False, lifespan="off")
+        config = uvicorn.Config(
+            display_asgi(displays),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            http="bot.app.edge:HTTP",  # the same read deadline and connection cap as `convene serve`
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, name="convene-displays", daemon=True

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bot.agenda import Agenda
 from bot.app.leader import Leadership
+from bot.app.reach import TokenRefused, check_token, wait_for_slack, why_unreachable
 from bot.closing import Closing
 from bot.core import Clock, Settings, SystemClock, slack_client_logger
 from bot.delivery import Dispatcher, FailureReports, Renderers, Replies, Webhooks
@@ -64,6 +68,10 @@ class Services:
     leadership: Leadership | None = field(default=None)
     # Sends the confirmations of the votes this process takes (see `start`).
     own_replies: Dispatcher | None = field(default=None)
+    slack_reached: bool = field(default=False)
+    _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _waiting: threading.Thread | None = field(default=None, repr=False)
 
     @property
     def files_dir(self) -> Path:
@@ -244,7 +252,30 @@ class Services:
         threads; the others answer Slack and wait to take over. Without
         `background` (shell, tests) this process is alone: jobs run when
         `scheduler.run_due` is called and messages go when `dispatcher.drain` is.
+
+        With `background`, a Slack that cannot be reached does not stop the start: it is
+        asked again with backoff in a thread (`reach.wait_for_slack`), one line per try,
+        while this process answers requests; it matches the roster and takes part in the
+        lead once Slack answers. A token Slack refuses raises TokenRefused.
         """
+        if not background:
+            self._match_workspace()
+            self.slack_reached = True
+            self.dispatcher.recover()
+            self.scheduler.start(paused=True)
+            return
+        self.send_own_replies()
+        try:
+            check_token(self.client)
+        except (OSError, SlackApiError):
+            self._waiting = threading.Thread(
+                target=self._connect_when_reached, name="convene-reach", daemon=True
+            )
+            self._waiting.start()
+        else:
+            self._connect()
+
+    def _match_workspace(self) -> None:
         unmatched = self.directory.resolve(self.client)
         if unmatched:
             log.warning(
@@ -255,8 +286,24 @@ class Services:
         missing = self.directory.resolve_channels(self.client)
         if missing:
             log.warning("channels not found in Slack: %s", ", ".join(f"#{m}" for m in missing))
-        if background:
-            self.send_own_replies()
+
+    def _connect_when_reached(self) -> None:
+        while wait_for_slack(self.client, stop=self._stopping):
+            try:
+                self._connect()
+                return
+            except OSError as exc:  # Slack went away again between the two calls
+                log.warning("Slack stopped answering while matching the roster (%s)", why_unreachable(exc))
+            except TokenRefused as exc:
+                log.error("%s", exc)
+                return
+
+    def _connect(self) -> None:
+        self._match_workspace()
+        with self._guard:
+            if self._stopping.is_set():
+                return
+            self.slack_reached = True
             self.leadership = Leadership(
                 Lease(self.engine),
                 on_lead=self._lead,
@@ -266,9 +313,23 @@ class Services:
             )
             if not self.leadership.start():
                 log.info("another process leads; this one answers Slack and stands by")
-        else:
-            self.dispatcher.recover()
-            self.scheduler.start(paused=True)
+
+    def readiness(self) -> dict[str, str]:
+        """What keeps this process from being ready, by part (database, slack, lead); empty when ready."""
+        problems: dict[str, str] = {}
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any failure means "does not answer"
+            problems["database"] = f"does not answer ({type(exc).__name__})"
+        silent = self.dispatcher.slack_silent_for()
+        if not self.slack_reached:
+            problems["slack"] = "not reached yet"
+        elif silent > 0:
+            problems["slack"] = f"has not answered for {silent:.0f} s"
+        if self.leadership is None or not self.leadership.held:
+            problems["lead"] = "no process holds it"
+        return problems
 
     def send_own_replies(self) -> None:
         """From now on, leader or not, this process posts the confirmations of the votes it takes
@@ -301,6 +362,10 @@ class Services:
 
     def stop(self) -> None:
         """Stop the scheduler and the dispatcher and give up the lead (safe to call twice)."""
+        with self._guard:
+            self._stopping.set()
+        if self._waiting is not None:
+            self._waiting.join(timeout=SLACK_TIMEOUT + 5)
         if self.leadership is not None:
             self.leadership.stop()
         self.scheduler.shutdown()

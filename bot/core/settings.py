@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
+import time
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -36,6 +38,13 @@ class Settings(BaseSettings):
     public_url: str = Field(default="http://127.0.0.1:3000", validation_alias="CONVENE_PUBLIC_URL")
     # The port `convene run` serves the room's-screen pages on (Socket Mode has no other web side).
     display_port: int = Field(default=3000, validation_alias="CONVENE_DISPLAY_PORT", ge=0, le=65535)
+    # `convene serve`'s edge (bot.app.edge): seconds a request may take to arrive whole (headers
+    # and body; Slack sends each in one go), and the connections one process keeps open.
+    read_timeout: float = Field(default=10.0, validation_alias="CONVENE_READ_TIMEOUT", gt=0)
+    max_connections: int = Field(default=4096, validation_alias="CONVENE_MAX_CONNECTIONS", ge=16)
+    max_connections_per_address: int = Field(
+        default=256, validation_alias="CONVENE_MAX_CONNECTIONS_PER_ADDRESS", ge=1
+    )
 
     def anonymity_secret(self) -> bytes | None:
         """The key that turns a voter into an unlinkable de-duplication token (None if neither
@@ -60,9 +69,59 @@ def slack_client_logger() -> logging.Logger:
     return logger
 
 
+# Seconds: the same message from the same place is written at most once per this interval.
+REPEAT_INTERVAL = 10.0
+
+
+class OncePerInterval(logging.Filter):
+    """Lets a message (one logger, one format string, one level) through at most once per
+    `interval` seconds; the next one through says how many were held back meanwhile.
+
+    A flood of one failure (a thousand clients going away, a full file table) is then a few
+    lines with a count, not a log that buries everything else and fills the disk.
+    """
+
+    def __init__(self, interval: float = REPEAT_INTERVAL) -> None:
+        super().__init__()
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._seen: dict[tuple[str, int, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.levelno, str(record.msg))
+        now = time.monotonic()
+        with self._lock:
+            last, held = self._seen.get(key, (-self.interval, 0))
+            if now - last < self.interval:
+                self._seen[key] = (last, held + 1)
+                return False
+            self._seen[key] = (now, 0)
+            if len(self._seen) > 10_000:  # messages built without %-arguments: forget the oldest
+                self._seen.pop(next(iter(self._seen)))
+        if held:
+            record.msg = f"{record.msg} [and {held} more like this in the last {now - last:.0f} s]"
+        return True
+
+
 def configure_logging() -> None:
-    """Log to stderr at CONVENE_LOG_LEVEL (INFO by default); each server worker process calls it too."""
+    """Log to stderr at CONVENE_LOG_LEVEL (INFO by default); each server worker process calls it too.
+
+    The handler it makes, and uvicorn's when uvicorn has set up its own, write a repeated
+    message once per `REPEAT_INTERVAL` with a count (`OncePerInterval`).
+    """
+    root = logging.getLogger()
+    theirs = list(root.handlers)
     logging.basicConfig(
         level=os.environ.get("CONVENE_LOG_LEVEL", "INFO"),
         format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s",
     )
+    # Only the stream handler made here and uvicorn's own: a handler someone else set up (a
+    # test's log capture, say) keeps every record it is given.
+    ours = [h for h in root.handlers if h not in theirs]
+    once = OncePerInterval()
+    uvicorns = [h for name in ("uvicorn", "uvicorn.error") for h in logging.getLogger(name).handlers]
+    for handler in ours + uvicorns:
+        if type(handler) is not logging.StreamHandler:
+            continue
+        if not any(isinstance(f, OncePerInterval) for f in handler.filters):
+            handler.addFilter(once)

@@ -19,11 +19,12 @@ from tests.kit import EXAMPLE, wait_until
 
 @contextlib.contextmanager
 def serving(
-    event: Event, engine: Engine, tmp_path: Path, *, workers: int = 1
+    event: Event, engine: Engine, tmp_path: Path, *, workers: int = 1, env: dict[str, str] | None = None
 ) -> Iterator[tuple[Workspace, str, Path]]:
     """`convene serve` on the example event as a real process, with the sandbox as its Slack.
 
-    Yields the workspace, the server's URL and its log file.
+    Yields the workspace, the server's URL and its log file; `env` overrides the server's
+    environment (SLACK_API_URL, say).
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -37,6 +38,7 @@ def serving(
             "CONVENE_PUBLIC_URL": url,
             "CONVENE_FILES_DIR": str(tmp_path / "files"),
             "CONVENE_LOG_LEVEL": "INFO",
+            **(env or {}),
         }
         # The server's log goes to a file: an unread pipe fills up and stalls the server.
         log_path = tmp_path / "serve.log"
