@@ -15,7 +15,7 @@ import urllib.error
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core import UserError
+from bot.core import PACED, UserError
 from bot.delivery import plain_error
 
 log = logging.getLogger("convene.start")
@@ -92,6 +92,7 @@ def wait_for_slack(client: WebClient, *, stop: threading.Event | None = None) ->
                 why_unreachable(exc),
                 wait,
                 attempt,
+                extra=PACED,  # one line per attempt: the backoff already spaces them out
             )
         if stop.wait(wait):
             break

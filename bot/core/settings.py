@@ -71,6 +71,9 @@ def slack_client_logger() -> logging.Logger:
 
 # Seconds: the same message from the same place is written at most once per this interval.
 REPEAT_INTERVAL = 10.0
+# `extra=PACED` on a log call whose own loop already spaces it out (a retry with backoff): each
+# such line is written, one per attempt, however alike they are.
+PACED = {"paced": True}
 
 
 class OncePerInterval(logging.Filter):
@@ -88,6 +91,8 @@ class OncePerInterval(logging.Filter):
         self._seen: dict[tuple[str, int, str], tuple[float, int]] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "paced", False):
+            return True
         key = (record.name, record.levelno, str(record.msg))
         now = time.monotonic()
         with self._lock:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -155,3 +156,7 @@ def test_slack_out_of_reach_at_start_is_asked_again_while_the_server_serves(
     assert "Traceback" not in log and "Failed to send a request" not in log, log
     said_per_try = [line for line in log.splitlines() if "Slack cannot be reached" in line]
     assert len(said_per_try) >= 4 and all("(Connection refused)" in line for line in said_per_try)
+    # One line per attempt, each numbered, none folded into a count of alike lines.
+    attempts = [int(n) for n in re.findall(r"\(attempt (\d+)\)", log)]
+    assert len(attempts) >= 3 and attempts == list(range(1, len(attempts) + 1)), log
+    assert "more like this" not in log, log

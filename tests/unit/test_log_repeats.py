@@ -39,3 +39,15 @@ def test_other_messages_and_other_places_are_not_held_back(monkeypatch: pytest.M
     assert once.filter(record("lost the lead; following"))
     assert once.filter(record("refused a request of %d bytes: %s", 10, "x", name="convene.other"))
     assert once.filter(record("refused a request of %d bytes: %s", 10, "x", level=logging.WARNING))
+
+
+def test_a_line_its_own_loop_spaces_out_is_written_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A retry with backoff says one line per attempt: the filter must not fold them."""
+    monkeypatch.setattr(settings_module.time, "monotonic", lambda: 5.0)
+    once = OncePerInterval(interval=10)
+    tries = []
+    for attempt in range(1, 5):
+        line = record("Slack cannot be reached; trying again in %.0f s (attempt %d)", 2.0**attempt, attempt)
+        line.__dict__.update(settings_module.PACED)
+        tries.append(once.filter(line))
+    assert tries == [True] * 4
