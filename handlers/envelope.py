@@ -14,8 +14,10 @@ from typing import Any
 
 from bot.slack.manifest import BOT_EVENTS, COMMANDS
 
-# What the app's manifest subscribes to: Slack sends no other command or event.
-SUBSCRIBED = frozenset(BOT_EVENTS) | frozenset(c["command"] for c in COMMANDS)
+# What the app's manifest subscribes to: Slack sends no other event or command, and a name
+# from one list is no member of the other.
+SUBSCRIBED_EVENTS = frozenset(BOT_EVENTS)
+SUBSCRIBED_COMMANDS = frozenset(c["command"] for c in COMMANDS)
 # U…, W…, B…, C…, D…, G…, T…, E…: Slack's ids are short runs of capitals and digits, and
 # the columns that keep them hold 32 characters.
 SLACK_ID = re.compile(r"[A-Z0-9]{1,32}")
@@ -56,7 +58,7 @@ def problem(body: Any) -> str | None:
 
 def _command(body: dict[str, Any]) -> str | None:
     command = body.get("command")
-    if command not in SUBSCRIBED:
+    if command not in SUBSCRIBED_COMMANDS:
         return "command"
     if not _is_id(body.get("user_id")):
         return "user_id"
@@ -138,7 +140,7 @@ def _view(view: Any) -> str | None:
 
 def _event(body: dict[str, Any]) -> str | None:
     event = body.get("event")
-    if not isinstance(event, dict) or event.get("type") not in SUBSCRIBED:
+    if not isinstance(event, dict) or event.get("type") not in SUBSCRIBED_EVENTS:
         return "event"
     if not isinstance(body.get("event_id"), str) or not EVENT_ID.fullmatch(body["event_id"]):
         return "event_id"

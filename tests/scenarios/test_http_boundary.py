@@ -193,6 +193,21 @@ def test_a_signed_payload_of_the_wrong_shape_is_refused_with_400(
     assert logs.troubles() == []
 
 
+def test_an_event_named_as_a_command_and_a_command_named_as_an_event_are_refused_with_400(
+    ws: Workspace, http: Http, logs: Records
+) -> None:
+    """The manifest subscribes to events and to commands, each its own list: a name from one
+    list is no member of the other, and its request changes nothing (its event id neither)."""
+    before = digest(ws.engine)
+    event = {"type": "event_callback", "event_id": "Ev1", "event": {"type": "/agenda", "user": "U1"}}
+    as_event, _ = http.signed(json.dumps(event).encode(), {"Content-Type": "application/json"})
+    fields = {"command": "app_home_opened", "user_id": "U1", "channel_id": "C1", "text": ""}
+    as_command, _ = http.signed(urlencode(fields).encode())
+    assert (as_event, as_command) == (400, 400)
+    assert digest(ws.engine) == before
+    assert logs.troubles() == []
+
+
 def test_a_payload_nested_deeper_than_json_can_parse_is_refused_with_400(
     ws: Workspace, http: Http, logs: Records
 ) -> None:
