@@ -1,5 +1,7 @@
 """Wiring: builds every service once, starts and stops them, holds the lead among processes,
-and builds the Bolt app and the ASGI app for uvicorn's workers.
+and builds the Bolt app and the ASGI app for uvicorn's workers; reaching Slack at start
+(`reach`: a refused token, retries with backoff) and the edge uvicorn serves through (`edge`:
+the read deadline and the connection caps).
 
 May import `handlers`, every feature and the layers below them.
 """
