@@ -746,7 +746,7 @@ class Dispatcher:
         STALE_OWN_CLAIM ago: it is on its way from there."""
         t = _OUTBOX
         return sa.and_(
-            sa.func.coalesce(t.c.claimed_by, "").like(f"{OWN_CLAIM}%"),
+            _own_claimed(),
             t.c.claimed_at.is_not(None),
             t.c.claimed_at >= self.clock.now() - STALE_OWN_CLAIM,
         )
@@ -759,7 +759,7 @@ class Dispatcher:
         stale = sa.and_(
             t.c.status == "sending",
             t.c.kind.in_(list(BATCHED)),
-            sa.func.coalesce(t.c.claimed_by, "").like(f"{OWN_CLAIM}%"),
+            _own_claimed(),
             t.c.claimed_at < self.clock.now() - STALE_OWN_CLAIM,
         )
         # A read first: the leader looks every second, and must not take the write lock for nothing.
@@ -1095,6 +1095,11 @@ def _carries(row: Outbox, message: dict[str, Any]) -> bool:
 
 
 _OUTBOX = table_of(Outbox)
+
+
+def _own_claimed() -> Any:
+    """The condition on a row that a process claimed for itself to send (`send_claimed`)."""
+    return sa.func.coalesce(_OUTBOX.c.claimed_by, "").like(f"{OWN_CLAIM}%")
 _DUE = (
     sa.select(_OUTBOX.c.id, _OUTBOX.c.kind, _OUTBOX.c.channel, _OUTBOX.c.not_before)
     .where(_OUTBOX.c.status == "pending", _OUTBOX.c.not_before <= sa.bindparam("now"))
